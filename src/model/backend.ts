@@ -1,0 +1,114 @@
+// Backend selection. `auto` tries tfjs-node-gpu (CUDA), then tfjs-node (native CPU), then wasm, then the pure-JS cpu
+// backend, and reports why each skipped candidate was skipped. The tfjs-node packages are optional dependencies
+// that need network access to install, so the importer is injectable: tests simulate their absence or presence.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+
+export type BackendKind = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+export interface BackendChoice {
+  name: BackendName;
+  /** The tfjs backend id now active (`tf.getBackend()`). */
+  tfBackend: string;
+  skipped: Array<{ name: BackendName; reason: string }>;
+}
+
+export interface InitBackendOptions {
+  /** Loads an optional package by name; defaults to dynamic `import()`. */
+  importer?: (pkg: string) => Promise<unknown>;
+  /** Receives one human-readable line describing the choice; defaults to console.error. Pass `null` to silence. */
+  log?: ((line: string) => void) | null;
+}
+
+const nativeCandidates: Array<{ name: BackendName; pkg: string }> = [
+  { name: 'tensorflow-gpu', pkg: '@tensorflow/tfjs-node-gpu' },
+  { name: 'tensorflow', pkg: '@tensorflow/tfjs-node' },
+];
+
+let wasmPathsSet = false;
+
+function wasmDistDir(): string {
+  const require = createRequire(import.meta.url);
+  return (
+    path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep
+  );
+}
+
+async function activate(tfBackend: string): Promise<void> {
+  if (tfBackend === 'wasm' && !wasmPathsSet) {
+    setWasmPaths(wasmDistDir());
+    wasmPathsSet = true;
+  }
+  const ok = await tf.setBackend(tfBackend);
+  if (!ok || tf.getBackend() !== tfBackend) throw new Error(`tf.setBackend('${tfBackend}') failed`);
+  await tf.ready();
+}
+
+function describe(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const firstLine = message.split('\n')[0];
+  if (/Cannot find (package|module)|ERR_MODULE_NOT_FOUND/.test(message))
+    return `not installed (${firstLine})`;
+  return `failed to load: ${firstLine}`;
+}
+
+async function tryNative(
+  candidate: { name: BackendName; pkg: string },
+  importer: (pkg: string) => Promise<unknown>,
+): Promise<string | null> {
+  try {
+    await importer(candidate.pkg);
+    if (!tf.findBackend('tensorflow'))
+      return `${candidate.pkg} loaded but registered no 'tensorflow' backend`;
+    await activate('tensorflow');
+    return null;
+  } catch (error) {
+    return describe(error);
+  }
+}
+
+/** Selects and activates a backend; throws when an explicitly requested backend cannot be used. */
+export async function initBackend(
+  kind: BackendKind = 'auto',
+  options: InitBackendOptions = {},
+): Promise<BackendChoice> {
+  const importer = options.importer ?? ((pkg: string) => import(pkg));
+  const log = options.log === undefined ? (line: string) => console.error(line) : options.log;
+  const skipped: BackendChoice['skipped'] = [];
+  const done = (name: BackendName): BackendChoice => {
+    const choice = { name, tfBackend: tf.getBackend(), skipped };
+    log?.(formatChoice(choice));
+    return choice;
+  };
+
+  if (kind === 'auto' || kind === 'tensorflow') {
+    for (const candidate of nativeCandidates) {
+      const reason = await tryNative(candidate, importer);
+      if (reason === null) return done(candidate.name);
+      skipped.push({ name: candidate.name, reason: `${candidate.pkg}: ${reason}` });
+    }
+    if (kind === 'tensorflow') {
+      throw new Error(`backend 'tensorflow' unavailable: ${skipped.map((s) => s.reason).join('; ')}`);
+    }
+  }
+  if (kind === 'auto' || kind === 'wasm') {
+    try {
+      await activate('wasm');
+      return done('wasm');
+    } catch (error) {
+      if (kind === 'wasm') throw new Error(`backend 'wasm' unavailable: ${describe(error)}`);
+      skipped.push({ name: 'wasm', reason: describe(error) });
+    }
+  }
+  await activate('cpu');
+  return done('cpu');
+}
+
+export function formatChoice(choice: BackendChoice): string {
+  const skipped = choice.skipped.map((s) => `${s.name} skipped: ${s.reason}`);
+  return [`[azr/model] backend: ${choice.name}`, ...skipped].join('; ');
+}

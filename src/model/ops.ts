@@ -1,0 +1,73 @@
+// Differentiable building blocks that avoid the wasm backend's weak spots (see DESIGN.md, "Measured dependency facts"):
+// transposed matMuls take a slow path there, the `gather` gradient is missing and the `bandPart` gradient fails.
+import * as tf from '@tensorflow/tfjs-core';
+import './gradients.ts';
+
+function swapLastTwo(rank: number): number[] {
+  const perm = Array.from({ length: rank }, (_, i) => i);
+  perm[rank - 2] = rank - 1;
+  perm[rank - 1] = rank - 2;
+  return perm;
+}
+
+const matMulExplicitTransposes = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+  save([a, b]);
+  return {
+    value: tf.matMul(a, b),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sa, sb] = saved;
+      return [
+        tf.matMul(dy, tf.transpose(sb, swapLastTwo(sb.rank))),
+        tf.matMul(tf.transpose(sa, swapLastTwo(sa.rank)), dy),
+      ];
+    },
+  };
+}) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+
+/** `a @ b` (equal batch dims) whose gradient uses explicit transposes instead of transposed matMuls. */
+export function matMul<T extends tf.Tensor>(a: T, b: tf.Tensor): T {
+  return matMulExplicitTransposes(a, b) as T;
+}
+
+/**
+ * Row lookup `table[ids]`. The gradient scatters rows in JS, which works on every backend (wasm lacks
+ * UnsortedSegmentSum) and for any vocabulary size (a one-hot matMul would not scale to 150k tokens).
+ */
+export function embedRows(table: tf.Tensor2D, ids: Int32Array): tf.Tensor2D {
+  const [vocab, width] = table.shape;
+  const lookup = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
+    value: tf.gather(args[0] as tf.Tensor, tf.tensor1d(ids, 'int32')),
+    gradFunc: (dy: tf.Tensor) => {
+      const rows = dy.dataSync();
+      const grad = new Float32Array(vocab * width);
+      for (let i = 0; i < ids.length; i++) {
+        const dst = ids[i] * width;
+        const src = i * width;
+        for (let j = 0; j < width; j++) grad[dst + j] += rows[src + j];
+      }
+      return tf.tensor2d(grad, [vocab, width]);
+    },
+  })) as (t: tf.Tensor) => tf.Tensor;
+  return lookup(table) as tf.Tensor2D;
+}
+
+/** RMSNorm over the last axis, scaled by `weight`. */
+export function rmsNorm<T extends tf.Tensor>(x: T, weight: tf.Tensor1D, eps: number): T {
+  const meanSquare = tf.mean(tf.square(x), -1, true);
+  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, eps))), weight) as T;
+}
+
+export function silu<T extends tf.Tensor>(x: T): T {
+  return tf.mul(x, tf.sigmoid(x)) as T;
+}
+
+/** Additive causal mask [t, t]: 0 on and below the diagonal, a large negative number above. Built without bandPart. */
+export function causalMask(t: number): tf.Tensor2D {
+  const data = new Float32Array(t * t);
+  for (let i = 0; i < t; i++) for (let j = i + 1; j < t; j++) data[i * t + j] = NEG_INF;
+  return tf.tensor2d(data, [t, t]);
+}
+
+/** Large enough to zero a softmax term, small enough that masked rows stay finite in float32. */
+export const NEG_INF = -1e9;
