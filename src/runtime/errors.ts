@@ -1,0 +1,87 @@
+// Named errors: every failure the runtime reports says what happened and to whom.
+
+export class AzrError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class MailboxFullError extends AzrError {
+  constructor(readonly actor: string) {
+    super('MAILBOX_FULL', `mailbox of actor "${actor}" is full (overflow policy "reject")`);
+  }
+}
+
+export class MessageDroppedError extends AzrError {
+  constructor(readonly actor: string) {
+    super(
+      'MESSAGE_DROPPED',
+      `message to actor "${actor}" was dropped: mailbox full (overflow policy "drop-oldest")`,
+    );
+  }
+}
+
+export class AskTimeoutError extends AzrError {
+  constructor(
+    readonly actor: string,
+    readonly messageType: string,
+    readonly timeoutMs: number,
+  ) {
+    super('ASK_TIMEOUT', `actor "${actor}" did not reply to "${messageType}" within ${timeoutMs} ms`);
+  }
+}
+
+export class ActorCrashedError extends AzrError {
+  constructor(
+    readonly actor: string,
+    readonly reason: string,
+  ) {
+    super('ACTOR_CRASHED', `actor "${actor}" crashed while handling the message: ${reason}`);
+  }
+}
+
+export class ActorStoppedError extends AzrError {
+  constructor(readonly actor: string) {
+    super('ACTOR_STOPPED', `actor "${actor}" is stopped`);
+  }
+}
+
+export class MessageRejectedError extends AzrError {
+  constructor(
+    readonly actor: string,
+    readonly messageType: string,
+    /** JSON pointer into the message of the first problem found. */
+    readonly pointer: string,
+    readonly problem: string,
+  ) {
+    super(
+      'MESSAGE_REJECTED',
+      `actor "${actor}" rejected message "${messageType}": ${pointer || '/'} ${problem}`,
+    );
+  }
+}
+
+export class NoReplyError extends AzrError {
+  constructor(
+    readonly actor: string,
+    readonly messageType: string,
+  ) {
+    super('NO_REPLY', `actor "${actor}" handled "${messageType}" without replying to the ask`);
+  }
+}
+
+/** Serializable description of an error, for crossing host boundaries and for reports. */
+export interface ErrorInfo {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+export function errorInfo(error: unknown): ErrorInfo {
+  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  return { name: 'Error', message: String(error) };
+}

@@ -1,0 +1,45 @@
+// Lifecycle, crash and message events, for logs, metrics and tests to observe the system.
+import type { ErrorInfo } from './errors.ts';
+
+export type RuntimeEvent =
+  | { type: 'started'; actor: string; at: number; host: string }
+  | { type: 'crashed'; actor: string; at: number; error: ErrorInfo }
+  | { type: 'exited'; actor: string; at: number }
+  | { type: 'restarting'; actor: string; at: number; delayMs: number; attempt: number; supervisor: string }
+  | { type: 'terminated'; actor: string; at: number; reason: string }
+  | { type: 'escalated'; actor: string; at: number; reason: string }
+  | { type: 'rejected'; actor: string; at: number; messageType: string; pointer: string; problem: string }
+  | { type: 'dropped'; actor: string; at: number; messageType: string }
+  | { type: 'system-stopped'; actor: string; at: number; reason: string };
+
+export type RuntimeEventType = RuntimeEvent['type'];
+export type Listener = (event: RuntimeEvent) => void;
+
+export class EventBus {
+  private listeners = new Set<Listener>();
+
+  /** Subscribes; returns the function that unsubscribes. */
+  on(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(event: RuntimeEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  /** Resolves with the next event that matches. */
+  next<T extends RuntimeEventType>(
+    type: T,
+    where: (event: Extract<RuntimeEvent, { type: T }>) => boolean = () => true,
+  ): Promise<Extract<RuntimeEvent, { type: T }>> {
+    return new Promise((resolve) => {
+      const off = this.on((event) => {
+        if (event.type === type && where(event as Extract<RuntimeEvent, { type: T }>)) {
+          off();
+          resolve(event as Extract<RuntimeEvent, { type: T }>);
+        }
+      });
+    });
+  }
+}

@@ -1,0 +1,78 @@
+// A protocol names an actor's message types. Each type is written once as a TypeBox schema, which gives both
+// the TypeScript type and the JSON Schema that ajv compiles to check messages on receipt.
+import { type Static, type TObject, type TSchema, Type } from '@sinclair/typebox';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+
+export interface MessageSpec {
+  request: TObject;
+  reply?: TSchema;
+}
+
+export type ProtocolSpec = Record<string, MessageSpec>;
+
+export type MessageOf<S extends ProtocolSpec, K extends keyof S> = { type: K } & Static<S[K]['request']>;
+export type AnyMessage<S extends ProtocolSpec> = { [K in keyof S]: MessageOf<S, K> }[keyof S];
+export type ReplyOf<S extends ProtocolSpec, K extends keyof S> = S[K]['reply'] extends TSchema
+  ? Static<S[K]['reply']>
+  : undefined;
+
+export interface CheckProblem {
+  pointer: string;
+  problem: string;
+}
+
+export interface Protocol<S extends ProtocolSpec = ProtocolSpec> {
+  readonly spec: S;
+  readonly types: readonly string[];
+  /** Checks a whole message (with its `type`); returns the first problem, or undefined when valid. */
+  check(message: unknown): CheckProblem | undefined;
+  checkReply(type: string, reply: unknown): CheckProblem | undefined;
+}
+
+export const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true });
+
+export function firstProblem(errors: ErrorObject[] | null | undefined): CheckProblem {
+  const error = errors?.[0];
+  if (!error) return { pointer: '', problem: 'is invalid' };
+  if (error.keyword === 'additionalProperties') {
+    const key = (error.params as { additionalProperty: string }).additionalProperty;
+    return { pointer: `${error.instancePath}/${key}`, problem: 'is not allowed here' };
+  }
+  if (error.keyword === 'required') {
+    const key = (error.params as { missingProperty: string }).missingProperty;
+    return { pointer: `${error.instancePath}/${key}`, problem: 'is required' };
+  }
+  return { pointer: error.instancePath, problem: error.message ?? 'is invalid' };
+}
+
+export function defineProtocol<S extends ProtocolSpec>(spec: S): Protocol<S> {
+  const requests = new Map<string, ValidateFunction>();
+  const replies = new Map<string, ValidateFunction>();
+  for (const [type, { request, reply }] of Object.entries(spec)) {
+    const whole = Type.Object(
+      { type: Type.Literal(type), ...request.properties },
+      { additionalProperties: request.additionalProperties ?? false },
+    );
+    requests.set(type, ajv.compile(whole));
+    if (reply) replies.set(type, ajv.compile(reply));
+  }
+  const types = [...requests.keys()];
+  return {
+    spec,
+    types,
+    check(message) {
+      if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+        return { pointer: '', problem: 'must be an object with a "type"' };
+      }
+      const type = (message as { type?: unknown }).type;
+      const validate = typeof type === 'string' ? requests.get(type) : undefined;
+      if (!validate) return { pointer: '/type', problem: `must be one of: ${types.join(', ')}` };
+      return validate(message) ? undefined : firstProblem(validate.errors);
+    },
+    checkReply(type, reply) {
+      const validate = replies.get(type);
+      if (!validate || validate(reply)) return undefined;
+      return firstProblem(validate.errors);
+    },
+  };
+}
