@@ -1,0 +1,517 @@
+"""AZR executor worker harness.
+
+Runs inside bubblewrap (see sandbox.ts). Speaks length-prefixed JSON frames with the TypeScript pool:
+4-byte big-endian length, then a UTF-8 JSON object. Requests arrive on the fd that was stdin at start,
+responses leave on the fd that was stdout at start; before any user code runs, fds 0/1/2 are pointed at
+/dev/null so user code's own reads and writes can never touch the protocol.
+
+Jobs are processed one at a time, in arrival order, one response per job. The pool relies on that order
+to know which job is running (and to enforce its wall-clock deadline).
+"""
+
+import ast
+import builtins
+import json
+import os
+import resource
+import signal
+import sys
+import time
+
+import _thread
+
+MAX_REASON_CHARS = 300
+MAX_FRAME_BYTES = 64 * 1024 * 1024
+PROGRAM_MODULE_NAME = 'azr_program'
+
+# Modules user code may not import at run time even through tricks that dodge the AST check
+# (e.g. getattr(__builtins__, '__imp' + 'ort__')('o' + 's')): they reach the process, the interpreter's
+# shared state or the harness itself. The sandbox contains them anyway; this keeps jobs from
+# interfering with later jobs in the same worker.
+PROCESS_MODULES = frozenset(
+    {
+        '_ctypes', '_io', '_posixsubprocess', '_signal', '_socket', '_thread', 'atexit', 'builtins',
+        'ctypes', 'faulthandler', 'fcntl', 'gc', 'importlib', 'inspect', 'mmap', 'multiprocessing', 'os',
+        'posix', 'pty', 'resource', 'select', 'signal', 'socket', 'subprocess', 'sys', 'threading',
+    }
+)
+FORBIDDEN_NAMES = frozenset({'__import__', 'importlib'})
+
+_real_import = builtins.__import__
+_repr = repr
+_literal_eval = ast.literal_eval
+_perf_counter = time.perf_counter
+
+
+class JobError(Exception):
+    """A job-level failure with a reason and an error type (never a harness bug)."""
+
+    def __init__(self, error_type, reason):
+        super().__init__(reason)
+        self.error_type = error_type
+        self.reason = reason
+
+
+def clip(text, limit=MAX_REASON_CHARS):
+    return text if len(text) <= limit else text[: limit - 3] + '...'
+
+
+def describe_exception(exc):
+    try:
+        name = type(exc).__name__
+        if not isinstance(name, str):
+            name = 'Exception'
+    except BaseException:
+        name = 'Exception'
+    try:
+        message = str(exc)
+        if not isinstance(message, str):
+            message = ''
+    except BaseException:
+        message = ''
+    return clip(name, 80), clip(name + (': ' + message if message else ''))
+
+
+# ---------------------------------------------------------------- program checks
+
+
+_banned_cache = {}
+
+
+def banned_components(banned):
+    key = tuple(banned)
+    found = _banned_cache.get(key)
+    if found is None:
+        found = frozenset(part for entry in banned for part in entry.split('.') if part)
+        if len(_banned_cache) > 64:
+            _banned_cache.clear()
+        _banned_cache[key] = found
+    return found
+
+
+def imported_names(node):
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    module = node.module or ''
+    return [module] + [(module + '.' if module else '') + alias.name for alias in node.names]
+
+
+def find_banned_use(tree, components):
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for name in imported_names(node):
+                for part in name.split('.'):
+                    if part in components:
+                        return 'banned import: ' + name
+        elif isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
+            return 'banned name: ' + node.id
+        elif isinstance(node, ast.Attribute) and node.attr in FORBIDDEN_NAMES:
+            return 'banned attribute: ' + node.attr
+    return None
+
+
+def prepare_program(code, policy):
+    """Parse, check and compile a program; raise JobError when it is not an acceptable AZR program."""
+    if not isinstance(code, str):
+        raise JobError('MalformedProgram', 'program is not a string')
+    try:
+        tree = ast.parse(code, '<program>', 'exec')
+    except SyntaxError as exc:
+        raise JobError('SyntaxError', clip('SyntaxError: %s (line %s)' % (exc.msg, exc.lineno)))
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise JobError(*describe_exception(exc))
+    functions = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+    if not any(node.name == 'f' for node in functions):
+        raise JobError('MissingFunction', 'program does not define a top-level function f')
+    if not policy.get('helpers', True) and len(functions) > 1:
+        raise JobError('HelperNotAllowed', 'program defines functions other than f')
+    problem = find_banned_use(tree, banned_components(policy.get('banned', ())))
+    if problem:
+        raise JobError('BannedImport', problem)
+    try:
+        return compile(tree, '<program>', 'exec')
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        raise JobError(*describe_exception(exc))
+
+
+def parse_arguments(text, what):
+    """Parse the text of call arguments (e.g. "'a', [1, 2], k=3") into literal AST nodes."""
+    if not isinstance(text, str):
+        raise JobError('MalformedInput', what + ' is not a string')
+    try:
+        call = ast.parse('f(' + text + '\n)', '<input>', 'eval').body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise JobError('MalformedInput', clip(what + ' is not a valid argument list: ' + text))
+    if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name) or call.func.id != 'f':
+        raise JobError('MalformedInput', clip(what + ' is not a valid argument list: ' + text))
+    keywords = []
+    for keyword in call.keywords:
+        if keyword.arg is None:
+            raise JobError('MalformedInput', what + ' uses ** unpacking')
+        keywords.append((keyword.arg, keyword.value))
+    nodes = call.args + [value for _, value in keywords]
+    for node in nodes:
+        if isinstance(node, ast.Starred):
+            raise JobError('MalformedInput', what + ' uses * unpacking')
+        try:
+            _literal_eval(node)
+        except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+            raise JobError('MalformedInput', clip(what + ' is not made of Python literals: ' + text))
+    return call.args, keywords
+
+
+def parse_literal(text, what):
+    if not isinstance(text, str):
+        raise JobError('MalformedAnswer', what + ' is not a string')
+    try:
+        return _literal_eval(text.strip())
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        raise JobError('MalformedAnswer', clip(what + ' is not a Python literal: ' + text))
+
+
+# ---------------------------------------------------------------- running user code
+
+
+def make_guarded_import(blocked):
+    def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
+        if level != 0:
+            raise ImportError('relative imports are not available')
+        root = name.partition('.')[0]
+        if root in blocked or root in PROCESS_MODULES:
+            raise ImportError('import of ' + name + ' is not allowed')
+        return _real_import(name, globals, locals, fromlist, level)
+
+    return guarded_import
+
+
+_job_builtins_template = dict(builtins.__dict__)
+_job_builtins_template.pop('breakpoint', None)
+
+
+def fresh_globals(blocked):
+    job_builtins = dict(_job_builtins_template)
+    job_builtins['__import__'] = make_guarded_import(blocked)
+    return {'__name__': PROGRAM_MODULE_NAME, '__builtins__': job_builtins}
+
+
+def call_f(compiled, arguments, blocked):
+    """Run the program in fresh globals and call f with fresh copies of the literal arguments."""
+    namespace = fresh_globals(blocked)
+    positional_nodes, keyword_nodes = arguments
+    try:
+        exec(compiled, namespace)
+        function = namespace.get('f')
+        if not callable(function):
+            raise JobError('MissingFunction', 'f is not callable after running the program')
+        positional = [_literal_eval(node) for node in positional_nodes]
+        keywords = {name: _literal_eval(node) for name, node in keyword_nodes}
+        return function(*positional, **keywords)
+    except JobError:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - user code may raise anything, SystemExit included
+        raise JobError(*describe_exception(exc))
+    finally:
+        namespace.clear()
+
+
+def safe_repr(value):
+    try:
+        text = _repr(value)
+        if not isinstance(text, str):
+            raise TypeError('__repr__ returned a non-string')
+        return text
+    except BaseException as exc:  # noqa: BLE001
+        raise JobError('UnreprableOutput', clip('repr of the result failed: ' + describe_exception(exc)[1]))
+
+
+def literal_repr(value, max_chars, text=None):
+    """repr(value) if it is a Python literal that round-trips through ast.literal_eval, else JobError."""
+    if text is None:
+        text = safe_repr(value)
+    if max_chars is not None and len(text) > max_chars:
+        raise JobError('OutputTooLong', 'output repr is %d chars (limit %d)' % (len(text), max_chars))
+    try:
+        same = bool(_literal_eval(text) == value)
+    except BaseException:  # noqa: BLE001
+        same = False
+    if not same:
+        raise JobError('NotALiteral', clip('output is not a Python literal: ' + text))
+    return text
+
+
+def run_twice(compiled, arguments, blocked, max_chars):
+    """Determinism check: two runs in fresh globals must give results with the same repr."""
+    first = call_f(compiled, arguments, blocked)
+    first_text = safe_repr(first)
+    second_text = safe_repr(call_f(compiled, arguments, blocked))
+    if first_text != second_text:
+        raise JobError('Nondeterministic', 'f gave different results on two runs with the same input')
+    return literal_repr(first, max_chars, first_text)
+
+
+# ---------------------------------------------------------------- operations
+
+
+def op_validate(job):
+    policy = job.get('policy') or {}
+    blocked = banned_components(policy.get('banned', ()))
+    compiled = prepare_program(job.get('code'), policy)
+    inputs = job.get('inputs')
+    if not isinstance(inputs, list) or not inputs:
+        raise JobError('MalformedInput', 'no inputs given')
+    max_chars = policy.get('maxOutputChars', 400)
+    outputs = []
+    for index, text in enumerate(inputs):
+        what = 'input' if len(inputs) == 1 else 'input %d' % (index + 1)
+        arguments = parse_arguments(text, what)
+        try:
+            outputs.append(run_twice(compiled, arguments, blocked, max_chars))
+        except JobError as exc:
+            if len(inputs) > 1:
+                exc.reason = clip(what + ': ' + exc.reason)
+            raise
+    return {'valid': True, 'outputs': outputs, 'reason': None, 'errorType': None}
+
+
+def op_deduction(job):
+    answer = parse_literal(job.get('answer'), 'answer')
+    gold = parse_literal(job.get('gold'), 'gold output')
+    if answer == gold:
+        return verdict(True, None)
+    return verdict(False, clip('answer %s != expected %s' % (_repr(answer), job.get('gold'))))
+
+
+def op_abduction(job):
+    policy = job.get('policy') or {}
+    blocked = banned_components(policy.get('banned', ()))
+    gold = parse_literal(job.get('gold'), 'gold output')
+    compiled = prepare_program(job.get('code'), policy)
+    try:
+        arguments = parse_arguments(job.get('answer'), 'answer')
+    except JobError as exc:
+        exc.error_type = 'MalformedAnswer'
+        raise
+    output = literal_repr(call_f(compiled, arguments, blocked), None)
+    if _literal_eval(output) == gold:
+        return verdict(True, None)
+    return verdict(False, clip('f(answer) = %s, expected %s' % (output, job.get('gold'))))
+
+
+def op_induction(job):
+    policy = job.get('policy') or {}
+    blocked = banned_components(policy.get('banned', ()))
+    inputs, outputs = job.get('inputs'), job.get('outputs')
+    if not isinstance(inputs, list) or not isinstance(outputs, list) or len(inputs) != len(outputs):
+        raise JobError('MalformedTask', 'inputs and outputs must be lists of equal length')
+    golds = [parse_literal(text, 'gold output') for text in outputs]
+    try:
+        compiled = prepare_program(job.get('answer'), policy)
+    except JobError as exc:
+        exc.reason = 'candidate program: ' + exc.reason
+        raise
+    for index, text in enumerate(inputs):
+        arguments = parse_arguments(text, 'input %d' % (index + 1))
+        try:
+            output = literal_repr(call_f(compiled, arguments, blocked), None)
+        except JobError as exc:
+            exc.reason = clip('input %d: %s' % (index + 1, exc.reason))
+            raise
+        if _literal_eval(output) != golds[index]:
+            reason = 'input %d: got %s, expected %s' % (index + 1, output, outputs[index])
+            return verdict(False, clip(reason))
+    return verdict(True, None)
+
+
+def verdict(correct, reason):
+    return {'correct': correct, 'malformed': False, 'reason': reason, 'errorType': None}
+
+
+OPERATIONS = {
+    'validate': op_validate,
+    'deduction': op_deduction,
+    'abduction': op_abduction,
+    'induction': op_induction,
+}
+
+
+def failure(op, error):
+    if op == 'validate':
+        return {'valid': False, 'outputs': None, 'reason': error.reason, 'errorType': error.error_type}
+    malformed = error.error_type in ('MalformedAnswer', 'MalformedInput') or (
+        op == 'induction' and error.reason.startswith('candidate program')
+    )
+    return {'correct': False, 'malformed': malformed, 'reason': error.reason, 'errorType': error.error_type}
+
+
+# ---------------------------------------------------------------- integrity between jobs
+
+
+_snapshots = {'ast': dict(ast.__dict__), 'json': dict(json.__dict__)}
+
+
+def interpreter_changed():
+    """Name the shared state a job changed that later jobs in this worker would see, or None."""
+    if builtins.__dict__ != _snapshots['builtins']:
+        # Restore first: the harness itself looks names up in builtins to send the answer.
+        builtins.__dict__.clear()
+        builtins.__dict__.update(_snapshots['builtins'])
+        return 'builtins'
+    if ast.__dict__ != _snapshots['ast'] or json.__dict__ != _snapshots['json']:
+        return 'a harness module'
+    if globals() != _snapshots['harness']:
+        return 'the harness'
+    if _thread._count() != 0:
+        return 'threads left running'
+    return None
+
+
+# ---------------------------------------------------------------- protocol and main loop
+
+
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def send(fd, message):
+    body = json.dumps(message).encode('ascii')
+    write_all(fd, len(body).to_bytes(4, 'big') + body)
+
+
+def apply_limits(limits):
+    def limit(kind, value):
+        if value is not None and value >= 0:
+            resource.setrlimit(kind, (value, value))
+
+    limit(resource.RLIMIT_AS, limits.get('memoryBytes'))
+    limit(resource.RLIMIT_FSIZE, limits.get('fileBytes'))
+    limit(resource.RLIMIT_NOFILE, limits.get('openFiles'))
+    limit(resource.RLIMIT_NPROC, limits.get('processes'))
+    limit(resource.RLIMIT_CORE, 0)
+    # A write over RLIMIT_FSIZE then fails with an OSError instead of killing the worker.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+def arm_cpu_limit(cpu_seconds):
+    """RLIMIT_CPU counts the whole process: allow this job cpu_seconds more than used so far."""
+    if cpu_seconds is None:
+        return
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    soft = int(usage.ru_utime + usage.ru_stime) + int(cpu_seconds) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.RLIM_INFINITY))
+
+
+def clean_private_tmp(state):
+    """Empty /tmp between jobs so no job sees files of an earlier one.
+
+    Only called when the pool says /tmp is the sandbox's own tmpfs ('privateTmp' in the limits):
+    without bubblewrap, /tmp is the host's.
+    """
+    try:
+        mtime = os.stat('/tmp').st_mtime_ns
+        if mtime == state.get('tmp'):
+            return
+        for entry in os.scandir('/tmp'):
+            remove_tree(entry.path)
+        state['tmp'] = os.stat('/tmp').st_mtime_ns
+    except OSError:
+        pass
+
+
+def remove_tree(path):
+    try:
+        if os.path.isdir(path) and not os.path.islink(path):
+            for entry in os.scandir(path):
+                remove_tree(entry.path)
+            os.rmdir(path)
+        else:
+            os.unlink(path)
+    except OSError:
+        pass
+
+
+def handle(job, limits, state):
+    op = job.get('op')
+    started = _perf_counter()
+    operation = OPERATIONS.get(op)
+    if operation is None:
+        result = {'error': 'unknown op %r' % (op,)}
+    else:
+        arm_cpu_limit(limits.get('cpuSeconds'))
+        error = None
+        try:
+            result = operation(job)
+        except BaseException as exc:  # noqa: BLE001 - a harness step may fail on hostile data
+            error = exc
+        # Checked (and builtins restored) before anything else runs, results included.
+        changed = interpreter_changed()
+        if changed is not None:
+            result = failure(op, JobError('InterpreterModified', 'the program changed ' + changed))
+            result['retire'] = True
+        elif isinstance(error, JobError):
+            result = failure(op, error)
+        elif error is not None:
+            result = failure(op, JobError(*describe_exception(error)))
+        error = None
+    if state['private_tmp']:
+        clean_private_tmp(state)
+    result['id'] = job.get('id')
+    result['durationMs'] = (_perf_counter() - started) * 1000.0
+    return result
+
+
+def serve(request_fd, response_fd, limits):
+    # Second guard besides the pool's word: in bubblewrap's PID namespace this process has a tiny pid.
+    state = {'private_tmp': limits.get('privateTmp') is True and os.getpid() < 16}
+    pending = bytearray()
+    while True:
+        chunk = os.read(request_fd, 1 << 16)
+        if not chunk:
+            return
+        pending += chunk
+        position = 0
+        while len(pending) - position >= 4:
+            size = int.from_bytes(pending[position : position + 4], 'big')
+            if size > MAX_FRAME_BYTES:
+                raise ValueError('request frame too large')
+            end = position + 4 + size
+            if len(pending) < end:
+                break
+            job = json.loads(pending[position + 4 : end])
+            position = end
+            result = handle(job, limits, state)
+            send(response_fd, result)
+            if result.get('retire'):
+                return
+        del pending[:position]
+
+
+def main():
+    limits = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
+    request_fd = os.dup(0)
+    response_fd = os.dup(1)
+    diagnostics_fd = os.dup(2)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    try:
+        apply_limits(limits)
+        send(response_fd, {'ready': True, 'pid': os.getpid(), 'hashSeed': os.environ.get('PYTHONHASHSEED')})
+        serve(request_fd, response_fd, limits)
+    except BaseException as exc:  # noqa: BLE001
+        try:
+            write_all(diagnostics_fd, ('harness failed: %s\n' % (describe_exception(exc)[1],)).encode())
+        except BaseException:  # noqa: BLE001
+            pass
+        os._exit(70)
+    os._exit(0)
+
+
+_snapshots['builtins'] = dict(builtins.__dict__)
+_snapshots['harness'] = dict(globals())
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,122 @@
+// Types shared by the pool, the batch APIs and the wire protocol with harness.py.
+
+/** AZR-SPEC §3: the reference code's banned-import list. Every component of every entry is banned. */
+export const DEFAULT_BANNED_MODULES: readonly string[] = [
+  'logging',
+  'random',
+  'multiprocessing',
+  'pebble',
+  'subprocess',
+  'threading',
+  'datetime',
+  'time',
+  'hashlib',
+  'hmac',
+  'bcrypt',
+  'calendar',
+  'os.sys',
+  'os.path',
+  'sys.exit',
+  'os.environ',
+];
+
+/** Per-job limits. `timeoutMs` is enforced by the pool (wall clock); the rest by the harness (rlimits). */
+export interface ExecutionLimits {
+  /** Wall-clock deadline per job; past it the worker is killed and replaced, the job ends as `timeout`. */
+  timeoutMs: number;
+  /** RLIMIT_AS of each worker process, in bytes. */
+  memoryBytes: number;
+  /** RLIMIT_CPU budget granted to each job, in seconds. */
+  cpuSeconds: number;
+  /** RLIMIT_NPROC inside the sandbox (counts the sandbox's own init and the worker). */
+  processes: number;
+  /** RLIMIT_FSIZE: largest file a job may write (only /tmp is writable). */
+  fileBytes: number;
+  /** RLIMIT_NOFILE. */
+  openFiles: number;
+  /** Size of the sandbox's private /tmp (tmpfs). */
+  tmpfsBytes: number;
+}
+
+export const DEFAULT_LIMITS: ExecutionLimits = {
+  timeoutMs: 5000,
+  memoryBytes: 256 * 1024 * 1024,
+  cpuSeconds: 5,
+  processes: 8,
+  fileBytes: 16 * 1024 * 1024,
+  openFiles: 64,
+  tmpfsBytes: 64 * 1024 * 1024,
+};
+
+/** `bwrap`: every worker runs under bubblewrap (default). `none`: no sandbox at all, must be asked for. */
+export type SandboxMode = 'bwrap' | 'none';
+
+// ---------------------------------------------------------------- wire protocol
+
+/** What the harness applies to a program before running it (AZR-SPEC §3). */
+export interface WirePolicy {
+  banned: readonly string[];
+  helpers: boolean;
+  maxOutputChars: number;
+}
+
+export interface ValidateRequest {
+  op: 'validate';
+  code: string;
+  inputs: readonly string[];
+  policy: WirePolicy;
+}
+
+export interface DeductionRequest {
+  op: 'deduction';
+  answer: string;
+  gold: string;
+}
+
+export interface AbductionRequest {
+  op: 'abduction';
+  code: string;
+  answer: string;
+  gold: string;
+  policy: WirePolicy;
+}
+
+export interface InductionRequest {
+  op: 'induction';
+  answer: string;
+  inputs: readonly string[];
+  outputs: readonly string[];
+  policy: WirePolicy;
+}
+
+export type HarnessRequest = ValidateRequest | DeductionRequest | AbductionRequest | InductionRequest;
+
+export interface ValidateResponse {
+  valid: boolean;
+  /** repr string of f(input) for each input, in order; null when invalid. */
+  outputs: string[] | null;
+  reason: string | null;
+  errorType: string | null;
+  durationMs: number;
+}
+
+export interface VerdictResponse {
+  correct: boolean;
+  /** The answer could not be used at all (not a literal, not an argument list, not a program with f). */
+  malformed: boolean;
+  reason: string | null;
+  errorType: string | null;
+  durationMs: number;
+}
+
+export type ResponseFor<R extends HarnessRequest> = R extends ValidateRequest
+  ? ValidateResponse
+  : VerdictResponse;
+
+/**
+ * The outcome of one job. A job never disappears: it either answers (`ok: true`) or ends as a
+ * `timeout` (deadline passed, worker killed and replaced) or `crashed` (its worker died while running it).
+ */
+export type JobOutcome<R> =
+  | { ok: true; value: R }
+  | { ok: false; kind: 'timeout' | 'crashed'; reason: string; durationMs: number };
