@@ -140,13 +140,14 @@ export class Supervisor implements Child {
       this.after(delayMs, () => child.start());
       return;
     }
+    // The timer is set now, not after the siblings have stopped, so the backoff counts from the crash.
     this.groupRestartPending = true;
-    void this.stopSiblings(child).then(() =>
-      this.after(delayMs, () => {
-        this.groupRestartPending = false;
-        for (const c of this.children) c.start();
-      }),
-    );
+    const siblingsStopped = this.stopSiblings(child);
+    this.after(delayMs, async () => {
+      await siblingsStopped;
+      this.groupRestartPending = false;
+      if (this.running) for (const c of this.children) c.start();
+    });
   }
 
   private async stopSiblings(crashed: Child): Promise<void> {
@@ -168,11 +169,11 @@ export class Supervisor implements Child {
     });
   }
 
-  private after(delayMs: number, action: () => void): void {
+  private after(delayMs: number, action: () => void | Promise<void>): void {
     if (!this.running) return;
     const handle = this.services.clock.setTimeout(() => {
       this.pendingTimers.delete(handle);
-      if (this.running) action();
+      if (this.running) void action();
     }, delayMs);
     this.pendingTimers.add(handle);
   }
