@@ -38,6 +38,10 @@ PROCESS_MODULES = frozenset(
 FORBIDDEN_NAMES = frozenset({'__import__', 'importlib'})
 
 _real_import = builtins.__import__
+_getpid = os.getpid
+_exit = os._exit
+_kill = os.kill
+HARNESS_PID = os.getpid()
 _repr = repr
 _literal_eval = ast.literal_eval
 _perf_counter = time.perf_counter
@@ -349,19 +353,32 @@ def failure(op, error):
 _snapshots = {'ast': dict(ast.__dict__), 'json': dict(json.__dict__)}
 
 
-def interpreter_changed():
-    """Name the shared state a job changed that later jobs in this worker would see, or None."""
+def other_processes_alive():
+    """True when a job left processes behind. kill(-1, 0) signals nothing: it only asks whether any
+    process other than the caller and the namespace's init exists. Only meaningful (and only called)
+    in the sandbox's own PID namespace."""
+    try:
+        _kill(-1, 0)
+        return True
+    except OSError:
+        return False
+
+
+def interpreter_changed(in_sandbox):
+    """Why later jobs in this worker could see what this job did, or None."""
     if builtins.__dict__ != _snapshots['builtins']:
         # Restore first: the harness itself looks names up in builtins to send the answer.
         builtins.__dict__.clear()
         builtins.__dict__.update(_snapshots['builtins'])
-        return 'builtins'
+        return 'the program changed builtins'
     if ast.__dict__ != _snapshots['ast'] or json.__dict__ != _snapshots['json']:
-        return 'a harness module'
+        return 'the program changed a harness module'
     if globals() != _snapshots['harness']:
-        return 'the harness'
+        return 'the program changed the harness'
     if _thread._count() != 0:
-        return 'threads left running'
+        return 'the program left threads running'
+    if in_sandbox and other_processes_alive():
+        return 'the program left processes running'
     return None
 
 
@@ -406,7 +423,7 @@ def arm_cpu_limit(cpu_seconds):
 def clean_private_tmp(state):
     """Empty /tmp between jobs so no job sees files of an earlier one.
 
-    Only called when the pool says /tmp is the sandbox's own tmpfs ('privateTmp' in the limits):
+    Only called in the sandbox ('inSandbox' in the config), where /tmp is bubblewrap's private tmpfs:
     without bubblewrap, /tmp is the host's.
     """
     try:
@@ -445,17 +462,19 @@ def handle(job, limits, state):
             result = operation(job)
         except BaseException as exc:  # noqa: BLE001 - a harness step may fail on hostile data
             error = exc
+        if _getpid() != HARNESS_PID:
+            _exit(0)  # a process forked by user code got here: only the harness answers
         # Checked (and builtins restored) before anything else runs, results included.
-        changed = interpreter_changed()
+        changed = interpreter_changed(state['in_sandbox'])
         if changed is not None:
-            result = failure(op, JobError('InterpreterModified', 'the program changed ' + changed))
+            result = failure(op, JobError('InterpreterModified', changed))
             result['retire'] = True
         elif isinstance(error, JobError):
             result = failure(op, error)
         elif error is not None:
             result = failure(op, JobError(*describe_exception(error)))
         error = None
-    if state['private_tmp']:
+    if state['in_sandbox']:
         clean_private_tmp(state)
     result['id'] = job.get('id')
     result['durationMs'] = (_perf_counter() - started) * 1000.0
@@ -464,7 +483,7 @@ def handle(job, limits, state):
 
 def serve(request_fd, response_fd, limits):
     # Second guard besides the pool's word: in bubblewrap's PID namespace this process has a tiny pid.
-    state = {'private_tmp': limits.get('privateTmp') is True and os.getpid() < 16}
+    state = {'in_sandbox': limits.get('inSandbox') is True and os.getpid() < 16}
     pending = bytearray()
     while True:
         chunk = os.read(request_fd, 1 << 16)

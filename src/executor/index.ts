@@ -21,9 +21,13 @@ export {
   DEFAULT_BANNED_MODULES,
   DEFAULT_LIMITS,
   type ExecutionLimits,
+  type AbductionRequest,
+  type DeductionRequest,
   type HarnessRequest,
+  type InductionRequest,
   type JobOutcome,
   type SandboxMode,
+  type ValidateRequest,
   type ValidateResponse,
   type VerdictResponse,
 } from './types.ts';

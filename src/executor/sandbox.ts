@@ -84,7 +84,7 @@ export function workerCommand(settings: SandboxSettings): WorkerCommand {
     processes: settings.limits.processes,
     fileBytes: settings.limits.fileBytes,
     openFiles: settings.limits.openFiles,
-    privateTmp: settings.mode === 'bwrap',
+    inSandbox: settings.mode === 'bwrap',
   });
   if (settings.mode === 'none') {
     return {

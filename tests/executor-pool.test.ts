@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { after, describe, test } from 'node:test';
+import {
+  PoolClosedError,
+  PoolQueueFullError,
+  PythonPool,
+  SandboxUnavailableError,
+  type ValidateRequest,
+  validate,
+} from '../src/executor/index.ts';
+import { DEFAULT_BANNED_MODULES } from '../src/executor/types.ts';
+
+const policy = { banned: DEFAULT_BANNED_MODULES, helpers: true, maxOutputChars: 400 };
+const job = (code: string, input: string): ValidateRequest => ({
+  op: 'validate',
+  code,
+  inputs: [input],
+  policy,
+});
+const identity = job('def f(x):\n    return x', '1');
+
+describe('PythonPool', () => {
+  const pool = new PythonPool({ size: 2, limits: { timeoutMs: 1000 } });
+  after(() => pool.close());
+
+  test('runs jobs and keeps input order across workers', async () => {
+    const requests = Array.from({ length: 200 }, (_, i) => job('def f(x):\n    return x * 2', String(i)));
+    const outcomes = await pool.runAll(requests);
+    assert.deepEqual(
+      outcomes.map((outcome) => (outcome.ok ? outcome.value.outputs?.[0] : outcome.reason)),
+      requests.map((_, i) => String(i * 2)),
+    );
+  });
+
+  test('defaults to one worker per core', async () => {
+    const { availableParallelism } = await import('node:os');
+    const defaultPool = new PythonPool();
+    try {
+      assert.equal(defaultPool.size, availableParallelism());
+    } finally {
+      await defaultPool.close();
+    }
+  });
+
+  test('a job past its deadline ends as timeout, its worker is replaced, the rest still run', async () => {
+    const exits: string[] = [];
+    const onExit = (info: { cause: string }) => exits.push(info.cause);
+    pool.on('workerExit', onExit);
+    const requests = [job('def f(x):\n    while True:\n        pass', '0'), ...Array(6).fill(identity)];
+    const outcomes = await Promise.all(requests.map((request) => pool.run(request, { timeoutMs: 300 })));
+    pool.off('workerExit', onExit);
+    assert.equal(outcomes[0].ok, false);
+    assert.equal(!outcomes[0].ok && outcomes[0].kind, 'timeout');
+    assert.ok(!outcomes[0].ok && outcomes[0].durationMs >= 300);
+    assert.ok(outcomes.slice(1).every((outcome) => outcome.ok && outcome.value.valid));
+    assert.deepEqual(exits, ['timeout']);
+    const after = await pool.run(identity);
+    assert.ok(after.ok && after.value.valid);
+  });
+
+  test('PYTHONHASHSEED is fixed: every worker hashes strings alike', async () => {
+    const outcomes = await pool.runAll(Array(8).fill(job('def f(x):\n    return hash(x)', "'azr'")));
+    const hashes = new Set(outcomes.map((outcome) => outcome.ok && outcome.value.outputs?.[0]));
+    assert.equal(hashes.size, 1);
+  });
+});
+
+describe('PythonPool worker replacement', () => {
+  test('a worker killed with kill -9 is replaced and the next job succeeds', async () => {
+    const pool = new PythonPool({ size: 1 });
+    try {
+      assert.ok((await pool.run(identity)).ok);
+      const [victim] = pool.workerPids;
+      const exited = once(pool, 'workerExit');
+      const replaced = once(pool, 'workerReady');
+      process.kill(victim, 'SIGKILL');
+      const [info] = await exited;
+      assert.equal(info.signal, 'SIGKILL');
+      assert.equal(info.cause, 'died');
+      await replaced;
+      assert.notEqual(pool.workerPids[0], victim);
+      const outcome = await pool.run(identity);
+      assert.ok(outcome.ok && outcome.value.valid);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('a job running when its worker is killed from outside ends as crashed, never lost', async () => {
+    const pool = new PythonPool({ size: 1 });
+    try {
+      await once(pool, 'workerReady');
+      const [victim] = pool.workerPids;
+      const running = pool.run(job('def f(x):\n    while True:\n        pass', '0'), { timeoutMs: 60_000 });
+      const queued = pool.run(identity);
+      // The job is sent to the worker synchronously; killing now hits it while it runs (or is about to).
+      process.kill(victim, 'SIGKILL');
+      const outcome = await running;
+      assert.equal(!outcome.ok && outcome.kind, 'crashed');
+      assert.match(!outcome.ok ? outcome.reason : '', /SIGKILL/);
+      const next = await queued;
+      assert.ok(next.ok && next.value.valid, 'the job queued behind it runs on the replacement');
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('PythonPool backpressure and close', () => {
+  test('maxQueue: run rejects when full, needsDrain and drain tell when there is room', async () => {
+    const pool = new PythonPool({ size: 1, maxQueue: 3, pipelineDepth: 1 });
+    try {
+      await once(pool, 'workerReady');
+      const accepted = [pool.run(identity), pool.run(identity), pool.run(identity), pool.run(identity)];
+      // One job went to the worker, three wait: the queue is at its limit.
+      assert.equal(pool.inFlight, 1);
+      assert.equal(pool.queueSize, 3);
+      assert.equal(pool.needsDrain, true);
+      await assert.rejects(pool.run(identity), PoolQueueFullError);
+      const drained = once(pool, 'drain');
+      const waiting = pool.runWhenRoom(identity);
+      await drained;
+      assert.equal(pool.needsDrain, false);
+      const outcomes = await Promise.all([...accepted, waiting]);
+      assert.ok(outcomes.every((outcome) => outcome.ok && outcome.value.valid));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('close kills the workers and rejects queued jobs; later runs reject', async () => {
+    const pool = new PythonPool({ size: 1, pipelineDepth: 1 });
+    const running = assert.rejects(
+      pool.run(job('def f(x):\n    while True:\n        pass', '0')),
+      PoolClosedError,
+    );
+    const queued = assert.rejects(pool.run(identity), PoolClosedError);
+    await pool.close();
+    await running;
+    await queued;
+    await assert.rejects(pool.run(identity), PoolClosedError);
+    assert.deepEqual(pool.workerPids, []);
+  });
+});
+
+describe('sandbox availability', () => {
+  test('refuses to start when bubblewrap is missing, unless sandbox is "none"', async () => {
+    assert.throws(
+      () => new PythonPool({ size: 1, bwrapPath: '/nonexistent/bwrap' }),
+      SandboxUnavailableError,
+    );
+    const unsandboxed = new PythonPool({ size: 1, sandbox: 'none', bwrapPath: '/nonexistent/bwrap' });
+    try {
+      const [result] = await validate(unsandboxed, [{ code: 'def f(x):\n    return x + 1', input: '41' }]);
+      assert.equal(result.output, '42');
+    } finally {
+      await unsandboxed.close();
+    }
+  });
+});
