@@ -13,7 +13,7 @@ export interface ActorRef<S extends ProtocolSpec = ProtocolSpec> {
   readonly name: string;
   /** Resolves once the message is in the mailbox (with backpressure, once there is room). */
   tell(message: AnyMessage<S>): Promise<void>;
-  ask<K extends keyof S & string>(message: MessageOf<S, K>, options?: AskOptions): Promise<ReplyOf<S, K>>;
+  ask<M extends AnyMessage<S>>(message: M, options?: AskOptions): Promise<ReplyOf<S, M['type']>>;
 }
 
 export interface ActorContext {

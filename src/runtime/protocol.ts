@@ -31,18 +31,29 @@ export interface Protocol<S extends ProtocolSpec = ProtocolSpec> {
 
 export const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true });
 
+/** One ajv error as a JSON pointer and a sentence that names what was expected. */
+export function problemOf(error: ErrorObject): CheckProblem {
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = (error.params as { additionalProperty: string }).additionalProperty;
+      return { pointer: `${error.instancePath}/${key}`, problem: 'is not allowed here (unknown key)' };
+    }
+    case 'required': {
+      const key = (error.params as { missingProperty: string }).missingProperty;
+      return { pointer: `${error.instancePath}/${key}`, problem: 'is required' };
+    }
+    case 'enum': {
+      const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
+      return { pointer: error.instancePath, problem: `must be one of: ${allowed.map((v) => JSON.stringify(v)).join(', ')}` };
+    }
+    default:
+      return { pointer: error.instancePath, problem: error.message ?? 'is invalid' };
+  }
+}
+
 export function firstProblem(errors: ErrorObject[] | null | undefined): CheckProblem {
   const error = errors?.[0];
-  if (!error) return { pointer: '', problem: 'is invalid' };
-  if (error.keyword === 'additionalProperties') {
-    const key = (error.params as { additionalProperty: string }).additionalProperty;
-    return { pointer: `${error.instancePath}/${key}`, problem: 'is not allowed here' };
-  }
-  if (error.keyword === 'required') {
-    const key = (error.params as { missingProperty: string }).missingProperty;
-    return { pointer: `${error.instancePath}/${key}`, problem: 'is required' };
-  }
-  return { pointer: error.instancePath, problem: error.message ?? 'is invalid' };
+  return error ? problemOf(error) : { pointer: '', problem: 'is invalid' };
 }
 
 export function defineProtocol<S extends ProtocolSpec>(spec: S): Protocol<S> {

@@ -31,6 +31,8 @@ export interface SystemOptions {
   /** The root supervisor's policy. */
   supervision?: Partial<SupervisionOptions>;
   log?: (line: string) => void;
+  /** Start the root supervisor at once (default). With false, actors are only laid out until `start()`. */
+  start?: boolean;
 }
 
 export interface SpawnOptions<O = Record<string, unknown>> {
@@ -103,6 +105,11 @@ export class ActorSystem {
     this.root.onExit = (exit) => {
       void this.shutdown('escalated', exit.kind === 'crash' ? exit.error : undefined);
     };
+    if (options.start !== false) this.root.start();
+  }
+
+  /** Starts a system created with `start: false`. */
+  start(): void {
     this.root.start();
   }
 

@@ -1,0 +1,44 @@
+// Turns a checked topology into a running actor system: one supervisor per actor entry, holding its replicas.
+import { type ActorSystem, createSystem, defaultSupervision, type SystemOptions } from '../runtime/index.ts';
+import type { LoadedTopology } from './load.ts';
+import type { Topology } from './schema.ts';
+
+type Supervision = NonNullable<Topology['supervision']>;
+
+function policy(supervision: Supervision | undefined) {
+  return {
+    ...defaultSupervision,
+    ...supervision,
+    backoff: { ...defaultSupervision.backoff, ...supervision?.backoff },
+  };
+}
+
+export interface BuildOptions extends Omit<SystemOptions, 'name' | 'seed' | 'supervision'> {
+  /** Override the topology's seed. */
+  seed?: number;
+}
+
+export function buildTopology({ topology, kinds }: LoadedTopology, options: BuildOptions = {}): ActorSystem {
+  const system = createSystem({
+    ...options,
+    name: topology.name,
+    seed: options.seed ?? topology.seed,
+    supervision: policy(topology.supervision),
+  });
+  for (const entry of topology.actors) {
+    const definition = kinds.get(entry.kind)!;
+    const group = system.supervisor({ name: entry.name, ...policy(entry.supervision) });
+    for (let replica = 0; replica < entry.count; replica++) {
+      system.spawn(definition, {
+        name: entry.count === 1 ? entry.name : `${entry.name}-${replica}`,
+        parent: group,
+        host: entry.host,
+        restart: entry.restart,
+        mailbox: entry.mailbox,
+        encode: entry.encode,
+        options: { ...entry.options, ...(entry.count > 1 ? { replica } : {}) },
+      });
+    }
+  }
+  return system;
+}

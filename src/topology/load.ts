@@ -1,0 +1,184 @@
+// Loads a topology from JSON or YAML and reports every problem at once, each with its JSON pointer and,
+// where the file has one, its line and column.
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ValidateFunction } from 'ajv';
+import { type Document, LineCounter, parseDocument } from 'yaml';
+import { AzrError } from '../runtime/errors.ts';
+import { ajv, problemOf } from '../runtime/protocol.ts';
+import { ActorKinds } from './registry.ts';
+import { type Topology, TopologySchema } from './schema.ts';
+
+export interface ConfigIssue {
+  pointer: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+export class ConfigError extends AzrError {
+  constructor(
+    readonly file: string,
+    readonly issues: ConfigIssue[],
+  ) {
+    super(
+      'BAD_CONFIG',
+      `${file}: ${issues.length} problem(s)\n${issues.map((i) => `  ${formatIssue(file, i)}`).join('\n')}`,
+    );
+  }
+}
+
+export function formatIssue(file: string, issue: ConfigIssue): string {
+  const where = issue.line ? `${file}:${issue.line}:${issue.column}` : file;
+  return `${where}: ${issue.pointer || '/'} ${issue.message}`;
+}
+
+export interface LoadedTopology {
+  topology: Topology;
+  file: string;
+  kinds: ActorKinds;
+}
+
+const validateTopology = ajv.compile(TopologySchema);
+const optionValidators = new WeakMap<object, ValidateFunction>();
+
+export async function loadTopologyFile(file: string, kinds?: ActorKinds): Promise<LoadedTopology> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(file, [{ pointer: '', message: `cannot be read: ${(error as Error).message}` }]);
+  }
+  return parseTopology(text, { file, kinds });
+}
+
+export async function parseTopology(
+  text: string,
+  { file = '<topology>', kinds = new ActorKinds() }: { file?: string; kinds?: ActorKinds } = {},
+): Promise<LoadedTopology> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => ({
+        pointer: '',
+        message: `is not valid YAML/JSON: ${e.message.split('\n')[0]}`,
+        line: e.linePos?.[0].line,
+        column: e.linePos?.[0].col,
+      })),
+    );
+  }
+  const value: unknown = doc.toJS();
+  const issues: ConfigIssue[] = [];
+  if (!validateTopology(value)) {
+    issues.push(...uniqueProblems(validateTopology.errors ?? []));
+  } else {
+    const topology = value as unknown as Topology;
+    await importModules(topology, file, kinds, issues);
+    checkActors(topology, kinds, issues);
+  }
+  if (issues.length > 0)
+    throw new ConfigError(
+      file,
+      issues.map((issue) => locate(issue, doc, lineCounter)),
+    );
+  return { topology: value as unknown as Topology, file, kinds };
+}
+
+function uniqueProblems(errors: NonNullable<ValidateFunction['errors']>): ConfigIssue[] {
+  const seen = new Set<string>();
+  const issues: ConfigIssue[] = [];
+  for (const error of errors) {
+    const { pointer, problem } = problemOf(error);
+    const key = `${pointer} ${problem}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      issues.push({ pointer, message: problem });
+    }
+  }
+  return issues;
+}
+
+async function importModules(topology: Topology, file: string, kinds: ActorKinds, issues: ConfigIssue[]) {
+  for (const [i, specifier] of (topology.modules ?? []).entries()) {
+    const path = resolve(dirname(file), specifier);
+    try {
+      kinds.registerModule(await import(pathToFileURL(path).href));
+    } catch (error) {
+      issues.push({
+        pointer: `/modules/${i}`,
+        message: `cannot be loaded: ${(error as Error).message.split('\n')[0]}`,
+      });
+    }
+  }
+}
+
+function checkActors(topology: Topology, kinds: ActorKinds, issues: ConfigIssue[]) {
+  const names = new Map<string, string>();
+  for (const [i, entry] of topology.actors.entries()) {
+    const at = `/actors/${i}`;
+    const replicaNames =
+      entry.count === 1 ? [entry.name] : Array.from({ length: entry.count }, (_, r) => `${entry.name}-${r}`);
+    for (const name of replicaNames) {
+      const other = names.get(name);
+      if (other)
+        issues.push({ pointer: `${at}/name`, message: `gives the name "${name}", already used at ${other}` });
+      else names.set(name, `${at}/name`);
+    }
+    const definition = kinds.get(entry.kind);
+    if (!definition) {
+      const known = kinds.names();
+      issues.push({
+        pointer: `${at}/kind`,
+        message: `unknown actor kind "${entry.kind}"; known kinds: ${known.length ? known.join(', ') : '(none registered)'}`,
+      });
+      continue;
+    }
+    if (entry.host !== 'inline' && !definition.module) {
+      issues.push({
+        pointer: `${at}/host`,
+        message: `actor kind "${entry.kind}" can only run inline: its definition has no \`module\``,
+      });
+    }
+    if (definition.options) {
+      let validate = optionValidators.get(definition.options);
+      if (!validate) {
+        validate = ajv.compile({
+          ...definition.options,
+          additionalProperties: definition.options.additionalProperties ?? false,
+        });
+        optionValidators.set(definition.options, validate);
+      }
+      entry.options ??= {};
+      if (!validate(entry.options)) {
+        for (const issue of uniqueProblems(validate.errors ?? [])) {
+          issues.push({
+            pointer: `${at}/options${issue.pointer}`,
+            message: `${issue.message} (options of kind "${entry.kind}")`,
+          });
+        }
+      }
+    }
+  }
+}
+
+/** Adds the line and column of the deepest node of the document that the pointer reaches. */
+function locate(issue: ConfigIssue, doc: Document, lineCounter: LineCounter): ConfigIssue {
+  const path = issue.pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  for (let depth = path.length; depth >= 0; depth--) {
+    const keys = path.slice(0, depth).map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+    const node = (depth === 0 ? doc.contents : doc.getIn(keys, true)) as
+      | { range?: [number, number, number] }
+      | undefined;
+    if (node?.range) {
+      const { line, col } = lineCounter.linePos(node.range[0]);
+      return { ...issue, line, column: col };
+    }
+  }
+  return issue;
+}

@@ -1,0 +1,114 @@
+// The topology file's schema, written once: TypeBox gives both the TypeScript type and the JSON Schema
+// (shipped as topology.schema.json for editor completion through `$schema`).
+import { type SchemaOptions, type Static, Type } from '@sinclair/typebox';
+
+/** A string enum as JSON Schema `enum` (clearer errors than a union of literals). */
+function StringEnum<T extends string[]>(values: [...T], options: SchemaOptions = {}) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: values, ...options });
+}
+
+const Backoff = Type.Object(
+  {
+    initialMs: Type.Number({
+      minimum: 0,
+      default: 50,
+      description: 'Delay before the first restart in a window (ms).',
+    }),
+    factor: Type.Number({
+      minimum: 1,
+      default: 2,
+      description: 'Each further restart in the window waits this much longer.',
+    }),
+    maxMs: Type.Number({ minimum: 0, default: 5000, description: 'Longest delay between restarts (ms).' }),
+  },
+  { additionalProperties: false, description: 'Exponential backoff between restarts.' },
+);
+
+export const SupervisionSchema = Type.Object(
+  {
+    strategy: StringEnum(['one-for-one', 'all-for-one'], {
+      default: 'one-for-one',
+      description: 'one-for-one restarts the child that exited; all-for-one restarts all children.',
+    }),
+    maxRestarts: Type.Integer({
+      minimum: 0,
+      default: 1,
+      description: 'Restarts allowed within `withinMs`; one more escalates to the parent supervisor.',
+    }),
+    withinMs: Type.Integer({ minimum: 1, default: 5000, description: 'Window of the restart budget (ms).' }),
+    backoff: Type.Optional(Backoff),
+  },
+  { additionalProperties: false, description: 'Supervision policy (OTP defaults: 1 restart in 5 s).' },
+);
+
+const Mailbox = Type.Object(
+  {
+    capacity: Type.Integer({
+      minimum: 1,
+      default: 1024,
+      description: 'Messages that may wait in the mailbox.',
+    }),
+    overflow: StringEnum(['backpressure', 'drop-oldest', 'reject'], {
+      default: 'backpressure',
+      description:
+        'What a full mailbox does: make senders wait, drop its oldest message, or refuse the new one.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const ActorEntrySchema = Type.Object(
+  {
+    name: Type.String({
+      pattern: '^[A-Za-z][A-Za-z0-9_.-]*$',
+      description: 'Unique name; replicas are named NAME-0, NAME-1, …',
+    }),
+    kind: Type.String({
+      minLength: 1,
+      description: 'Actor kind, as registered by the core, a plugin or `modules`.',
+    }),
+    count: Type.Integer({ minimum: 1, maximum: 1024, default: 1, description: 'Number of replicas.' }),
+    host: StringEnum(['inline', 'thread', 'process'], {
+      default: 'inline',
+      description: 'Where each replica runs: this event loop, a worker thread, or a child process.',
+    }),
+    restart: StringEnum(['permanent', 'transient', 'temporary'], {
+      default: 'permanent',
+      description: 'permanent: always restarted; transient: only after a crash; temporary: never.',
+    }),
+    mailbox: Type.Optional(Mailbox),
+    supervision: Type.Optional(SupervisionSchema),
+    encode: Type.Boolean({
+      default: true,
+      description: 'Copy inline messages through msgpack (always on across threads and processes).',
+    }),
+    options: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: "The actor kind's own options (its schema).",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const TopologySchema = Type.Object(
+  {
+    $schema: Type.Optional(Type.String()),
+    name: Type.String({ minLength: 1, default: 'azr', description: 'Name of the run or system.' }),
+    seed: Type.Integer({ default: 0, description: 'Seed of every random choice in the run.' }),
+    modules: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        description: 'Modules (paths relative to this file) whose exported actor definitions become kinds.',
+      }),
+    ),
+    supervision: Type.Optional(SupervisionSchema),
+    actors: Type.Array(ActorEntrySchema, {
+      minItems: 1,
+      description: 'The actors, each under a supervisor of its own.',
+    }),
+  },
+  { additionalProperties: false, title: 'azr topology' },
+);
+
+export type Topology = Static<typeof TopologySchema>;
+export type ActorEntry = Static<typeof ActorEntrySchema>;

@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { defineActor, defineProtocol } from '../src/runtime/index.ts';
+import {
+  ActorKinds,
+  buildTopology,
+  ConfigError,
+  type ConfigIssue,
+  formatTree,
+  parseTopology,
+} from '../src/topology/index.ts';
+import { counter } from './fixtures/counter-actor.ts';
+
+const inlineOnly = defineActor({
+  kind: 'inline-only',
+  protocol: defineProtocol({}),
+  init: () => ({}),
+  handlers: {},
+});
+
+const kinds = () => new ActorKinds().register(counter).register(inlineOnly);
+
+async function issuesOf(text: string): Promise<ConfigIssue[]> {
+  try {
+    await parseTopology(text, { file: 'bad.yaml', kinds: kinds() });
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, String(error));
+    return error.issues;
+  }
+  assert.fail('the topology was accepted');
+}
+
+async function assertIssue(text: string, pointer: string, message: RegExp) {
+  const issues = await issuesOf(text);
+  const found = issues.find((i) => i.pointer === pointer && message.test(i.message));
+  assert.ok(found, `expected ${pointer} ${message}; got ${JSON.stringify(issues)}`);
+  return found;
+}
+
+const actor = (extra: string) => `actors:\n  - name: c\n    kind: counter\n${extra}`;
+
+describe('bad topologies: each problem reported with its JSON pointer', () => {
+  test('unknown top-level key', () =>
+    assertIssue(`${actor('')}bogus: 1\n`, '/bogus', /not allowed here \(unknown key\)/));
+  test('unknown key in an actor', () =>
+    assertIssue(actor('    colour: blue\n'), '/actors/0/colour', /unknown key/));
+  test('wrong type', () => assertIssue(actor('    count: two\n'), '/actors/0/count', /must be integer/));
+  test('count below 1', () => assertIssue(actor('    count: 0\n'), '/actors/0/count', /must be >= 1/));
+  test('count above the limit', () =>
+    assertIssue(actor('    count: 5000\n'), '/actors/0/count', /must be <= 1024/));
+  test('fractional count', () =>
+    assertIssue(actor('    count: 1.5\n'), '/actors/0/count', /must be integer/));
+  test('unknown host', () =>
+    assertIssue(actor('    host: gpu\n'), '/actors/0/host', /must be one of: "inline", "thread", "process"/));
+  test('unknown actor kind, listing the known ones', () =>
+    assertIssue(
+      'actors:\n  - name: x\n    kind: teleporter\n',
+      '/actors/0/kind',
+      /unknown actor kind "teleporter"; known kinds: counter, inline-only/,
+    ));
+  test('duplicate names', () =>
+    assertIssue(
+      `${actor('')}  - name: c\n    kind: counter\n`,
+      '/actors/1/name',
+      /gives the name "c", already used at \/actors\/0\/name/,
+    ));
+  test('a replica name that collides with another actor', () =>
+    assertIssue(
+      `${actor('    count: 2\n')}  - name: c-1\n    kind: counter\n`,
+      '/actors/1/name',
+      /"c-1", already used/,
+    ));
+  test('negative restart budget', () =>
+    assertIssue(
+      `supervision: { maxRestarts: -1 }\n${actor('')}`,
+      '/supervision/maxRestarts',
+      /must be >= 0/,
+    ));
+  test('empty restart window', () =>
+    assertIssue(
+      actor('    supervision: { withinMs: 0 }\n'),
+      '/actors/0/supervision/withinMs',
+      /must be >= 1/,
+    ));
+  test('backoff that shrinks', () =>
+    assertIssue(
+      actor('    supervision: { backoff: { factor: 0.5 } }\n'),
+      '/actors/0/supervision/backoff/factor',
+      /must be >= 1/,
+    ));
+  test('unknown strategy', () =>
+    assertIssue(
+      actor('    supervision: { strategy: rest-for-all }\n'),
+      '/actors/0/supervision/strategy',
+      /must be one of/,
+    ));
+  test('mailbox capacity 0 and an unknown overflow policy', async () => {
+    const text = actor('    mailbox: { capacity: 0, overflow: explode }\n');
+    await assertIssue(text, '/actors/0/mailbox/capacity', /must be >= 1/);
+    await assertIssue(
+      text,
+      '/actors/0/mailbox/overflow',
+      /must be one of: "backpressure", "drop-oldest", "reject"/,
+    );
+  });
+  test("options that break the kind's own schema", () =>
+    assertIssue(
+      actor('    options: { start: lots }\n'),
+      '/actors/0/options/start',
+      /must be integer \(options of kind "counter"\)/,
+    ));
+  test('unknown option of the kind', () =>
+    assertIssue(actor('    options: { stat: 1 }\n'), '/actors/0/options/stat', /unknown key/));
+  test('a thread host for a kind that can only run inline', () =>
+    assertIssue(
+      'actors:\n  - name: i\n    kind: inline-only\n    host: thread\n',
+      '/actors/0/host',
+      /can only run inline/,
+    ));
+  test('no actors', () => assertIssue('name: empty\n', '/actors', /is required/));
+  test('a module that cannot be loaded', () =>
+    assertIssue(`modules: [./does-not-exist.ts]\n${actor('')}`, '/modules/0', /cannot be loaded/));
+  test('invalid YAML, with its line', async () => {
+    const [issue] = await issuesOf('actors: [\n  - name: c\n');
+    assert.match(issue!.message, /is not valid YAML\/JSON/);
+    assert.ok(issue!.line && issue!.line >= 1);
+  });
+  test('invalid JSON', async () => {
+    const [issue] = await issuesOf('{"actors": [}');
+    assert.match(issue!.message, /is not valid YAML\/JSON/);
+  });
+  test('every problem at once, each with its line and column', async () => {
+    const issues = await issuesOf(
+      'name: x\nactors:\n  - name: a\n    kind: nope\n    count: 0\n    extra: 1\n',
+    );
+    const pointers = issues.map((i) => i.pointer).sort();
+    assert.deepEqual(pointers, ['/actors/0/count', '/actors/0/extra']);
+    const count = issues.find((i) => i.pointer === '/actors/0/count')!;
+    assert.deepEqual([count.line, count.column], [5, 12]);
+  });
+});
+
+test('a good topology gets defaults and builds the supervision tree it describes', async () => {
+  const text = [
+    'name: good',
+    'seed: 3',
+    'actors:',
+    '  - name: c',
+    '    kind: counter',
+    '    count: 2',
+    '    host: thread',
+    '    supervision: { strategy: all-for-one, maxRestarts: 4, withinMs: 1000 }',
+    '  - { name: solo, kind: counter, options: { start: 9 } }',
+  ].join('\n');
+  const loaded = await parseTopology(text, { kinds: kinds() });
+  assert.equal(loaded.topology.actors[1]!.host, 'inline');
+  assert.equal(loaded.topology.actors[1]!.mailbox, undefined);
+  const system = buildTopology(loaded, { start: false });
+  assert.equal(
+    formatTree(system.tree()),
+    [
+      'root (supervisor: one-for-one, at most 1 restart(s) in 5000 ms, permanent)',
+      '├─ c (supervisor: all-for-one, at most 4 restart(s) in 1000 ms, permanent)',
+      '│  ├─ c-0 [counter] thread, mailbox 1024 backpressure, permanent',
+      '│  └─ c-1 [counter] thread, mailbox 1024 backpressure, permanent',
+      '└─ solo (supervisor: one-for-one, at most 1 restart(s) in 5000 ms, permanent)',
+      '   └─ solo [counter] inline, mailbox 1024 backpressure, permanent',
+    ].join('\n'),
+  );
+  system.start();
+  assert.equal(await system.lookup<typeof counter.protocol.spec>('solo').ask({ type: 'get' }), 9);
+  await system.stop();
+});
+
+describe('azr topology check', () => {
+  const azr = (...args: string[]) =>
+    promisify(execFile)(process.execPath, ['bin/azr.js', ...args]).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+
+  test('prints the actor tree of a good file, exit 0', async () => {
+    const { code, stdout } = await azr('topology', 'check', 'examples/demo/topology.yaml');
+    assert.equal(code, 0);
+    assert.match(stdout, /squarer-1 \[demo-squarer\] thread, mailbox 64 backpressure, permanent/);
+    assert.match(stdout, /journal \[demo-journal\] process/);
+  });
+
+  test('lists every problem with file, line and JSON pointer, exit 2', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'azr-topology-'));
+    const file = join(dir, 'bad.yaml');
+    await writeFile(file, 'actors:\n  - name: a\n    kind: nope\n    count: -3\n    host: moon\n');
+    const { code, stderr } = await azr('topology', 'check', file);
+    assert.equal(code, 2);
+    assert.match(stderr, /bad\.yaml:4:12: \/actors\/0\/count must be >= 1/);
+    assert.match(stderr, /bad\.yaml:5:11: \/actors\/0\/host must be one of/);
+  });
+
+  test('a missing file is bad input, exit 2', async () => {
+    const { code, stderr } = await azr('topology', 'check', 'no/such/file.yaml');
+    assert.equal(code, 2);
+    assert.match(stderr, /cannot be read/);
+  });
+});
