@@ -44,7 +44,10 @@ export function problemOf(error: ErrorObject): CheckProblem {
     }
     case 'enum': {
       const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
-      return { pointer: error.instancePath, problem: `must be one of: ${allowed.map((v) => JSON.stringify(v)).join(', ')}` };
+      return {
+        pointer: error.instancePath,
+        problem: `must be one of: ${allowed.map((v) => JSON.stringify(v)).join(', ')}`,
+      };
     }
     default:
       return { pointer: error.instancePath, problem: error.message ?? 'is invalid' };
