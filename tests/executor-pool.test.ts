@@ -47,7 +47,10 @@ describe('PythonPool', () => {
     const exits: string[] = [];
     const onExit = (info: { cause: string }) => exits.push(info.cause);
     pool.on('workerExit', onExit);
-    const requests = [job('def f(x):\n    while True:\n        pass', '0'), ...Array(6).fill(identity)];
+    const requests = [
+      job('def f(x):\n    while True:\n        pass', '0'),
+      ...Array.from({ length: 6 }, () => identity),
+    ];
     const outcomes = await Promise.all(requests.map((request) => pool.run(request, { timeoutMs: 300 })));
     pool.off('workerExit', onExit);
     assert.equal(outcomes[0].ok, false);
@@ -60,7 +63,9 @@ describe('PythonPool', () => {
   });
 
   test('PYTHONHASHSEED is fixed: every worker hashes strings alike', async () => {
-    const outcomes = await pool.runAll(Array(8).fill(job('def f(x):\n    return hash(x)', "'azr'")));
+    const outcomes = await pool.runAll(
+      Array.from({ length: 8 }, () => job('def f(x):\n    return hash(x)', "'azr'")),
+    );
     const hashes = new Set(outcomes.map((outcome) => outcome.ok && outcome.value.outputs?.[0]));
     assert.equal(hashes.size, 1);
   });

@@ -449,6 +449,11 @@ def remove_tree(path):
         pass
 
 
+def point_std_fds_at(devnull):
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+
+
 def handle(job, limits, state):
     op = job.get('op')
     started = _perf_counter()
@@ -476,6 +481,8 @@ def handle(job, limits, state):
         error = None
     if state['in_sandbox']:
         clean_private_tmp(state)
+    # User code may have closed or replaced fds 0-2 (e.g. open(0) closes fd 0 when collected).
+    point_std_fds_at(limits['devnull'])
     result['id'] = job.get('id')
     result['durationMs'] = (_perf_counter() - started) * 1000.0
     return result
@@ -513,9 +520,8 @@ def main():
     response_fd = os.dup(1)
     diagnostics_fd = os.dup(2)
     devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
-    os.close(devnull)
+    limits['devnull'] = devnull
+    point_std_fds_at(devnull)
     try:
         apply_limits(limits)
         send(response_fd, {'ready': True, 'pid': os.getpid(), 'hashSeed': os.environ.get('PYTHONHASHSEED')})
