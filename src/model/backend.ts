@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { installWasmKernels } from './wasm-kernels.ts';
 
 export type BackendKind = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -41,6 +42,7 @@ function wasmDistDir(): string {
 async function activate(tfBackend: string): Promise<void> {
   if (tfBackend === 'wasm' && !wasmPathsSet) {
     setWasmPaths(wasmDistDir());
+    installWasmKernels();
     wasmPathsSet = true;
   }
   const ok = await tf.setBackend(tfBackend);
