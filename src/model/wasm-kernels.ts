@@ -41,7 +41,7 @@ export function installWasmKernels(): void {
     backendName: 'wasm',
     kernelFunc: ({ inputs, attrs, backend }) =>
       slice(
-        inputs.x,
+        inputs.x!,
         attrs!.begin as number[],
         attrs!.size as number[],
         backend as unknown as WasmBackendLike,
@@ -52,7 +52,7 @@ export function installWasmKernels(): void {
     kernelName: 'SplitV',
     backendName: 'wasm',
     kernelFunc: ({ inputs, attrs, backend }) => {
-      const x = inputs.x;
+      const x = inputs.x!;
       const axis = tf.util.parseAxisParam(attrs!.axis as number, x.shape)[0];
       const sizes = tf.backend_util.prepareSplitSize(
         x as tf.Tensor,
