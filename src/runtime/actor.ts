@@ -55,7 +55,10 @@ export interface ActorDefinition<S extends ProtocolSpec = any, State = any, O ex
   snapshot?(state: State): unknown;
   /** Rebuilds the state from a snapshot instead of `init`. */
   restore?(snapshot: unknown, options: Static<O>, ctx: ActorContext): State | Promise<State>;
-  /** Called when the actor stops normally (not when it crashes). */
+  /**
+   * Called when an incarnation ends: after a normal stop, and after a crash with the state of the last message
+   * it completed, so resources it holds (worker pools, files) are released. Not called when its host dies.
+   */
   stop?(state: State, ctx: ActorContext): void | Promise<void>;
 }
 

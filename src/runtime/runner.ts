@@ -167,6 +167,10 @@ export class Runner {
       this.dead = true;
       const crashedId = this.inFlight.shift();
       this.events.crashed(errorInfo(error), crashedId, this.inFlight.takeAll());
+      // Release what the state holds (worker pools, files) with the state of the last message that completed.
+      Promise.resolve()
+        .then(() => this.spec.definition.stop?.(this.state, this.handlerContext))
+        .catch(() => {});
     }
     return nctx.stop;
   }
