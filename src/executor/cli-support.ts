@@ -1,0 +1,201 @@
+// What `azr validate` and `azr verify` share: arguments, JSONL input with line numbers, the pool, output.
+import { readFile } from 'node:fs/promises';
+import type { Readable, Writable } from 'node:stream';
+import { PythonPool } from './python-pool.ts';
+import { SandboxUnavailableError } from './sandbox.ts';
+import type { SandboxMode } from './types.ts';
+
+export interface CliIO {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+}
+
+export const processIO = (): CliIO => ({
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+});
+
+/** Bad input: the command prints the message and exits with 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface CommonArguments {
+  file: string;
+  sandbox: SandboxMode;
+  timeoutMs: number | undefined;
+  workers: number | undefined;
+  /** Options a command adds (e.g. `--mode`), by name without dashes. */
+  extra: Map<string, string>;
+}
+
+const COMMON_HELP = '[--sandbox bwrap|none] [--timeout MS] [--workers N]';
+
+export function parseArguments(
+  args: readonly string[],
+  usage: string,
+  extraOptions: readonly string[] = [],
+): CommonArguments {
+  const fullUsage = `usage: ${usage} ${COMMON_HELP}`;
+  const parsed: CommonArguments = {
+    file: '',
+    sandbox: 'bwrap',
+    timeoutMs: undefined,
+    workers: undefined,
+    extra: new Map(),
+  };
+  const files: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!arg.startsWith('--')) {
+      files.push(arg);
+      continue;
+    }
+    const [name, inlineValue] = arg.slice(2).split(/=(.*)/s, 2);
+    const value = inlineValue ?? args[++i];
+    if (value === undefined) throw new UsageError(`--${name} needs a value\n${fullUsage}`);
+    if (name === 'sandbox') {
+      if (value !== 'bwrap' && value !== 'none')
+        throw new UsageError(`--sandbox must be bwrap or none, got "${value}"`);
+      parsed.sandbox = value;
+    } else if (name === 'timeout' || name === 'workers') {
+      const number = Number(value);
+      if (!Number.isInteger(number) || number < 1)
+        throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
+      if (name === 'timeout') parsed.timeoutMs = number;
+      else parsed.workers = number;
+    } else if (extraOptions.includes(name)) {
+      parsed.extra.set(name, value);
+    } else {
+      throw new UsageError(`unknown option --${name}\n${fullUsage}`);
+    }
+  }
+  if (files.length !== 1) throw new UsageError(`expected one input file (or - for stdin)\n${fullUsage}`);
+  parsed.file = files[0];
+  return parsed;
+}
+
+export interface InputLine {
+  /** 1-based line number in the input, for messages. */
+  line: number;
+  record: Record<string, unknown>;
+}
+
+/** Reads JSONL (a file, or stdin for `-`); blank lines are skipped; every other line must be a JSON object. */
+export async function readJsonLines(file: string, io: CliIO): Promise<InputLine[]> {
+  let text: string;
+  if (file === '-') {
+    const chunks: Buffer[] = [];
+    for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    text = Buffer.concat(chunks).toString('utf8');
+  } else {
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(
+        `${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
+    }
+  }
+  const where = file === '-' ? '<stdin>' : file;
+  const lines: InputLine[] = [];
+  text.split('\n').forEach((raw, index) => {
+    if (raw.trim() === '') return;
+    let record: unknown;
+    try {
+      record = JSON.parse(raw);
+    } catch (error) {
+      throw new UsageError(`${where}:${index + 1}: invalid JSON (${(error as Error).message})`);
+    }
+    if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+      throw new UsageError(`${where}:${index + 1}: expected a JSON object`);
+    }
+    lines.push({ line: index + 1, record: record as Record<string, unknown> });
+  });
+  return lines;
+}
+
+/** Field checks that name the file and line of the problem. */
+export class LineChecker {
+  constructor(
+    private readonly where: string,
+    private readonly input: InputLine,
+  ) {}
+
+  fail(message: string): never {
+    throw new UsageError(`${this.where}:${this.input.line}: ${message}`);
+  }
+
+  string(field: string): string {
+    const value = this.input.record[field];
+    if (value === undefined) this.fail(`missing "${field}"`);
+    if (typeof value !== 'string') this.fail(`"${field}" must be a string`);
+    return value;
+  }
+
+  stringList(field: string): string[] {
+    const value = this.input.record[field];
+    if (value === undefined) this.fail(`missing "${field}"`);
+    if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
+      this.fail(`"${field}" must be a list of strings`);
+    }
+    return value;
+  }
+
+  has(field: string): boolean {
+    return this.input.record[field] !== undefined;
+  }
+}
+
+/**
+ * The shared flow: parse arguments, read and check every line (exit 2 on the first problem, before
+ * anything runs), run the batch on a pool, write one JSONL line per input line in order.
+ */
+export async function runJsonlCommand<T>(
+  io: CliIO,
+  parsed: CommonArguments,
+  toItem: (check: LineChecker, input: InputLine) => T,
+  process: (pool: PythonPool, items: T[], timeoutMs: number | undefined) => Promise<unknown[]>,
+): Promise<number> {
+  const inputs = await readJsonLines(parsed.file, io);
+  const where = parsed.file === '-' ? '<stdin>' : parsed.file;
+  const items = inputs.map((input) => toItem(new LineChecker(where, input), input));
+  let pool: PythonPool;
+  try {
+    pool = new PythonPool({
+      sandbox: parsed.sandbox,
+      ...(parsed.workers === undefined ? {} : { size: parsed.workers }),
+    });
+  } catch (error) {
+    if (error instanceof SandboxUnavailableError) {
+      io.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  try {
+    const results = await process(pool, items, parsed.timeoutMs);
+    const text = results.map((result) => `${JSON.stringify(result)}\n`).join('');
+    await new Promise<void>((resolve, reject) =>
+      io.stdout.write(text, (error) => (error ? reject(error) : resolve())),
+    );
+    return 0;
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Runs a command body, turning UsageError into exit code 2 with its message on stderr. */
+export async function withUsageErrors(io: CliIO, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
