@@ -1,0 +1,220 @@
+// Batched autoregressive sampling with a KV cache. Prompts of different lengths are left-padded; pad keys are masked
+// and rotary positions start at 0 for every row, so a row's tokens do not depend on the other rows in the batch.
+// Token choice runs in JS on the logits of the last position: temperature, top-p, the logits-mask hook and the
+// seeded RNG all see exactly the numbers the model produced, on every backend.
+import * as tf from '@tensorflow/tfjs-core';
+import { NEG_INF } from './ops.ts';
+import { Rng } from './rng.ts';
+import { disposeCache, type KVCache, type Transformer } from './transformer.ts';
+
+/**
+ * Grammar-constrained decoding hook: given the tokens generated so far in a row (prompt excluded), returns the
+ * allowed next token ids, a mask over the vocabulary (non-zero = allowed), or null for no constraint.
+ * An empty allowance ends the row (finish reason 'mask').
+ */
+export type LogitsMask = (tokensSoFar: number[], row: number) => number[] | Uint8Array | null;
+
+export interface SampleOptions {
+  maxTokens: number;
+  /** 0 = greedy. Default 1. */
+  temperature?: number;
+  /** Nucleus sampling threshold in (0, 1]. Default 1 (off). */
+  topP?: number;
+  /** A row ends once its decoded text contains one of these; the completing token is kept. Needs `decode`. */
+  stop?: string[];
+  decode?: (ids: number[]) => string;
+  /** A row ends after emitting one of these tokens (kept in the output). */
+  stopTokenIds?: number[];
+  /** Random source (advanced in place); or a seed for a fresh one. */
+  rng?: Rng;
+  seed?: number;
+  logitsMask?: LogitsMask;
+  /** Recompute the whole sequence every step instead of using the KV cache (reference path for tests). */
+  useCache?: boolean;
+}
+
+export type FinishReason = 'stop' | 'length' | 'mask';
+
+export interface SampleResult {
+  tokens: number[][];
+  /**
+   * Per token: log-probability under the model's full distribution at temperature 1 (before mask, temperature and
+   * top-p), i.e. exactly what the learner recomputes for the PPO ratio.
+   */
+  logprobs: number[][];
+  finishReasons: FinishReason[];
+}
+
+export function sample(model: Transformer, prompts: number[][], options: SampleOptions): SampleResult {
+  const batch = prompts.length;
+  const vocab = model.config.vocabSize;
+  const rng = options.rng ?? new Rng(options.seed ?? 0);
+  const temperature = options.temperature ?? 1;
+  const topP = options.topP ?? 1;
+  if (options.stop?.length && !options.decode)
+    throw new Error('sample: `stop` strings need a `decode` function');
+  if (prompts.some((p) => p.length === 0)) throw new Error('sample: empty prompt');
+  const promptLen = Math.max(...prompts.map((p) => p.length));
+  const pads = prompts.map((p) => promptLen - p.length);
+  const maxTokens = Math.min(options.maxTokens, model.config.maxSeqLen - promptLen);
+  const stopTokens = new Set(options.stopTokenIds ?? []);
+
+  const tokens: number[][] = prompts.map(() => []);
+  const logprobs: number[][] = prompts.map(() => []);
+  const finishReasons: Array<FinishReason | undefined> = prompts.map(() => undefined);
+  const outputWeight = tf.keep(model.outputWeight());
+  let cache: KVCache | undefined;
+  try {
+    let logits = forwardStep(model, prompts, pads, tokens, undefined, outputWeight);
+    cache = logits.cache;
+    for (let step = 0; step < maxTokens; step++) {
+      const values = logits.values;
+      for (let row = 0; row < batch; row++) {
+        if (finishReasons[row]) continue;
+        const rowLogits = values.subarray(row * vocab, (row + 1) * vocab);
+        const allowed = allowedMask(options.logitsMask?.(tokens[row], row) ?? null, vocab);
+        const token = chooseToken(rowLogits, allowed, temperature, topP, rng);
+        if (token < 0) {
+          finishReasons[row] = 'mask';
+          continue;
+        }
+        tokens[row].push(token);
+        logprobs[row].push(logSoftmaxAt(rowLogits, token));
+        if (stopTokens.has(token) || endsWithStop(options, tokens[row])) finishReasons[row] = 'stop';
+      }
+      if (finishReasons.every((r) => r !== undefined) || step === maxTokens - 1) break;
+      const next = forwardStep(
+        model,
+        prompts,
+        pads,
+        tokens,
+        options.useCache === false ? undefined : cache,
+        outputWeight,
+      );
+      disposeCache(cache);
+      cache = next.cache;
+      logits = next;
+    }
+  } finally {
+    disposeCache(cache);
+    if (model.config.tieEmbeddings) outputWeight.dispose();
+  }
+  return { tokens, logprobs, finishReasons: finishReasons.map((r) => r ?? 'length') };
+}
+
+/**
+ * Logits of the next position for every row. With `cache`, only each row's newest token is fed; without, the
+ * whole left-padded sequence (prompt + generated) is recomputed. Rows that already finished are fed their last token
+ * again (their output is ignored), which keeps the batch rectangular.
+ */
+function forwardStep(
+  model: Transformer,
+  prompts: number[][],
+  pads: number[],
+  generated: number[][],
+  cache: KVCache | undefined,
+  outputWeight: tf.Tensor2D,
+): { values: Float32Array; cache: KVCache } {
+  const batch = prompts.length;
+  const promptLen = prompts[0].length + pads[0];
+  const steps = Math.max(...generated.map((g) => g.length));
+  const total = promptLen + steps;
+  const start = cache ? total - 1 : 0;
+  const seqLen = total - start;
+  const ids = new Int32Array(batch * seqLen);
+  const positions = new Int32Array(batch * seqLen);
+  const mask = new Float32Array(batch * seqLen * total);
+  for (let row = 0; row < batch; row++) {
+    const pad = pads[row];
+    const sequence = prompts[row];
+    const own = generated[row];
+    for (let t = 0; t < seqLen; t++) {
+      const at = start + t;
+      const g = at - promptLen;
+      ids[row * seqLen + t] =
+        at < pad
+          ? 0
+          : at < promptLen
+            ? sequence[at - pad]
+            : (own[g] ?? own[own.length - 1] ?? sequence.at(-1)!);
+      positions[row * seqLen + t] = Math.max(0, at - pad);
+      const maskRow = (row * seqLen + t) * total;
+      for (let key = 0; key < total; key++) if (key < pad || key > at) mask[maskRow + key] = NEG_INF;
+    }
+  }
+  const [logits, ...kv] = tf.tidy(() => {
+    const result = model.run({
+      ids,
+      batch,
+      seqLen,
+      positions,
+      mask: tf.tensor4d(mask, [batch, 1, seqLen, total]),
+      cache,
+      wantCache: true,
+      lastOnly: true,
+      outputWeight,
+    });
+    return [result.logits, ...result.cache!.layers.flatMap((layer) => [layer.kT, layer.v])];
+  });
+  const values = logits.dataSync() as Float32Array;
+  logits.dispose();
+  const layers = [];
+  for (let i = 0; i < kv.length; i += 2)
+    layers.push({ kT: kv[i] as tf.Tensor4D, v: kv[i + 1] as tf.Tensor4D });
+  return { values, cache: { layers, length: total } };
+}
+
+function allowedMask(allowance: number[] | Uint8Array | null, vocab: number): Uint8Array | null {
+  if (allowance === null || allowance instanceof Uint8Array) return allowance;
+  const mask = new Uint8Array(vocab);
+  for (const id of allowance) if (id >= 0 && id < vocab) mask[id] = 1;
+  return mask;
+}
+
+/** The sampled token, or -1 when the mask allows nothing. */
+export function chooseToken(
+  logits: Float32Array,
+  allowed: Uint8Array | null,
+  temperature: number,
+  topP: number,
+  rng: Rng,
+): number {
+  const candidates: number[] = [];
+  for (let i = 0; i < logits.length; i++) if (!allowed || allowed[i]) candidates.push(i);
+  if (candidates.length === 0) return -1;
+  if (temperature <= 0)
+    return candidates.reduce((best, i) => (logits[i] > logits[best] ? i : best), candidates[0]);
+  let max = Number.NEGATIVE_INFINITY;
+  for (const i of candidates) max = Math.max(max, logits[i]);
+  const weights = candidates.map((i) => Math.exp((logits[i] - max) / temperature));
+  let order = candidates.map((_, k) => k);
+  if (topP < 1) {
+    const total = weights.reduce((a, b) => a + b, 0);
+    order.sort((a, b) => weights[b] - weights[a]);
+    let cumulative = 0;
+    let keep = 0;
+    while (keep < order.length && cumulative < topP * total) cumulative += weights[order[keep++]];
+    order = order.slice(0, Math.max(1, keep));
+  }
+  const kept = order.reduce((sum, k) => sum + weights[k], 0);
+  let u = rng.next() * kept;
+  for (const k of order) {
+    u -= weights[k];
+    if (u < 0) return candidates[k];
+  }
+  return candidates[order[order.length - 1]];
+}
+
+export function logSoftmaxAt(logits: Float32Array, index: number): number {
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
+  return logits[index] - max - Math.log(sum);
+}
+
+function endsWithStop(options: SampleOptions, generated: number[]): boolean {
+  if (!options.stop?.length) return false;
+  const text = options.decode!(generated);
+  return options.stop.some((s) => text.includes(s));
+}

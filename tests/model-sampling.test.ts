@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../src/model/backend.ts';
+import { Rng } from '../src/model/rng.ts';
+import { chooseToken, sample } from '../src/model/sampling.ts';
+import { CharTokenizer } from '../src/model/tokenizer.ts';
+import { Transformer } from '../src/model/transformer.ts';
+
+let model: Transformer;
+const prompts = [
+  [1, 2, 3, 4, 5, 6],
+  [7, 8],
+  [9, 10, 11, 12],
+];
+
+before(async () => {
+  await initBackend('wasm', { log: null });
+  // Larger init scale than the default so the distribution is far from uniform and greedy choices are stable.
+  model = new Transformer(
+    { vocabSize: 29, dModel: 32, nLayers: 2, nHeads: 4, nKvHeads: 2, ffnHidden: 48, maxSeqLen: 64 },
+    5,
+  );
+  for (const v of model.variables()) if (v.rank === 2) v.assign(tf.mul(v, 20));
+});
+after(() => {
+  model.dispose();
+  tf.disposeVariables();
+});
+
+test('KV-cache sampling equals full recomputation (sampled and greedy)', () => {
+  for (const temperature of [1, 0]) {
+    const cached = sample(model, prompts, { maxTokens: 20, temperature, seed: 7 });
+    const full = sample(model, prompts, { maxTokens: 20, temperature, seed: 7, useCache: false });
+    assert.deepEqual(cached.tokens, full.tokens);
+    assert.deepEqual(cached.finishReasons, ['length', 'length', 'length']);
+    const lp = cached.logprobs.flat();
+    const reference = full.logprobs.flat();
+    assert.ok(lp.every((x, i) => Math.abs(x - reference[i]) < 1e-4));
+    assert.equal(cached.tokens[0].length, 20);
+  }
+});
+
+test('logprobs are the model’s own log-probabilities of the chosen tokens', () => {
+  const { tokens, logprobs } = sample(model, [prompts[0]], { maxTokens: 5, seed: 3 });
+  const sequence = [...prompts[0], ...tokens[0]];
+  const logits = model.forward([sequence]);
+  const logp = tf.logSoftmax(logits);
+  const values = logp.arraySync()[0];
+  tokens[0].forEach((token, i) => {
+    assert.ok(Math.abs(values[prompts[0].length - 1 + i][token] - logprobs[0][i]) < 1e-4);
+  });
+  tf.dispose([logits, logp]);
+});
+
+test('rows are independent of padding and of the other rows (greedy)', () => {
+  const batched = sample(model, prompts, { maxTokens: 10, temperature: 0 });
+  prompts.forEach((prompt, r) => {
+    const alone = sample(model, [prompt], { maxTokens: 10, temperature: 0 });
+    assert.deepEqual(alone.tokens[0], batched.tokens[r]);
+  });
+});
+
+test('masked tokens are never sampled', () => {
+  const vocab = model.config.vocabSize;
+  const evenOnly = new Uint8Array(vocab).map((_, i) => (i % 2 === 0 ? 1 : 0));
+  const result = sample(model, prompts, {
+    maxTokens: 30,
+    temperature: 2,
+    seed: 11,
+    logitsMask: (_tokens, row) => (row === 0 ? evenOnly : row === 1 ? [3, 5, 28] : null),
+  });
+  assert.ok(result.tokens[0].every((t) => t % 2 === 0));
+  assert.ok(result.tokens[1].every((t) => [3, 5, 28].includes(t)));
+  assert.ok(
+    result.tokens[2].some((t) => t % 2 === 1),
+    'unmasked row samples freely',
+  );
+  assert.ok(new Set(result.tokens[1]).size > 1, 'temperature 2 explores the allowed set');
+});
+
+test('an empty allowance ends the row; stop strings and stop tokens end rows', () => {
+  const tokenizer = new CharTokenizer('abcdefghijklmnopqrstuvwxyz|;<>');
+  const target = tokenizer.encode('ab|cd');
+  const forced = (tokens: number[]) => (tokens.length < target.length ? [target[tokens.length]] : []);
+  const masked = sample(model, [prompts[0]], { maxTokens: 10, logitsMask: forced });
+  assert.deepEqual(masked.tokens[0], target);
+  assert.equal(masked.finishReasons[0], 'mask');
+  const stopped = sample(model, [prompts[0], prompts[1]], {
+    maxTokens: 10,
+    logitsMask: forced,
+    stop: ['b|'],
+    decode: (ids) => tokenizer.decode(ids),
+  });
+  assert.deepEqual(stopped.tokens[0], tokenizer.encode('ab|'));
+  assert.deepEqual(stopped.finishReasons, ['stop', 'stop']);
+  const byToken = sample(model, [prompts[2]], {
+    maxTokens: 10,
+    logitsMask: forced,
+    stopTokenIds: [target[1]],
+  });
+  assert.deepEqual(byToken.tokens[0], target.slice(0, 2));
+});
+
+test('sampling is seeded: same seed same tokens, different seed different tokens', () => {
+  const a = sample(model, prompts, { maxTokens: 12, seed: 1 });
+  const b = sample(model, prompts, { maxTokens: 12, rng: new Rng(1) });
+  const c = sample(model, prompts, { maxTokens: 12, seed: 2 });
+  assert.deepEqual(a.tokens, b.tokens);
+  assert.notDeepEqual(a.tokens, c.tokens);
+});
+
+test('chooseToken: temperature, top-p and greedy', () => {
+  const logits = Float32Array.from([0, 2, 1, -1]);
+  const rng = new Rng(9);
+  assert.equal(chooseToken(logits, null, 0, 1, rng), 1);
+  assert.equal(chooseToken(logits, Uint8Array.from([1, 0, 1, 1]), 0, 1, rng), 2);
+  for (let i = 0; i < 50; i++)
+    assert.equal(chooseToken(logits, null, 1, 0.5, rng), 1, 'top-p 0.5 keeps the top token');
+  const counts = [0, 0, 0, 0];
+  for (let i = 0; i < 4000; i++) counts[chooseToken(logits, null, 1, 1, rng)]++;
+  const z = 1 + Math.exp(2) + Math.exp(1) + Math.exp(-1);
+  for (const [i, n] of counts.entries()) {
+    assert.ok(Math.abs(n / 4000 - Math.exp(logits[i]) / z) < 0.03, `token ${i}`);
+  }
+  const topTwo = [0, 0, 0, 0];
+  for (let i = 0; i < 2000; i++) topTwo[chooseToken(logits, null, 1, 0.8, rng)]++;
+  assert.equal(topTwo[0] + topTwo[3], 0, 'top-p 0.8 keeps tokens 1 and 2 only');
+});
