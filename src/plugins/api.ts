@@ -1,0 +1,116 @@
+// The plugin API: what a task mode, a reward shaper or a plugin is. It depends on nothing else of azr, so a
+// plugin written against it keeps working while the core changes (see PLUGIN_API_VERSION).
+import type { Static, TObject } from '@sinclair/typebox';
+
+export const PLUGIN_API_VERSION = 1;
+
+/** A valid task, as kept in a buffer: the program, its input(s) and the executor's output(s). */
+export interface Task {
+  id: string;
+  /** Name of the task mode that owns it. */
+  mode: string;
+  code: string;
+  /** Call arguments as Python source, e.g. `'John', {'age': 20}`. */
+  input: string;
+  /** repr of f(input), computed by the executor. */
+  output: string;
+  /** Induction: every input and its output, and the proposer's message. */
+  inputs?: string[];
+  outputs?: string[];
+  message?: string;
+  /** The self-play step that proposed it (0 = seed). */
+  step: number;
+}
+
+/** What the proposer wrote, once parsed: one input, or (induction) several and a message. */
+export type Proposal = { code: string; input: string } | { code: string; inputs: string[]; message: string };
+
+/** What the executor must check for one answer (AZR-SPEC §1: all equality checks run in the sandbox). */
+export type AnswerCheck =
+  | { type: 'deduction'; output: string; answer: string }
+  | { type: 'abduction'; code: string; output: string; answer: string }
+  | { type: 'induction'; inputs: string[]; outputs: string[]; answer: string };
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** The executor's verdict on a proposal, as a task mode sees it. */
+export interface ValidatedProposal {
+  proposal: Proposal;
+  output: string | null;
+  outputs: string[] | null;
+}
+
+export interface PromptSpec {
+  text: string;
+  /** Strings that end the completion (not included in it). */
+  stop: string[];
+  maxTokens?: number;
+}
+
+/**
+ * A task mode: how to ask for a task, read the answer, and what the executor checks. The core loop never names a
+ * task type; it asks the registered modes.
+ */
+export interface TaskMode {
+  readonly name: string;
+  /** References shown to the proposer (AZR: K = 6; induction: 1). */
+  readonly references: number;
+  /** The tasks a buffer of this mode starts with. */
+  seedTasks(): Task[];
+  proposerPrompt(references: readonly Task[]): PromptSpec;
+  parseProposal(completion: string): Parsed<Proposal>;
+  /** The task a valid proposal becomes, with the executor's outputs. */
+  toTask(validated: ValidatedProposal, meta: { id: string; step: number }): Task;
+  solverPrompt(task: Task): PromptSpec;
+  parseAnswer(completion: string): Parsed<string>;
+  check(task: Task, answer: string): AnswerCheck;
+  /** The gold answer for executor-supervised learning, when the mode has one. */
+  goldAnswer?(task: Task): string;
+}
+
+/** One sampled sequence with everything reward shapers may look at. */
+export interface Rollout {
+  role: 'proposer' | 'solver';
+  mode: string;
+  completion: string;
+  /** The completion parsed (proposal or answer) without error. */
+  formatOk: boolean;
+  /** Proposer: the executor accepted the proposal. */
+  valid?: boolean;
+  /** Proposer: the solver's success rate on the task over n rollouts (AZR's r̄). */
+  solveRate?: number;
+  /** Solver: the executor judged the answer correct. */
+  correct?: boolean;
+  task?: Task;
+}
+
+export interface RewardContext {
+  step: number;
+  /** Tasks of the same mode already in the buffer (for novelty-style shapers). */
+  buffer: readonly Task[];
+}
+
+/** Adds a term to a rollout's scalar reward (AZR-SPEC §4). The reward is the sum of every shaper's term. */
+export interface RewardShaper {
+  readonly name: string;
+  reward(rollout: Rollout, context: RewardContext): number;
+}
+
+export interface PluginParts<O> {
+  taskModes?(options: O): TaskMode[];
+  rewardShapers?(options: O): RewardShaper[];
+}
+
+export interface Plugin<S extends TObject = TObject> extends PluginParts<Static<S>> {
+  readonly apiVersion: number;
+  readonly name: string;
+  readonly description?: string;
+  /** JSON Schema of the plugin's options, checked when a config names the plugin. */
+  readonly options?: S;
+}
+
+export function definePlugin<S extends TObject>(
+  plugin: Omit<Plugin<S>, 'apiVersion'> & { apiVersion?: number },
+): Plugin<S> {
+  return { apiVersion: PLUGIN_API_VERSION, ...plugin } as Plugin<S>;
+}

@@ -1,0 +1,4 @@
+export * from './api.ts';
+export * from './format.ts';
+export * from './program-task.ts';
+export { type LoadedPlugins, loadPlugins, PluginError, type PluginUse, totalReward } from './registry.ts';

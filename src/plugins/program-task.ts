@@ -1,0 +1,102 @@
+// Building blocks for task modes over one Python function `f`: the identity seed, reference rendering, and the
+// proposer side shared by modes whose proposal is a program with one input (deduction, abduction).
+import { type Static, Type } from '@sinclair/typebox';
+import type { Parsed, PromptSpec, Proposal, Task, ValidatedProposal } from './api.ts';
+import {
+  layout,
+  oneLine,
+  type PromptFormat,
+  promptFormats,
+  readSections,
+  renderSections,
+  section,
+} from './format.ts';
+
+/** Options every program task mode takes (the JSON Schema its plugin declares). */
+export function programModeOptions(defaultReferences: number) {
+  return Type.Object({
+    format: Type.Unsafe<PromptFormat>({
+      type: 'string',
+      enum: [...promptFormats],
+      default: 'think-answer',
+      description: 'bare: sections only, for tiny models; think-answer: <think>/<answer>, for LLMs.',
+    }),
+    references: Type.Integer({
+      minimum: 0,
+      default: defaultReferences,
+      description: 'Reference tasks per proposal.',
+    }),
+    maxProposalTokens: Type.Optional(Type.Integer({ minimum: 1 })),
+    maxAnswerTokens: Type.Optional(Type.Integer({ minimum: 1 })),
+  });
+}
+
+export type ProgramModeOptions = Static<ReturnType<typeof programModeOptions>>;
+
+export const IDENTITY_CODE = 'def f(x):\n    return x';
+export const IDENTITY_INPUT = "'Hello World'";
+
+/** AZR's only given example: the identity function on "Hello World". */
+export function identityTask(mode: string): Task {
+  return {
+    id: `${mode}-seed-0`,
+    mode,
+    code: IDENTITY_CODE,
+    input: IDENTITY_INPUT,
+    output: IDENTITY_INPUT,
+    step: 0,
+  };
+}
+
+export function renderExample(task: Task): string {
+  return `${renderSections([
+    ['program', task.code],
+    ['input', task.input],
+    ['output', task.output],
+  ])}# end\n`;
+}
+
+/** The named section of an answer: from the sections when there are any, else the whole text. */
+export function answerSection(
+  format: PromptFormat,
+  completion: string,
+  name: string,
+  header = `# ${name}\n`,
+): Parsed<string> {
+  const body = layout(format).answer(completion, header);
+  if (!body.ok) return body;
+  const sections = readSections(body.value);
+  const value = sections.length > 0 ? section(sections, name) : body.value;
+  return value === undefined ? { ok: false, reason: `no "# ${name}" section` } : { ok: true, value };
+}
+
+export function programWithInputProposer(mode: string, instruction: string, options: ProgramModeOptions) {
+  const l = layout(options.format);
+  return {
+    seedTasks: (): Task[] => [identityTask(mode)],
+    proposerPrompt: (references: readonly Task[]): PromptSpec =>
+      l.prompt(
+        instruction,
+        references.map(renderExample).join('\n'),
+        '# program\n',
+        ['# output', '# end'],
+        options.maxProposalTokens,
+      ),
+    parseProposal(completion: string): Parsed<Proposal> {
+      const body = l.answer(completion, '# program\n');
+      if (!body.ok) return body;
+      const sections = readSections(body.value);
+      const code = section(sections, 'program');
+      if (!code?.trim()) return { ok: false, reason: 'no program' };
+      const input = section(sections, 'input');
+      if (input === undefined) return { ok: false, reason: 'no "# input" section' };
+      const line = oneLine(input, 'input');
+      return line.ok ? { ok: true, value: { code, input: line.value } } : line;
+    },
+    toTask({ proposal, output }: ValidatedProposal, meta: { id: string; step: number }): Task {
+      if (!('input' in proposal) || output === null)
+        throw new Error(`${mode}: toTask needs a valid single-input proposal`);
+      return { id: meta.id, mode, code: proposal.code, input: proposal.input, output, step: meta.step };
+    },
+  };
+}

@@ -1,0 +1,124 @@
+// Loads the plugins a config names — built-in by name, or a module by path or package name — and checks each
+// one's options against the schema it declares.
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Ajv, type ErrorObject } from 'ajv';
+import { PLUGIN_API_VERSION, type Plugin, type RewardShaper, type TaskMode } from './api.ts';
+
+export interface PluginUse {
+  use: string;
+  options?: Record<string, unknown>;
+}
+
+export class PluginError extends Error {
+  constructor(
+    readonly plugin: string,
+    /** JSON pointer into the plugin's options ('' for the plugin itself). */
+    readonly pointer: string,
+    readonly problem: string,
+  ) {
+    super(`plugin "${plugin}": ${pointer ? `options${pointer} ` : ''}${problem}`);
+    this.name = 'PluginError';
+  }
+}
+
+export interface LoadedPlugins {
+  plugins: { name: string; options: Record<string, unknown> }[];
+  modes: Map<string, TaskMode>;
+  shapers: RewardShaper[];
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true });
+
+function describe(error: ErrorObject): [string, string] {
+  if (error.keyword === 'additionalProperties') {
+    const key = (error.params as { additionalProperty: string }).additionalProperty;
+    return [`${error.instancePath}/${key}`, 'is not an option of this plugin'];
+  }
+  if (error.keyword === 'required') {
+    const key = (error.params as { missingProperty: string }).missingProperty;
+    return [`${error.instancePath}/${key}`, 'is required'];
+  }
+  if (error.keyword === 'enum') {
+    const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map((v) =>
+      JSON.stringify(v),
+    );
+    return [error.instancePath, `must be one of: ${allowed.join(', ')}`];
+  }
+  return [error.instancePath, error.message ?? 'is invalid'];
+}
+
+function isPlugin(value: unknown): value is Plugin {
+  const p = value as Plugin | null;
+  return (
+    typeof p === 'object' && p !== null && typeof p.name === 'string' && typeof p.apiVersion === 'number'
+  );
+}
+
+async function importPlugin(use: string, baseDir: string): Promise<Plugin> {
+  const specifier = use.startsWith('.') || isAbsolute(use) ? pathToFileURL(resolve(baseDir, use)).href : use;
+  let exports: Record<string, unknown>;
+  try {
+    exports = await import(specifier);
+  } catch (error) {
+    throw new PluginError(use, '', `cannot be loaded: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const plugin = exports.default ?? Object.values(exports).find(isPlugin);
+  if (!isPlugin(plugin))
+    throw new PluginError(use, '', 'exports no plugin (export default definePlugin({...}))');
+  return plugin;
+}
+
+export async function loadPlugins(
+  uses: readonly PluginUse[],
+  {
+    baseDir = process.cwd(),
+    builtins = {},
+  }: { baseDir?: string; builtins?: Record<string, Plugin<any>> } = {},
+): Promise<LoadedPlugins> {
+  const loaded: LoadedPlugins = { plugins: [], modes: new Map(), shapers: [] };
+  for (const { use, options: given } of uses) {
+    const plugin = builtins[use] ?? (await importPlugin(use, baseDir));
+    if (plugin.apiVersion !== PLUGIN_API_VERSION) {
+      throw new PluginError(
+        plugin.name,
+        '',
+        `targets plugin API ${plugin.apiVersion}; this azr has API ${PLUGIN_API_VERSION}`,
+      );
+    }
+    const options = structuredClone(given ?? {});
+    if (plugin.options) {
+      const validate = ajv.compile({
+        ...plugin.options,
+        additionalProperties: plugin.options.additionalProperties ?? false,
+      });
+      if (!validate(options)) {
+        const [pointer, problem] = describe(validate.errors![0]!);
+        throw new PluginError(plugin.name, pointer, problem);
+      }
+    }
+    for (const mode of plugin.taskModes?.(options) ?? []) {
+      if (loaded.modes.has(mode.name))
+        throw new PluginError(plugin.name, '', `task mode "${mode.name}" is already registered`);
+      loaded.modes.set(mode.name, mode);
+    }
+    loaded.shapers.push(...(plugin.rewardShapers?.(options) ?? []));
+    loaded.plugins.push({ name: plugin.name, options });
+  }
+  return loaded;
+}
+
+/** The scalar reward of a rollout: the sum of every shaper's term (AZR-SPEC §4). */
+export function totalReward(
+  shapers: readonly RewardShaper[],
+  ...args: Parameters<RewardShaper['reward']>
+): { reward: number; terms: Record<string, number> } {
+  const terms: Record<string, number> = {};
+  let reward = 0;
+  for (const shaper of shapers) {
+    const term = shaper.reward(...args);
+    terms[shaper.name] = term;
+    reward += term;
+  }
+  return { reward, terms };
+}
