@@ -86,6 +86,11 @@ const configs: Array<{ kernel: string; save?: 'inputs' | 'output' | 'allInputs';
       (dy, a, b) => tf.mul(dy, tf.cast(tf.less(a, b), 'float32')),
     ),
   },
+  {
+    kernel: 'AddN',
+    save: 'allInputs',
+    grad: (dy, saved) => Object.fromEntries(saved.map((_, i) => [String(i), () => dy as tf.Tensor])),
+  },
   { kernel: 'Neg', grad: unary((dy) => tf.neg(dy)) },
   { kernel: 'Cast', grad: unary((dy) => dy) },
   { kernel: 'Square', save: 'inputs', grad: unary((dy, x) => tf.mul(dy, tf.mul(x, 2))) },

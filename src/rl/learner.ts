@@ -1,0 +1,258 @@
+// The TRR++ learner (AZR-SPEC §5): REINFORCE++ per-token policy loss with each sequence's task-relative advantage on
+// every response token, PPO ratio clipping against the sampling log-probabilities, an entropy bonus, no KL term;
+// optionally a supervised next-token loss on executor-produced targets. One optimiser step per call, gradients
+// accumulated over micro-batches so memory is bounded by the micro-batch size.
+import * as tf from '@tensorflow/tfjs-core';
+import type { Transformer } from '../model/transformer.ts';
+import { AdamW, type AdamWOptions } from './adamw.ts';
+import { type GroupStats, trrAdvantages, type Whitening } from './advantages.ts';
+
+export interface RolloutSample {
+  promptIds: number[];
+  responseIds: number[];
+  /** Per response token, from `sample()`. */
+  samplingLogprobs: number[];
+  reward: number;
+  /** Normalisation group, e.g. `${taskType}/${role}`. */
+  group: string;
+}
+
+export interface SupervisedSample {
+  promptIds: number[];
+  targetIds: number[];
+}
+
+export interface LearnerOptions extends AdamWOptions {
+  clipRatio: number;
+  entropyCoef: number;
+  maxGradNorm: number;
+  /** Sequences per forward/backward pass. */
+  microBatchSize: number;
+  /** Weight of the supervised (next-token cross-entropy) term; 0 = off. */
+  supervisedWeight: number;
+  whitening: Whitening;
+  advantageEps: number;
+}
+
+export const defaultLearnerOptions: LearnerOptions = {
+  lr: 3e-4,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 0.01,
+  clipRatio: 0.2,
+  entropyCoef: 0.001,
+  maxGradNorm: 1,
+  microBatchSize: 8,
+  supervisedWeight: 0,
+  whitening: 'sequence',
+  advantageEps: 1e-6,
+};
+
+export interface LearnerStats {
+  step: number;
+  /** pgLoss − entropyCoef · entropy + supervisedWeight · supervisedLoss. */
+  loss: number;
+  pgLoss: number;
+  /** Mean per-token entropy of the policy over response tokens. */
+  entropy: number;
+  supervisedLoss: number;
+  /** Before clipping. */
+  gradNorm: number;
+  clipFraction: number;
+  meanRatio: number;
+  meanReward: number;
+  responseTokens: number;
+  supervisedTokens: number;
+  groups: Record<string, GroupStats>;
+}
+
+/** One training sequence with per-target-token weights; RL and supervised samples share this form. */
+interface Sequence {
+  ids: number[];
+  /** Index in `ids` of the first token that is a target. */
+  firstTarget: number;
+  advantage: number;
+  oldLogprobs: number[] | null;
+  /** Weight of each target token in the token-mean policy statistics (1 / RL tokens) or 0. */
+  pgWeight: number;
+  /** Weight of each target token in the token-mean supervised loss (1 / supervised tokens) or 0. */
+  slWeight: number;
+}
+
+const statNames = ['pgLoss', 'entropy', 'supervisedLoss', 'clipFraction', 'meanRatio'] as const;
+
+export class Learner {
+  readonly options: LearnerOptions;
+  readonly optimizer: AdamW;
+  private readonly paramByVariable = new Map<string, string>();
+
+  constructor(
+    readonly model: Transformer,
+    options: Partial<LearnerOptions> = {},
+  ) {
+    this.options = { ...defaultLearnerOptions, ...options };
+    this.optimizer = new AdamW(model.params, this.options);
+    for (const [name, v] of model.params) this.paramByVariable.set(v.name, name);
+  }
+
+  get stepCount(): number {
+    return this.optimizer.step;
+  }
+
+  /** One optimiser update from a batch of rollouts (and optional supervised samples). */
+  step(batch: RolloutSample[], supervised: SupervisedSample[] = []): LearnerStats {
+    const { grads, stats } = this.gradients(batch, supervised);
+    const scale =
+      stats.gradNorm > this.options.maxGradNorm ? this.options.maxGradNorm / (stats.gradNorm + 1e-6) : 1;
+    this.optimizer.apply(grads, scale);
+    tf.dispose([...grads.values()]);
+    return { ...stats, step: this.optimizer.step };
+  }
+
+  /**
+   * Gradients of the step's loss, accumulated over micro-batches (by parameter name; the caller disposes them),
+   * and the step's statistics. `step` = this + clipping + AdamW.
+   */
+  gradients(
+    batch: RolloutSample[],
+    supervised: SupervisedSample[] = [],
+  ): { grads: Map<string, tf.Tensor>; stats: LearnerStats } {
+    const o = this.options;
+    for (const s of batch) {
+      if (s.samplingLogprobs.length !== s.responseIds.length)
+        throw new Error('samplingLogprobs/responseIds mismatch');
+    }
+    const rl = batch.filter((s) => s.responseIds.length > 0);
+    const sl = o.supervisedWeight > 0 ? supervised.filter((s) => s.targetIds.length > 0) : [];
+    const { advantages, groups } = trrAdvantages(
+      rl.map((s) => ({ reward: s.reward, group: s.group, tokens: s.responseIds.length })),
+      { whitening: o.whitening, eps: o.advantageEps },
+    );
+    const responseTokens = rl.reduce((n, s) => n + s.responseIds.length, 0);
+    const supervisedTokens = sl.reduce((n, s) => n + s.targetIds.length, 0);
+    const sequences: Sequence[] = [
+      ...rl.map((s, i) => ({
+        ids: [...s.promptIds, ...s.responseIds],
+        firstTarget: s.promptIds.length,
+        advantage: advantages[i],
+        oldLogprobs: s.samplingLogprobs,
+        pgWeight: 1 / responseTokens,
+        slWeight: 0,
+      })),
+      ...sl.map((s) => ({
+        ids: [...s.promptIds, ...s.targetIds],
+        firstTarget: s.promptIds.length,
+        advantage: 0,
+        oldLogprobs: null,
+        pgWeight: 0,
+        slWeight: 1 / supervisedTokens,
+      })),
+    ];
+    if (sequences.length === 0) throw new Error('learner step with no tokens to train on');
+
+    const totals = Object.fromEntries(statNames.map((n) => [n, 0])) as Record<
+      (typeof statNames)[number],
+      number
+    >;
+    let grads = new Map<string, tf.Tensor>();
+    for (let start = 0; start < sequences.length; start += o.microBatchSize) {
+      const micro = this.microBatchGradients(sequences.slice(start, start + o.microBatchSize));
+      for (const name of statNames) totals[name] += micro.stats[name];
+      grads = accumulate(grads, micro.grads);
+    }
+    const stats: LearnerStats = {
+      step: this.optimizer.step,
+      loss: totals.pgLoss - o.entropyCoef * totals.entropy + o.supervisedWeight * totals.supervisedLoss,
+      ...totals,
+      gradNorm: globalNorm([...grads.values()]),
+      meanReward: rl.length ? rl.reduce((s, r) => s + r.reward, 0) / rl.length : 0,
+      responseTokens,
+      supervisedTokens,
+      groups,
+    };
+    return { grads, stats };
+  }
+
+  private microBatchGradients(sequences: Sequence[]) {
+    const o = this.options;
+    const vocab = this.model.config.vocabSize;
+    const rows = sequences.length;
+    const width = Math.max(...sequences.map((s) => s.ids.length)) - 1;
+    const inputs = new Int32Array(rows * width);
+    const targets = new Int32Array(rows * width);
+    const oldLogprobs = new Float32Array(rows * width);
+    const advantage = new Float32Array(rows * width);
+    const pgWeight = new Float32Array(rows * width);
+    const slWeight = new Float32Array(rows * width);
+    sequences.forEach((s, r) => {
+      for (let t = 0; t < s.ids.length - 1; t++) {
+        const at = r * width + t;
+        inputs[at] = s.ids[t];
+        targets[at] = s.ids[t + 1];
+        const target = t + 1 - s.firstTarget;
+        if (target < 0) continue;
+        oldLogprobs[at] = s.oldLogprobs?.[target] ?? 0;
+        advantage[at] = s.advantage;
+        pgWeight[at] = s.pgWeight;
+        slWeight[at] = s.slWeight;
+      }
+    });
+    const shape: [number, number] = [rows, width];
+    const kept: Record<string, tf.Scalar> = {};
+    const lossFn = () =>
+      tf.tidy(() => {
+        const logp = tf.logSoftmax(this.model.logits(inputs, rows, width));
+        const tokenLogp = tf.sum(tf.mul(logp, tf.oneHot(tf.tensor2d(targets, shape, 'int32'), vocab)), -1);
+        const entropy = tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), -1));
+        const ratio = tf.exp(tf.sub(tokenLogp, tf.tensor2d(oldLogprobs, shape)));
+        const adv = tf.tensor2d(advantage, shape);
+        const clipped = tf.clipByValue(ratio, 1 - o.clipRatio, 1 + o.clipRatio);
+        const pg = tf.neg(tf.minimum(tf.mul(ratio, adv), tf.mul(clipped, adv)));
+        const pgW = tf.tensor2d(pgWeight, shape);
+        const slW = tf.tensor2d(slWeight, shape);
+        const weighted = (x: tf.Tensor, w: tf.Tensor) => tf.sum(tf.mul(x, w)) as tf.Scalar;
+        const stats = {
+          pgLoss: weighted(pg, pgW),
+          entropy: weighted(entropy, pgW),
+          supervisedLoss: weighted(tf.neg(tokenLogp), slW),
+          clipFraction: weighted(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), o.clipRatio), 'float32'), pgW),
+          meanRatio: weighted(ratio, pgW),
+        };
+        for (const [name, value] of Object.entries(stats)) kept[name] = tf.keep(value);
+        return tf.addN([
+          stats.pgLoss,
+          tf.mul(stats.entropy, -o.entropyCoef),
+          tf.mul(stats.supervisedLoss, o.supervisedWeight),
+        ]) as tf.Scalar;
+      });
+    const { value, grads } = tf.variableGrads(lossFn, this.model.variables());
+    const named = new Map<string, tf.Tensor>();
+    for (const [variableName, grad] of Object.entries(grads))
+      named.set(this.paramByVariable.get(variableName)!, grad);
+    const stats = Object.fromEntries(statNames.map((n) => [n, kept[n].dataSync()[0]])) as Record<
+      (typeof statNames)[number],
+      number
+    >;
+    tf.dispose([value, ...Object.values(kept)]);
+    return { grads: named, stats };
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}
+
+function accumulate(sums: Map<string, tf.Tensor>, grads: Map<string, tf.Tensor>): Map<string, tf.Tensor> {
+  if (sums.size === 0) return grads;
+  for (const [name, grad] of grads) {
+    const previous = sums.get(name)!;
+    sums.set(name, tf.add(previous, grad));
+    tf.dispose([previous, grad]);
+  }
+  return sums;
+}
+
+function globalNorm(tensors: tf.Tensor[]): number {
+  return Math.sqrt(tf.tidy(() => tf.addN(tensors.map((t) => tf.sum(tf.square(t)))).dataSync()[0]));
+}
