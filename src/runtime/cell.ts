@@ -139,8 +139,8 @@ export class ActorCell implements ActorRef<any>, Child {
     this.stats.starts++;
     const generation = ++this.generation;
     const { host, mailbox: _m, restart: _r, window: _w, snapshot: _s, ...startSpec } = this.spec;
+    // Kept until a start succeeds: a snapshot that fails to restore is never silently replaced by a fresh init.
     const snapshot = this.restoreFrom;
-    this.restoreFrom = undefined;
     this.incarnation = this.services.hosts[host](
       { ...startSpec, snapshot },
       this.events(generation),
@@ -206,6 +206,7 @@ export class ActorCell implements ActorRef<any>, Child {
       started: () => {
         if (!current()) return;
         this.status = 'running';
+        this.restoreFrom = undefined;
         this.services.emit({
           type: 'started',
           actor: this.name,
