@@ -3,6 +3,7 @@
 // optionally a supervised next-token loss on executor-produced targets. One optimiser step per call, gradients
 // accumulated over micro-batches so memory is bounded by the micro-batch size.
 import * as tf from '@tensorflow/tfjs-core';
+import type { CheckpointableLearner, LearnerCheckpointState } from '../model/checkpoint.ts';
 import type { Transformer } from '../model/transformer.ts';
 import { AdamW, type AdamWOptions } from './adamw.ts';
 import { type GroupStats, trrAdvantages, type Whitening } from './advantages.ts';
@@ -82,7 +83,7 @@ interface Sequence {
 
 const statNames = ['pgLoss', 'entropy', 'supervisedLoss', 'clipFraction', 'meanRatio'] as const;
 
-export class Learner {
+export class Learner implements CheckpointableLearner {
   readonly options: LearnerOptions;
   readonly optimizer: AdamW;
   private readonly paramByVariable = new Map<string, string>();
@@ -94,6 +95,22 @@ export class Learner {
     this.options = { ...defaultLearnerOptions, ...options };
     this.optimizer = new AdamW(model.params, this.options);
     for (const [name, v] of model.params) this.paramByVariable.set(v.name, name);
+  }
+
+  /** A learner continuing from `state` (from `loadCheckpoint(dir).learner`); `overrides` change options. */
+  static fromCheckpoint(
+    model: Transformer,
+    state: LearnerCheckpointState,
+    overrides: Partial<LearnerOptions> = {},
+  ): Learner {
+    const learner = new Learner(model, { ...(state.options as Partial<LearnerOptions>), ...overrides });
+    learner.optimizer.importState(state);
+    return learner;
+  }
+
+  checkpointState(): LearnerCheckpointState {
+    const { step, tensors } = this.optimizer.exportState();
+    return { step, options: { ...this.options }, tensors };
   }
 
   get stepCount(): number {
