@@ -8,15 +8,16 @@ export class ProtocolError extends Error {
   override name = 'ProtocolError';
 }
 
-export function encodeFrames(messages: readonly unknown[]): Buffer {
-  const bodies = messages.map((message) => Buffer.from(JSON.stringify(message), 'utf8'));
-  const total = bodies.reduce((sum, body) => sum + 4 + body.length, 0);
+/** Frames for messages already serialised as JSON text. */
+export function encodeFrames(jsonTexts: readonly string[]): Buffer {
+  let total = 0;
+  for (const text of jsonTexts) total += 4 + Buffer.byteLength(text, 'utf8');
   const out = Buffer.allocUnsafe(total);
   let offset = 0;
-  for (const body of bodies) {
-    out.writeUInt32BE(body.length, offset);
-    body.copy(out, offset + 4);
-    offset += 4 + body.length;
+  for (const text of jsonTexts) {
+    const size = out.write(text, offset + 4, 'utf8');
+    out.writeUInt32BE(size, offset);
+    offset += 4 + size;
   }
   return out;
 }

@@ -36,7 +36,7 @@ export interface PythonPoolOptions {
   limits?: Partial<ExecutionLimits>;
   /** Jobs waiting for a worker before `run` rejects with PoolQueueFullError (default: unbounded). */
   maxQueue?: number;
-  /** Jobs sent ahead to one worker, so it never waits for the pool between jobs (default 16). */
+  /** Jobs sent ahead to one worker, so it never waits for the pool between jobs (default 32). */
   pipelineDepth?: number;
   /** Consecutive workers that die before becoming ready before the pool gives up (default 3). */
   maxStartFailures?: number;
@@ -74,7 +74,8 @@ export interface PythonPoolEvents {
 
 interface Job {
   id: number;
-  request: HarnessRequest;
+  /** The request as JSON with the job id first: serialised once, when the job is submitted. */
+  json: string;
   timeoutMs: number;
   resolve: (outcome: JobOutcome<unknown>) => void;
   reject: (error: Error) => void;
@@ -88,7 +89,9 @@ interface Worker {
   /** Jobs sent and not answered yet; the first one is running. */
   inFlight: Job[];
   headStartedAt: number;
+  /** One timer per worker, re-armed lazily: when it fires early (the head changed), it re-arms. */
   deadline: NodeJS.Timeout | undefined;
+  deadlineAt: number;
   /** Set when the pool ended this worker on purpose (or the harness announced its exit). */
   cause: string | null;
   stderrTail: string;
@@ -155,7 +158,7 @@ export class PythonPool extends EventEmitter<PythonPoolEvents> {
     this.sandbox = options.sandbox ?? 'bwrap';
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.maxQueue = options.maxQueue ?? Number.POSITIVE_INFINITY;
-    this.pipelineDepth = options.pipelineDepth ?? 16;
+    this.pipelineDepth = options.pipelineDepth ?? 32;
     this.maxStartFailures = options.maxStartFailures ?? 3;
     if (!Number.isInteger(this.size) || this.size < 1)
       throw new RangeError(`size must be ≥ 1, got ${this.size}`);
@@ -217,9 +220,10 @@ export class PythonPool extends EventEmitter<PythonPoolEvents> {
       );
     }
     return new Promise((resolve, reject) => {
+      const id = this.nextJobId++;
       this.queue.push({
-        id: this.nextJobId++,
-        request,
+        id,
+        json: `{"id":${id},${JSON.stringify(request).slice(1)}`,
         timeoutMs: options.timeoutMs ?? this.limits.timeoutMs,
         resolve: resolve as (outcome: JobOutcome<unknown>) => void,
         reject,
@@ -280,6 +284,7 @@ export class PythonPool extends EventEmitter<PythonPoolEvents> {
       inFlight: [],
       headStartedAt: 0,
       deadline: undefined,
+      deadlineAt: 0,
       cause: null,
       stderrTail: '',
       exited: new Promise((resolve) => {
@@ -416,8 +421,9 @@ export class PythonPool extends EventEmitter<PythonPoolEvents> {
       else batches.set(worker, [job]);
     }
     for (const [worker, jobs] of batches) {
-      worker.process.stdin?.write(encodeFrames(jobs.map((job) => ({ id: job.id, ...job.request }))));
-      if (worker.deadline === undefined) this.startHead(worker);
+      const wasIdle = worker.inFlight.length === jobs.length;
+      worker.process.stdin?.write(encodeFrames(jobs.map((job) => job.json)));
+      if (wasIdle) this.startHead(worker);
     }
     if (this.wasFull && !this.needsDrain) {
       this.wasFull = false;
@@ -434,16 +440,33 @@ export class PythonPool extends EventEmitter<PythonPoolEvents> {
     return best;
   }
 
+  /** The first in-flight job started running now (its predecessor just answered, or the worker was idle). */
   private startHead(worker: Worker): void {
-    this.clearDeadline(worker);
     const head = worker.inFlight[0];
     if (head === undefined) return;
     worker.headStartedAt = performance.now();
-    worker.deadline = setTimeout(() => {
-      worker.deadline = undefined;
-      this.failHead(worker, 'timeout', `timeout: no result within ${head.timeoutMs} ms`);
-      this.kill(worker, 'timeout');
-    }, head.timeoutMs);
+    const deadlineAt = worker.headStartedAt + head.timeoutMs;
+    // Thousands of jobs a second: keep the armed timer unless it would fire too late.
+    if (worker.deadline === undefined || worker.deadlineAt > deadlineAt) this.armDeadline(worker, deadlineAt);
+  }
+
+  private armDeadline(worker: Worker, at: number): void {
+    this.clearDeadline(worker);
+    worker.deadlineAt = at;
+    worker.deadline = setTimeout(() => this.onDeadline(worker), Math.max(0, at - performance.now()));
+  }
+
+  private onDeadline(worker: Worker): void {
+    worker.deadline = undefined;
+    const head = worker.inFlight[0];
+    if (head === undefined || worker.cause !== null) return;
+    const headDeadline = worker.headStartedAt + head.timeoutMs;
+    if (performance.now() < headDeadline) {
+      this.armDeadline(worker, headDeadline);
+      return;
+    }
+    this.failHead(worker, 'timeout', `timeout: no result within ${head.timeoutMs} ms`);
+    this.kill(worker, 'timeout');
   }
 
   private clearDeadline(worker: Worker): void {
