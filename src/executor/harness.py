@@ -19,9 +19,11 @@ import sys
 import time
 
 import _thread
+from types import CodeType
 
 MAX_REASON_CHARS = 300
 MAX_FRAME_BYTES = 64 * 1024 * 1024
+CO_NEWLOCALS = 0x0002  # inspect.CO_NEWLOCALS, without importing inspect
 PROGRAM_MODULE_NAME = 'azr_program'
 
 # Modules user code may not import at run time even through tricks that dodge the AST check
@@ -114,30 +116,45 @@ def find_banned_use(tree, components):
     return None
 
 
+def defines_function_f(compiled):
+    """True when the module defines a function named f at module level (a function code object named f
+    among the module's constants; a class named f has a class body code object without CO_NEWLOCALS)."""
+    for constant in compiled.co_consts:
+        if type(constant) is CodeType and constant.co_name == 'f' and constant.co_flags & CO_NEWLOCALS:
+            return True
+    return False
+
+
 def prepare_program(code, policy):
-    """Parse, check and compile a program; raise JobError when it is not an acceptable AZR program."""
+    """Compile and check a program; raise JobError when it is not an acceptable AZR program.
+
+    Compiling the source directly is about twice as fast as ast.parse + compile(tree), so the AST is
+    built only when a check needs it: banned imports (only possible when the text contains 'import':
+    import, from ... import, __import__, importlib) and allowHelpers false.
+    """
     if not isinstance(code, str):
         raise JobError('MalformedProgram', 'program is not a string')
     try:
-        tree = ast.parse(code, '<program>', 'exec')
+        compiled = compile(code, '<program>', 'exec')
     except SyntaxError as exc:
         raise JobError('SyntaxError', clip('SyntaxError: %s (line %s)' % (exc.msg, exc.lineno)))
     except (ValueError, RecursionError, MemoryError) as exc:
         raise JobError(*describe_exception(exc))
-    functions = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
-    if not any(node.name == 'f' for node in functions):
-        raise JobError('MissingFunction', 'program does not define a top-level function f')
-    if not policy.get('helpers', True) and len(functions) > 1:
-        raise JobError('HelperNotAllowed', 'program defines functions other than f')
-    # Every banned construct contains the text 'import' (import, from ... import, __import__,
-    # importlib); most programs have none, and the AST walk is the slowest step of validation.
-    problem = find_banned_use(tree, banned_components(policy.get('banned', ()))) if 'import' in code else None
-    if problem:
-        raise JobError('BannedImport', problem)
+    if not defines_function_f(compiled):
+        raise JobError('MissingFunction', 'program does not define a function f')
+    helpers = policy.get('helpers', True)
+    if helpers and 'import' not in code:
+        return compiled
     try:
-        return compile(tree, '<program>', 'exec')
+        tree = ast.parse(code, '<program>', 'exec')
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         raise JobError(*describe_exception(exc))
+    if not helpers and sum(isinstance(node, ast.FunctionDef) for node in tree.body) > 1:
+        raise JobError('HelperNotAllowed', 'program defines functions other than f')
+    problem = find_banned_use(tree, banned_components(policy.get('banned', ())))
+    if problem:
+        raise JobError('BannedImport', problem)
+    return compiled
 
 
 def parse_arguments(text, what):
