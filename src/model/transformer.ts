@@ -23,6 +23,16 @@ export interface TransformerConfig {
   normEps?: number;
   tieEmbeddings?: boolean;
   qkvBias?: boolean;
+  /** Llama-3.1-style frequency scaling of the rotary embedding; null = plain RoPE. */
+  ropeScaling?: Llama3RopeScaling | null;
+}
+
+export interface Llama3RopeScaling {
+  type: 'llama3';
+  factor: number;
+  lowFreqFactor: number;
+  highFreqFactor: number;
+  originalMaxPositionEmbeddings: number;
 }
 
 export type ResolvedTransformerConfig = Required<TransformerConfig>;
@@ -35,6 +45,7 @@ export function resolveConfig(config: TransformerConfig): ResolvedTransformerCon
     normEps: 1e-6,
     tieEmbeddings: true,
     qkvBias: false,
+    ropeScaling: null,
     ...config,
   };
   if (resolved.nHeads % resolved.nKvHeads !== 0) throw new Error('nHeads must be a multiple of nKvHeads');
@@ -313,14 +324,29 @@ function ropeTables(config: ResolvedTransformerConfig): [tf.Tensor2D, tf.Tensor2
   const half = hd / 2;
   const cos = new Float32Array(t * hd);
   const sin = new Float32Array(t * hd);
+  const frequencies = Array.from({ length: half }, (_, i) =>
+    scaleFrequency(1 / ropeTheta ** ((2 * i) / hd), config),
+  );
   for (let pos = 0; pos < t; pos++) {
     for (let i = 0; i < half; i++) {
-      const angle = pos / ropeTheta ** ((2 * i) / hd);
+      const angle = pos * frequencies[i];
       cos[pos * hd + i] = cos[pos * hd + i + half] = Math.cos(angle);
       sin[pos * hd + i] = sin[pos * hd + i + half] = Math.sin(angle);
     }
   }
   return [tf.tensor2d(cos, [t, hd]), tf.tensor2d(sin, [t, hd])];
+}
+
+/** Llama 3.1 rope scaling: long wavelengths slowed by `factor`, short ones kept, a smooth blend in between. */
+function scaleFrequency(frequency: number, config: ResolvedTransformerConfig): number {
+  const scaling = config.ropeScaling;
+  if (!scaling) return frequency;
+  const { factor, lowFreqFactor, highFreqFactor, originalMaxPositionEmbeddings: context } = scaling;
+  const wavelength = (2 * Math.PI) / frequency;
+  if (wavelength < context / highFreqFactor) return frequency;
+  if (wavelength > context / lowFreqFactor) return frequency / factor;
+  const smooth = (context / wavelength - lowFreqFactor) / (highFreqFactor - lowFreqFactor);
+  return ((1 - smooth) * frequency) / factor + smooth * frequency;
 }
 
 /** R with x @ R = concat(-x[half:], x[:half]) (HF's rotate_half). */
