@@ -1,17 +1,25 @@
 // How a worker process is started: the bubblewrap command line, and whether bubblewrap works here.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionLimits, SandboxMode } from './types.ts';
 
 export const DEFAULT_PYTHON = '/usr/bin/python3';
 export const DEFAULT_BWRAP = '/usr/bin/bwrap';
-/** Where the harness file appears inside the sandbox (read-only bind of harness.py). */
-const HARNESS_IN_SANDBOX = '/azr/harness.py';
 /** uid/gid `nobody`: used when we run as root, because the kernel does not apply RLIMIT_NPROC to root. */
 const NOBODY = 65534;
 
 export const HARNESS_PATH = fileURLToPath(new URL('./harness.py', import.meta.url));
+
+let harnessSource: string | undefined;
+/**
+ * The harness travels as `python -c SOURCE`: nothing of the host file system has to be visible (or
+ * readable by the sandbox's unprivileged user) inside the sandbox.
+ */
+function harnessCode(): string {
+  harnessSource ??= readFileSync(HARNESS_PATH, 'utf8');
+  return harnessSource;
+}
 
 export class SandboxUnavailableError extends Error {
   override name = 'SandboxUnavailableError';
@@ -38,7 +46,7 @@ const PYTHON_FLAGS = ['-S', '-s', '-B'];
 const ENV = { PYTHONHASHSEED: '0' };
 
 /** Mounts and namespaces: only /usr (read-only), fresh /proc, minimal /dev, a private size-capped /tmp. */
-export function bwrapArgs(settings: SandboxSettings, harnessSource: string | null): string[] {
+export function bwrapArgs(settings: SandboxSettings): string[] {
   const args = [
     '--unshare-all',
     '--die-with-parent',
@@ -66,7 +74,6 @@ export function bwrapArgs(settings: SandboxSettings, harnessSource: string | nul
     '--tmpfs',
     '/tmp',
   ];
-  if (harnessSource !== null) args.push('--ro-bind', harnessSource, HARNESS_IN_SANDBOX);
   args.push('--chdir', '/tmp', '--clearenv');
   for (const [name, value] of Object.entries(ENV)) args.push('--setenv', name, value);
   return args;
@@ -89,20 +96,14 @@ export function workerCommand(settings: SandboxSettings): WorkerCommand {
   if (settings.mode === 'none') {
     return {
       command: settings.pythonPath,
-      args: [...PYTHON_FLAGS, HARNESS_PATH, harnessConfig],
+      args: [...PYTHON_FLAGS, '-c', harnessCode(), harnessConfig],
       env: { ...ENV },
       ...dropPrivileges(),
     };
   }
   return {
     command: settings.bwrapPath,
-    args: [
-      ...bwrapArgs(settings, HARNESS_PATH),
-      settings.pythonPath,
-      ...PYTHON_FLAGS,
-      HARNESS_IN_SANDBOX,
-      harnessConfig,
-    ],
+    args: [...bwrapArgs(settings), settings.pythonPath, ...PYTHON_FLAGS, '-c', harnessCode(), harnessConfig],
     env: {},
     ...dropPrivileges(),
   };
@@ -129,7 +130,7 @@ export function sandboxProblem(settings: SandboxSettings): string | null {
   if (problem === null) {
     const probe = spawnSync(
       settings.bwrapPath,
-      [...bwrapArgs(settings, null), settings.pythonPath, ...PYTHON_FLAGS, '-c', 'print(42)'],
+      [...bwrapArgs(settings), settings.pythonPath, ...PYTHON_FLAGS, '-c', 'print(42)'],
       { env: {}, cwd: '/', encoding: 'utf8', timeout: 20_000, ...dropPrivileges() },
     );
     if (probe.error) problem = `${settings.bwrapPath} failed to start: ${probe.error.message}`;
