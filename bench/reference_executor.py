@@ -26,6 +26,7 @@ import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
 
+sys.dont_write_bytecode = True  # no __pycache__ next to harness.py
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'src', 'executor'))
 import harness  # noqa: E402
 
