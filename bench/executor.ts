@@ -3,14 +3,15 @@
 // (bench/reference_executor.py: a Python process pool exec()ing each job, no sandbox), measured the same way
 // from here: throughput with every job submitted at once, then latency with one job in flight per worker.
 // Last line: one JSON object with the figures.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { PythonPool, validateOne } from '../src/executor/index.ts';
 
 const WORKERS = 2;
 const PROGRAMS = 240;
-const ROUNDS = 25; // the throughput phase validates PROGRAMS × ROUNDS proposals
+const ROUNDS = 10; // one throughput run validates PROGRAMS × ROUNDS proposals
+const REPEATS = 5; // throughput runs per executor, interleaved
 const LATENCY_JOBS = 600;
 
 interface Program {
@@ -117,142 +118,141 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-interface Figures {
-  validationsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  outputs: (string | null)[];
-}
-
-/** Runs `jobs` with at most `concurrency` in flight; returns each job's latency in ms. */
-async function closedLoop(jobs: number, concurrency: number, runOne: (index: number) => Promise<void>) {
-  const latencies: number[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < jobs) {
-        const index = next++;
-        const started = performance.now();
-        await runOne(index);
-        latencies.push(performance.now() - started);
-      }
-    }),
+function median(values: number[]): number {
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
   );
-  return latencies.sort((a, b) => a - b);
 }
 
-async function benchSandboxed(programs: Program[]): Promise<Figures> {
+/** One executor under test: validates a program, answering the output repr (null when invalid). */
+interface Executor {
+  name: string;
+  validate(program: Program): Promise<string | null>;
+  close(): Promise<void>;
+}
+
+function sandboxedExecutor(): Executor {
   const pool = new PythonPool({ size: WORKERS });
-  try {
-    const outputs = (await Promise.all(programs.map((program) => validateOne(pool, program)))).map(
-      (result) => result.output,
-    );
-    const all = Array.from({ length: ROUNDS }, () => programs).flat();
-    const started = performance.now();
-    await Promise.all(all.map((program) => validateOne(pool, program)));
-    const seconds = (performance.now() - started) / 1000;
-    const latencies = await closedLoop(LATENCY_JOBS, WORKERS, async (index) => {
-      await validateOne(pool, programs[index % programs.length]);
-    });
-    return {
-      validationsPerSecond: all.length / seconds,
-      p50Ms: percentile(latencies, 50),
-      p99Ms: percentile(latencies, 99),
-      outputs,
-    };
-  } finally {
-    await pool.close();
-  }
-}
-
-/** Drives bench/reference_executor.py over its stdin/stdout, one JSON line per job each way. */
-class ReferenceExecutor {
-  private readonly child: ChildProcess;
-  private readonly waiting = new Map<number, (reply: { valid: boolean; output: string }) => void>();
-  private nextId = 0;
-  readonly ready: Promise<void>;
-
-  constructor(workers: number, mode: BaselineMode) {
-    const script = fileURLToPath(new URL('./reference_executor.py', import.meta.url));
-    this.child = spawn('/usr/bin/python3', [script, String(workers), mode], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-      env: { PYTHONHASHSEED: '0' },
-    });
-    let markReady: () => void = () => {};
-    this.ready = new Promise((resolve) => {
-      markReady = resolve;
-    });
-    createInterface({ input: this.child.stdout! }).on('line', (line) => {
-      const reply = JSON.parse(line);
-      if (reply.id === null) return markReady();
-      this.waiting.get(reply.id)?.(reply);
-      this.waiting.delete(reply.id);
-    });
-  }
-
-  run(program: Program): Promise<{ valid: boolean; output: string }> {
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.waiting.set(id, resolve);
-      this.child.stdin!.write(`${JSON.stringify({ id, ...program })}\n`);
-    });
-  }
-
-  async close(): Promise<void> {
-    this.child.stdin!.end();
-    if (this.child.exitCode === null) await new Promise((resolve) => this.child.once('exit', resolve));
-  }
+  return {
+    name: 'sandboxed pool (bubblewrap, ours)',
+    validate: async (program) => (await validateOne(pool, program)).output,
+    close: () => pool.close(),
+  };
 }
 
 type BaselineMode = 'reference' | 'same-checks';
 
-async function benchBaseline(programs: Program[], mode: BaselineMode): Promise<Figures> {
-  const reference = new ReferenceExecutor(WORKERS, mode);
-  try {
-    await reference.ready;
-    const outputs = (await Promise.all(programs.map((program) => reference.run(program)))).map((reply) =>
-      reply.valid ? reply.output : null,
-    );
-    const all = Array.from({ length: ROUNDS }, () => programs).flat();
-    const started = performance.now();
-    await Promise.all(all.map((program) => reference.run(program)));
-    const seconds = (performance.now() - started) / 1000;
-    const latencies = await closedLoop(LATENCY_JOBS, WORKERS, async (index) => {
-      await reference.run(programs[index % programs.length]);
-    });
-    return {
-      validationsPerSecond: all.length / seconds,
-      p50Ms: percentile(latencies, 50),
-      p99Ms: percentile(latencies, 99),
-      outputs,
-    };
-  } finally {
-    await reference.close();
-  }
+/** Drives bench/reference_executor.py over its stdin/stdout, one JSON line per job each way. */
+async function baselineExecutor(mode: BaselineMode, name: string): Promise<Executor> {
+  const script = fileURLToPath(new URL('./reference_executor.py', import.meta.url));
+  const child = spawn('/usr/bin/python3', [script, String(WORKERS), mode], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { PYTHONHASHSEED: '0' },
+  });
+  const waiting = new Map<number, (output: string | null) => void>();
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    const reply = JSON.parse(line);
+    if (reply.id === null) return markReady();
+    waiting.get(reply.id)?.(reply.valid ? reply.output : null);
+    waiting.delete(reply.id);
+  });
+  await ready;
+  let nextId = 0;
+  return {
+    name,
+    validate: (program) =>
+      new Promise((resolve) => {
+        const id = nextId++;
+        waiting.set(id, resolve);
+        child.stdin!.write(`${JSON.stringify({ id, ...program })}\n`);
+      }),
+    close: async () => {
+      child.stdin!.end();
+      if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
+
+/** Validations per second with every job submitted at once. */
+async function throughput(executor: Executor, programs: Program[]): Promise<number> {
+  const all = Array.from({ length: ROUNDS }, () => programs).flat();
+  const started = performance.now();
+  await Promise.all(all.map((program) => executor.validate(program)));
+  return all.length / ((performance.now() - started) / 1000);
+}
+
+/** Latencies (ms, sorted) with one job in flight per worker. */
+async function latencies(executor: Executor, programs: Program[]): Promise<number[]> {
+  const samples: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: WORKERS }, async () => {
+      while (next < LATENCY_JOBS) {
+        const program = programs[next++ % programs.length];
+        const started = performance.now();
+        await executor.validate(program);
+        samples.push(performance.now() - started);
+      }
+    }),
+  );
+  return samples.sort((a, b) => a - b);
+}
+
+interface Figures {
+  validationsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
 }
 
 const programs = makePrograms(PROGRAMS);
-const sandboxed = await benchSandboxed(programs);
-const reference = await benchBaseline(programs, 'reference');
-const sameChecks = await benchBaseline(programs, 'same-checks');
-const agree = [reference, sameChecks].every((baseline) =>
-  sandboxed.outputs.every((output, i) => output === baseline.outputs[i]),
+const executors = [
+  sandboxedExecutor(),
+  await baselineExecutor('reference', 'baseline: reference-style process pool'),
+  await baselineExecutor('same-checks', 'baseline: our checks in a process pool'),
+];
+const outputs = await Promise.all(
+  executors.map((executor) => Promise.all(programs.map((program) => executor.validate(program)))),
 );
-const valid = sandboxed.outputs.filter((output) => output !== null).length;
+// One discarded run each (JIT, caches), then interleaved runs; the machine is shared, so keep medians.
+for (const executor of executors) await throughput(executor, programs);
+const runs: number[][] = executors.map(() => []);
+for (let repeat = 0; repeat < REPEATS; repeat++) {
+  for (const [index, executor] of executors.entries()) runs[index].push(await throughput(executor, programs));
+}
+const figures: Figures[] = [];
+for (const [index, executor] of executors.entries()) {
+  const sorted = await latencies(executor, programs);
+  figures.push({
+    validationsPerSecond: median(runs[index]),
+    p50Ms: percentile(sorted, 50),
+    p99Ms: percentile(sorted, 99),
+  });
+}
+await Promise.all(executors.map((executor) => executor.close()));
+
+const [sandboxed, reference, sameChecks] = figures;
+const agree = outputs.every((list) => list.every((output, i) => output === outputs[0][i]));
+const valid = outputs[0].filter((output) => output !== null).length;
 const ratio = sandboxed.validationsPerSecond / reference.validationsPerSecond;
 const ratioSameChecks = sandboxed.validationsPerSecond / sameChecks.validationsPerSecond;
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
-const line = (name: string, figures: Figures) =>
-  `  ${name.padEnd(44)} ${String(round(figures.validationsPerSecond, 0)).padStart(6)} validations/s   ` +
-  `latency p50 ${round(figures.p50Ms, 2)} ms  p99 ${round(figures.p99Ms, 2)} ms`;
 
 console.log(
-  `executor bench: ${PROGRAMS} fixed programs (${valid} valid), ${WORKERS} workers, ` +
-    `${PROGRAMS * ROUNDS} validations per throughput run, ${LATENCY_JOBS} latency samples`,
+  `executor bench: ${PROGRAMS} fixed programs (${valid} valid), ${WORKERS} workers; throughput: median of ` +
+    `${REPEATS} interleaved runs of ${PROGRAMS * ROUNDS} validations; latency: ${LATENCY_JOBS} jobs, one in flight per worker`,
 );
-console.log(line('sandboxed pool (bubblewrap, ours)', sandboxed));
-console.log(line('baseline: reference-style process pool', reference));
-console.log(line('baseline: our checks in a process pool', sameChecks));
+for (const [index, executor] of executors.entries()) {
+  const { validationsPerSecond, p50Ms, p99Ms } = figures[index];
+  console.log(
+    `  ${executor.name.padEnd(40)} ${String(round(validationsPerSecond, 0)).padStart(6)} validations/s   ` +
+      `latency p50 ${round(p50Ms, 2)} ms  p99 ${round(p99Ms, 2)} ms   (runs: ${runs[index].map((run) => round(run, 0)).join(', ')})`,
+  );
+}
 console.log(
   `  ratio vs reference-style ${round(ratio, 2)}×, vs our checks unsandboxed ${round(ratioSameChecks, 2)}×`,
 );
@@ -263,7 +263,8 @@ console.log(
     programs: PROGRAMS,
     validPrograms: valid,
     workers: WORKERS,
-    validations: PROGRAMS * ROUNDS,
+    validationsPerRun: PROGRAMS * ROUNDS,
+    runs: REPEATS,
     sandboxedPerSecond: round(sandboxed.validationsPerSecond, 0),
     sandboxedP50Ms: round(sandboxed.p50Ms, 3),
     sandboxedP99Ms: round(sandboxed.p99Ms, 3),
