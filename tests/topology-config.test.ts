@@ -35,11 +35,10 @@ async function issuesOf(text: string): Promise<ConfigIssue[]> {
   assert.fail('the topology was accepted');
 }
 
-async function assertIssue(text: string, pointer: string, message: RegExp) {
+async function assertIssue(text: string, pointer: string, message: RegExp): Promise<void> {
   const issues = await issuesOf(text);
   const found = issues.find((i) => i.pointer === pointer && message.test(i.message));
   assert.ok(found, `expected ${pointer} ${message}; got ${JSON.stringify(issues)}`);
-  return found;
 }
 
 const actor = (extra: string) => `actors:\n  - name: c\n    kind: counter\n${extra}`;

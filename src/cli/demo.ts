@@ -1,8 +1,10 @@
 // `azr demo`: runs the runtime demo topology and narrates what the supervisors do.
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { journal as journalActor, producer as producerActor } from '../../examples/demo/actors.ts';
 import type { RuntimeEvent } from '../runtime/index.ts';
-import { buildTopology, formatTree, loadTopologyFile } from '../topology/index.ts';
+import { buildTopology, formatTree } from '../topology/index.ts';
+import { loadConfig } from './load.ts';
 
 const defaultTopology = fileURLToPath(new URL('../../examples/demo/topology.yaml', import.meta.url));
 
@@ -37,7 +39,7 @@ export async function run(args: string[]): Promise<number> {
     console.error(`azr demo: --jobs must be a positive integer, got "${values.jobs}"`);
     return 2;
   }
-  const loaded = await loadTopologyFile(values.config!);
+  const loaded = await loadConfig(values.config!);
   const system = buildTopology(loaded, { start: false });
   console.log(`Actor tree of "${loaded.topology.name}":\n${formatTree(system.tree())}\n`);
   const since = system.clock.now();
@@ -46,9 +48,9 @@ export async function run(args: string[]): Promise<number> {
     if (line) console.log(line);
   });
   system.start();
-  const producer = system.lookup<any>('producer');
+  const producer = system.lookup<typeof producerActor.protocol.spec>('producer');
   const result = await producer.ask({ type: 'run', jobs }, { timeoutMs: 60_000 });
-  const journal = await system.lookup<any>('journal').ask({ type: 'lines' });
+  const journal = await system.lookup<typeof journalActor.protocol.spec>('journal').ask({ type: 'lines' });
   const report = await system.stop();
   const expected = (jobs * (jobs + 1) * (2 * jobs + 1)) / 6;
   console.log(

@@ -5,6 +5,10 @@ import { ConfigError } from '../topology/index.ts';
 type Command = { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> };
 
 const commands: Record<string, Command> = {
+  run: {
+    summary: 'run CONFIG [--steps N] [--out DIR] [--resume DIR] [--seed S]   self-play',
+    load: () => import('./run.ts'),
+  },
   demo: {
     summary: 'demo                      run the runtime demo topology',
     load: () => import('./demo.ts'),

@@ -1,5 +1,6 @@
 // `azr topology check CONFIG`: every problem with its JSON pointer (exit 2), or the actor tree (exit 0).
-import { buildTopology, ConfigError, formatIssue, formatTree, loadTopologyFile } from '../topology/index.ts';
+import { buildTopology, ConfigError, formatIssue, formatTree } from '../topology/index.ts';
+import { loadConfig } from './load.ts';
 
 export async function run(args: string[]): Promise<number> {
   const [sub, file, ...rest] = args;
@@ -8,7 +9,7 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   try {
-    const loaded = await loadTopologyFile(file);
+    const loaded = await loadConfig(file);
     const system = buildTopology(loaded, { start: false });
     console.log(`${file}: ok — system "${loaded.topology.name}", seed ${loaded.topology.seed}`);
     console.log(formatTree(system.tree()));

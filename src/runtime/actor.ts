@@ -13,7 +13,7 @@ export interface ActorRef<S extends ProtocolSpec = ProtocolSpec> {
   readonly name: string;
   /** Resolves once the message is in the mailbox (with backpressure, once there is room). */
   tell(message: AnyMessage<S>): Promise<void>;
-  ask<M extends AnyMessage<S>>(message: M, options?: AskOptions): Promise<ReplyOf<S, M['type']>>;
+  ask<M extends AnyMessage<S>>(message: M, options?: AskOptions): Promise<NoInfer<ReplyOf<S, M['type']>>>;
 }
 
 export interface ActorContext {

@@ -12,9 +12,11 @@ export type ProtocolSpec = Record<string, MessageSpec>;
 
 export type MessageOf<S extends ProtocolSpec, K extends keyof S> = { type: K } & Static<S[K]['request']>;
 export type AnyMessage<S extends ProtocolSpec> = { [K in keyof S]: MessageOf<S, K> }[keyof S];
-export type ReplyOf<S extends ProtocolSpec, K extends keyof S> = S[K]['reply'] extends TSchema
-  ? Static<S[K]['reply']>
-  : undefined;
+/** The reply type of every message type, computed once per protocol. */
+export type Replies<S extends ProtocolSpec> = {
+  [K in keyof S]: S[K] extends { reply: infer R extends TSchema } ? Static<R> : undefined;
+};
+export type ReplyOf<S extends ProtocolSpec, K extends keyof S> = Replies<S>[K];
 
 export interface CheckProblem {
   pointer: string;

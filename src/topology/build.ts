@@ -1,4 +1,6 @@
 // Turns a checked topology into a running actor system: one supervisor per actor entry, holding its replicas.
+import { dirname, resolve } from 'node:path';
+import type { TObject } from '@sinclair/typebox';
 import { type ActorSystem, createSystem, defaultSupervision, type SystemOptions } from '../runtime/index.ts';
 import type { LoadedTopology } from './load.ts';
 import type { Topology } from './schema.ts';
@@ -13,14 +15,27 @@ function policy(supervision: Supervision | undefined) {
   };
 }
 
+/** Top-level sections an actor kind receives when its options schema names them (and the entry does not set them). */
+function inherited({ topology, file }: LoadedTopology, schema: TObject | undefined): Record<string, unknown> {
+  const takes = (key: string) => schema?.properties[key] !== undefined;
+  return {
+    ...(takes('plugins') && topology.plugins ? { plugins: topology.plugins } : {}),
+    ...(takes('pluginBaseDir') ? { pluginBaseDir: resolve(dirname(file)) } : {}),
+  };
+}
+
 export interface BuildOptions extends Omit<SystemOptions, 'name' | 'seed' | 'supervision'> {
   /** Override the topology's seed. */
   seed?: number;
+  /** State to restore, by actor name (from a checkpoint). */
+  snapshots?: Record<string, unknown>;
 }
 
-export function buildTopology({ topology, kinds }: LoadedTopology, options: BuildOptions = {}): ActorSystem {
+export function buildTopology(loaded: LoadedTopology, options: BuildOptions = {}): ActorSystem {
+  const { topology, kinds } = loaded;
+  const { snapshots: _snapshots, ...systemOptions } = options;
   const system = createSystem({
-    ...options,
+    ...systemOptions,
     name: topology.name,
     seed: options.seed ?? topology.seed,
     supervision: policy(topology.supervision),
@@ -29,14 +44,20 @@ export function buildTopology({ topology, kinds }: LoadedTopology, options: Buil
     const definition = kinds.get(entry.kind)!;
     const group = system.supervisor({ name: entry.name, ...policy(entry.supervision) });
     for (let replica = 0; replica < entry.count; replica++) {
+      const name = entry.count === 1 ? entry.name : `${entry.name}-${replica}`;
       system.spawn(definition, {
-        name: entry.count === 1 ? entry.name : `${entry.name}-${replica}`,
+        name,
+        snapshot: options.snapshots?.[name],
         parent: group,
         host: entry.host,
         restart: entry.restart,
         mailbox: entry.mailbox,
         encode: entry.encode,
-        options: { ...entry.options, ...(entry.count > 1 ? { replica } : {}) },
+        options: {
+          ...inherited(loaded, definition.options),
+          ...entry.options,
+          ...(entry.count > 1 ? { replica } : {}),
+        },
       });
     }
   }

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import type { ValidateFunction } from 'ajv';
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import { AzrError } from '../runtime/errors.ts';
+import { loadPlugins, type Plugin, PluginError } from '../plugins/index.ts';
 import { ajv, problemOf } from '../runtime/protocol.ts';
 import { ActorKinds } from './registry.ts';
 import { type Topology, TopologySchema } from './schema.ts';
@@ -43,19 +44,29 @@ export interface LoadedTopology {
 const validateTopology = ajv.compile(TopologySchema);
 const optionValidators = new WeakMap<object, ValidateFunction>();
 
-export async function loadTopologyFile(file: string, kinds?: ActorKinds): Promise<LoadedTopology> {
+export async function loadTopologyFile(
+  file: string,
+  options: Omit<LoadOptions, 'file'> = {},
+): Promise<LoadedTopology> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     throw new ConfigError(file, [{ pointer: '', message: `cannot be read: ${(error as Error).message}` }]);
   }
-  return parseTopology(text, { file, kinds });
+  return parseTopology(text, { ...options, file });
+}
+
+export interface LoadOptions {
+  file?: string;
+  kinds?: ActorKinds;
+  /** Plugins known by name (the built-ins). */
+  plugins?: Record<string, Plugin<any>>;
 }
 
 export async function parseTopology(
   text: string,
-  { file = '<topology>', kinds = new ActorKinds() }: { file?: string; kinds?: ActorKinds } = {},
+  { file = '<topology>', kinds = new ActorKinds(), plugins = {} }: LoadOptions = {},
 ): Promise<LoadedTopology> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter });
@@ -78,6 +89,7 @@ export async function parseTopology(
     const topology = value as unknown as Topology;
     await importModules(topology, file, kinds, issues);
     checkActors(topology, kinds, issues);
+    await checkPlugins(topology, file, plugins, issues);
   }
   if (issues.length > 0)
     throw new ConfigError(
@@ -160,6 +172,23 @@ function checkActors(topology: Topology, kinds: ActorKinds, issues: ConfigIssue[
           });
         }
       }
+    }
+  }
+}
+
+async function checkPlugins(
+  topology: Topology,
+  file: string,
+  builtins: Record<string, Plugin<any>>,
+  issues: ConfigIssue[],
+) {
+  for (const [i, use] of (topology.plugins ?? []).entries()) {
+    try {
+      await loadPlugins([use], { builtins, baseDir: dirname(file) });
+    } catch (error) {
+      if (!(error instanceof PluginError)) throw error;
+      const pointer = error.pointer ? `/plugins/${i}/options${error.pointer}` : `/plugins/${i}/use`;
+      issues.push({ pointer, message: error.message });
     }
   }
 }

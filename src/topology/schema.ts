@@ -101,6 +101,45 @@ export const TopologySchema = Type.Object(
         description: 'Modules (paths relative to this file) whose exported actor definitions become kinds.',
       }),
     ),
+    plugins: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            use: Type.String({
+              minLength: 1,
+              description: 'A built-in plugin name, a path (relative to this file), or a package.',
+            }),
+            options: Type.Optional(
+              Type.Record(Type.String(), Type.Unknown(), { description: "The plugin's own options." }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        { description: 'Task modes and reward shapers; handed to every actor whose options take `plugins`.' },
+      ),
+    ),
+    run: Type.Optional(
+      Type.Object(
+        {
+          steps: Type.Integer({
+            minimum: 0,
+            default: 10,
+            description: 'Self-play steps of `azr run` (--steps overrides).',
+          }),
+          checkpointEvery: Type.Integer({
+            minimum: 0,
+            default: 0,
+            description: 'Checkpoint every N steps (0: only at the end).',
+          }),
+          keepCheckpoints: Type.Integer({
+            minimum: 1,
+            default: 2,
+            description: 'Checkpoints kept in the run directory.',
+          }),
+        },
+        { additionalProperties: false, description: 'Settings of `azr run`.' },
+      ),
+    ),
     supervision: Type.Optional(SupervisionSchema),
     actors: Type.Array(ActorEntrySchema, {
       minItems: 1,

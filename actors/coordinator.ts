@@ -1,0 +1,426 @@
+// The coordinator: AZR's self-play loop (AZR-SPEC §2). It seeds the buffers, then for each step and each task
+// mode: proposes, validates, measures learnability, solves, rewards; then asks the learner for one update and
+// sends the new weights to the generators. It never names a task type: it asks the registered modes.
+import { Type } from '@sinclair/typebox';
+import type { Proposal, RewardShaper, Rollout, Task, TaskMode } from '../src/plugins/index.ts';
+import { totalReward } from '../src/plugins/index.ts';
+import { type ActorContext, type ActorRef, defineActor, defineProtocol } from '../src/runtime/index.ts';
+import type { bufferProtocol } from './buffer.ts';
+import type { learnerProtocol } from './learner.ts';
+import type { metricsProtocol } from './metrics.ts';
+import { loadActorPlugins, PluginOptions } from './plugins.ts';
+import type { proposerProtocol } from './proposer.ts';
+import type { solverProtocol } from './solver.ts';
+import type { validatorProtocol } from './validator.ts';
+
+export const CoordinatorOptions = Type.Object({
+  ...PluginOptions,
+  modes: Type.Optional(
+    Type.Array(Type.String(), { description: 'Task modes to play (default: every loaded mode).' }),
+  ),
+  batchSize: Type.Integer({
+    minimum: 1,
+    default: 64,
+    description: 'Proposals, and solver tasks, per mode per step (B).',
+  }),
+  rollouts: Type.Integer({
+    minimum: 0,
+    default: 8,
+    description: 'Solver rollouts per new task for learnability (n).',
+  }),
+  seedSize: Type.Integer({
+    minimum: 1,
+    default: 256,
+    description: 'Valid tasks each buffer holds before step 1.',
+  }),
+  maxSeedRounds: Type.Integer({
+    minimum: 0,
+    default: 50,
+    description: 'Proposal rounds the seeding stage may take.',
+  }),
+  supervised: Type.Boolean({
+    default: false,
+    description: "Also train the solver on the executor's gold answers (executor-supervised learning).",
+  }),
+  askTimeoutMs: Type.Integer({ minimum: 1, default: 600_000 }),
+});
+
+export const coordinatorProtocol = defineProtocol({
+  seed: {
+    request: Type.Object({}),
+    reply: Type.Object({ rounds: Type.Integer(), sizes: Type.Record(Type.String(), Type.Integer()) }),
+  },
+  step: {
+    request: Type.Object({ step: Type.Integer({ minimum: 1 }) }),
+    reply: Type.Record(Type.String(), Type.Unknown()),
+  },
+  broadcast: { request: Type.Object({}), reply: Type.Integer() },
+});
+
+interface Peers {
+  proposer: ActorRef<typeof proposerProtocol.spec>;
+  solver: ActorRef<typeof solverProtocol.spec>;
+  validator: ActorRef<typeof validatorProtocol.spec>;
+  learner: ActorRef<typeof learnerProtocol.spec>;
+  metrics: ActorRef<typeof metricsProtocol.spec>;
+  buffer(mode: string): ActorRef<typeof bufferProtocol.spec>;
+}
+
+interface State {
+  modes: TaskMode[];
+  shapers: RewardShaper[];
+  options: {
+    batchSize: number;
+    rollouts: number;
+    seedSize: number;
+    maxSeedRounds: number;
+    supervised: boolean;
+  };
+  peers: Peers;
+  timeoutMs: number;
+}
+
+type Sample = {
+  promptIds: number[];
+  responseIds: number[];
+  samplingLogprobs: number[];
+  reward: number;
+  group: string;
+};
+
+/** Wall time of asks, split into the actors' own compute and the rest (messaging, codec, supervision). */
+class Timings {
+  readonly ms: Record<string, number> = { generation: 0, execution: 0, learning: 0, buffers: 0, overhead: 0 };
+  async time<T>(phase: string, run: () => Promise<T>, computeMs?: (result: T) => number): Promise<T> {
+    const start = performance.now();
+    const result = await run();
+    const wall = performance.now() - start;
+    const compute = computeMs ? Math.min(wall, computeMs(result)) : wall;
+    this.ms[phase] = (this.ms[phase] ?? 0) + compute;
+    this.ms.overhead = (this.ms.overhead ?? 0) + (wall - compute);
+    return result;
+  }
+}
+
+function peers(ctx: ActorContext): Peers {
+  return {
+    proposer: ctx.ref('proposer'),
+    solver: ctx.ref('solver'),
+    validator: ctx.ref('validator'),
+    learner: ctx.ref('learner'),
+    metrics: ctx.ref('metrics'),
+    buffer: (mode) => ctx.ref(`buffer-${mode}`),
+  };
+}
+
+const mean = (values: readonly number[]) =>
+  values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0;
+const seedOf = (ctx: ActorContext, label: string) => ctx.rng.fork(label).int(2 ** 31);
+
+function chunk<T>(items: readonly T[], size: number, count: number): T[][] {
+  return Array.from({ length: count }, (_, i) => items.slice(i * size, (i + 1) * size));
+}
+
+/** Proposes `count` tasks; returns the generations and, for the valid ones, their tasks. */
+async function propose(
+  state: State,
+  mode: TaskMode,
+  count: number,
+  seed: number,
+  step: number,
+  timings: Timings,
+) {
+  const { proposer, validator } = state.peers;
+  const buffer = state.peers.buffer(mode.name);
+  const t = { timeoutMs: state.timeoutMs };
+  const sampled = await timings.time('buffers', () =>
+    buffer.ask({ type: 'sample', count: count * mode.references }, t),
+  );
+  const references = chunk(sampled, mode.references, count);
+  const { proposals } = await timings.time(
+    'generation',
+    () => proposer.ask({ type: 'propose', mode: mode.name, references, seed }, t),
+    (r) => r.computeMs,
+  );
+  const formed = proposals.flatMap((p, i) => (p.proposal ? [{ i, proposal: p.proposal as Proposal }] : []));
+  const validations = formed.length
+    ? await timings.time('execution', () =>
+        validator.ask({ type: 'validate', proposals: formed.map((f) => f.proposal) }, t),
+      )
+    : [];
+  const tasks = new Map<number, Task>();
+  formed.forEach(({ i, proposal }, k) => {
+    const v = validations[k]!;
+    if (v.valid)
+      tasks.set(
+        i,
+        mode.toTask(
+          { proposal, output: v.output, outputs: v.outputs },
+          { id: `${mode.name}-${step}-${i}`, step },
+        ),
+      );
+  });
+  return { proposals, tasks };
+}
+
+/** Solves each task `samples` times; returns each answer's generation and whether it was well-formed and correct. */
+async function solve(
+  state: State,
+  mode: TaskMode,
+  tasks: readonly Task[],
+  samples: number,
+  seed: number,
+  timings: Timings,
+) {
+  if (tasks.length === 0) return [];
+  const t = { timeoutMs: state.timeoutMs };
+  const { answers } = await timings.time(
+    'generation',
+    () => state.peers.solver.ask({ type: 'solve', mode: mode.name, tasks: [...tasks], samples, seed }, t),
+    (r) => r.computeMs,
+  );
+  const checks = answers.flatMap((a, i) =>
+    a.answer === null ? [] : [{ i, check: mode.check(tasks[Math.floor(i / samples)]!, a.answer) }],
+  );
+  const verdicts = checks.length
+    ? await timings.time('execution', () =>
+        state.peers.validator.ask({ type: 'verify', answers: checks.map((c) => c.check) }, t),
+      )
+    : [];
+  const correct = new Set(checks.filter((_, k) => verdicts[k]!.correct).map((c) => c.i));
+  // An answer the executor cannot even read (not a literal, no function f) is a format error, as one that did not parse.
+  const malformed = new Set(checks.filter((_, k) => verdicts[k]!.malformed).map((c) => c.i));
+  return answers.map((a, i) => ({
+    ...a,
+    task: tasks[Math.floor(i / samples)]!,
+    formatOk: a.answer !== null && !malformed.has(i),
+    correct: correct.has(i),
+  }));
+}
+
+async function seedBuffers(state: State, ctx: ActorContext) {
+  const sizes: Record<string, number> = {};
+  let rounds = 0;
+  const timings = new Timings();
+  for (const mode of state.modes) {
+    const buffer = state.peers.buffer(mode.name);
+    if ((await buffer.ask({ type: 'size' })) === 0)
+      await buffer.ask({ type: 'add', tasks: mode.seedTasks() });
+    let size = await buffer.ask({ type: 'size' });
+    for (
+      let round = 0;
+      size < state.options.seedSize && round < state.options.maxSeedRounds;
+      round++, rounds++
+    ) {
+      const { tasks } = await propose(
+        state,
+        mode,
+        state.options.batchSize,
+        seedOf(ctx, `seed/${mode.name}/${round}`),
+        0,
+        timings,
+      );
+      if (tasks.size) await buffer.ask({ type: 'add', tasks: [...tasks.values()] });
+      size = await buffer.ask({ type: 'size' });
+    }
+    sizes[mode.name] = size;
+  }
+  return { rounds, sizes };
+}
+
+async function selfPlayStep(state: State, step: number, ctx: ActorContext): Promise<Record<string, unknown>> {
+  const started = performance.now();
+  const timings = new Timings();
+  const { batchSize, rollouts } = state.options;
+  const samples: Sample[] = [];
+  const supervised: { prompt: string; target: string }[] = [];
+  const line: Record<string, unknown> = { step };
+  const reward = (rollout: Rollout, buffer: readonly Task[]) =>
+    totalReward(state.shapers, rollout, { step, buffer }).reward;
+  const needsBuffer = state.shapers.some((s) => (s as { needsBuffer?: boolean }).needsBuffer);
+
+  for (const mode of state.modes) {
+    const buffer = state.peers.buffer(mode.name);
+    const held = needsBuffer ? await buffer.ask({ type: 'all' }) : [];
+    const { proposals, tasks } = await propose(
+      state,
+      mode,
+      batchSize,
+      seedOf(ctx, `${step}/${mode.name}/propose`),
+      step,
+      timings,
+    );
+    const newTasks = [...tasks.values()];
+    if (newTasks.length) await timings.time('buffers', () => buffer.ask({ type: 'add', tasks: newTasks }));
+
+    const rollout = await solve(
+      state,
+      mode,
+      rollouts > 0 ? newTasks : [],
+      rollouts,
+      seedOf(ctx, `${step}/${mode.name}/rollouts`),
+      timings,
+    );
+    const solveRate = new Map(
+      newTasks.map((task, j) => [
+        task.id,
+        mean(rollout.slice(j * rollouts, (j + 1) * rollouts).map((r) => (r.correct ? 1 : 0))),
+      ]),
+    );
+    const proposerRewards = proposals.map((p, i) => {
+      const task = tasks.get(i);
+      const r = reward(
+        {
+          role: 'proposer',
+          mode: mode.name,
+          completion: p.completion,
+          formatOk: p.proposal !== null,
+          valid: task !== undefined,
+          solveRate: task && rollouts > 0 ? solveRate.get(task.id) : undefined,
+          task,
+        },
+        held,
+      );
+      samples.push({
+        promptIds: p.promptIds,
+        responseIds: p.responseIds,
+        samplingLogprobs: p.logprobs,
+        reward: r,
+        group: `${mode.name}/proposer`,
+      });
+      return r;
+    });
+
+    const fill = batchSize - Math.min(batchSize, newTasks.length);
+    const older =
+      fill > 0 ? await timings.time('buffers', () => buffer.ask({ type: 'sample', count: fill })) : [];
+    const solverTasks = [...newTasks.slice(0, batchSize), ...(older as Task[])];
+    const answers = await solve(
+      state,
+      mode,
+      solverTasks,
+      1,
+      seedOf(ctx, `${step}/${mode.name}/solve`),
+      timings,
+    );
+    const solverRewards = answers.map((a) => {
+      const r = reward(
+        {
+          role: 'solver',
+          mode: mode.name,
+          completion: a.completion,
+          formatOk: a.formatOk,
+          correct: a.correct,
+          task: a.task,
+        },
+        held,
+      );
+      samples.push({
+        promptIds: a.promptIds,
+        responseIds: a.responseIds,
+        samplingLogprobs: a.logprobs,
+        reward: r,
+        group: `${mode.name}/solver`,
+      });
+      return r;
+    });
+    if (state.options.supervised && mode.goldAnswer) {
+      for (const task of solverTasks) {
+        const prompt = mode.solverPrompt(task);
+        supervised.push({ prompt: prompt.text, target: mode.goldAnswer(task) + (prompt.stop[0] ?? '') });
+      }
+    }
+
+    const size = await buffer.ask({ type: 'size' });
+    Object.assign(line, {
+      [`${mode.name}.validRate`]: tasks.size / proposals.length,
+      [`${mode.name}.formatErrorRate`]:
+        proposals.filter((p) => p.proposal === null).length / proposals.length,
+      [`${mode.name}.newTasks`]: tasks.size,
+      [`${mode.name}.bufferSize`]: size,
+      [`${mode.name}.learnability`]: mean([...solveRate.values()]),
+      [`${mode.name}.solveRate`]: mean(answers.map((a) => (a.correct ? 1 : 0))),
+      [`${mode.name}.proposerReward`]: mean(proposerRewards),
+      [`${mode.name}.solverReward`]: mean(solverRewards),
+      [`${mode.name}.programChars`]: mean(newTasks.map((t) => t.code.length)),
+    });
+  }
+
+  const t = { timeoutMs: state.timeoutMs };
+  const { learner } = state.peers;
+  let supervisedSamples: { promptIds: number[]; targetIds: number[] }[] = [];
+  if (supervised.length) {
+    const ids = await learner.ask(
+      { type: 'encode', texts: supervised.flatMap((s) => [s.prompt, s.target]) },
+      t,
+    );
+    supervisedSamples = supervised.map((_, i) => ({ promptIds: ids[2 * i]!, targetIds: ids[2 * i + 1]! }));
+  }
+  const update = await timings.time(
+    'learning',
+    () => learner.ask({ type: 'update', samples, supervised: supervisedSamples }, t),
+    (r) => r.computeMs,
+  );
+  await timings.time('learning', () => broadcastWeights(state));
+  const { groups: _groups, step: _learnerStep, ...learnerStats } = update.stats as Record<string, unknown>;
+  Object.assign(line, { version: update.version }, prefixed('learner.', learnerStats));
+  Object.assign(line, prefixed('time.', timings.ms), { 'time.wallMs': performance.now() - started });
+  await state.peers.metrics.tell({ type: 'record', metrics: line });
+  return line;
+}
+
+function prefixed(prefix: string, values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [prefix + k, v]));
+}
+
+async function broadcastWeights(state: State): Promise<number> {
+  const t = { timeoutMs: state.timeoutMs };
+  const payload = await state.peers.learner.ask({ type: 'weights' }, t);
+  await Promise.all([
+    state.peers.proposer.ask({ type: 'setWeights', payload }, t),
+    state.peers.solver.ask({ type: 'setWeights', payload }, t),
+  ]);
+  return payload.version;
+}
+
+export const coordinator = defineActor({
+  kind: 'coordinator',
+  module: import.meta.url,
+  protocol: coordinatorProtocol,
+  options: CoordinatorOptions,
+  init: async (options, ctx): Promise<State> => {
+    const loaded = await loadActorPlugins(options);
+    const names = options.modes ?? [...loaded.modes.keys()];
+    const modes = names.map((name) => {
+      const mode = loaded.modes.get(name);
+      if (!mode)
+        throw new Error(
+          `coordinator: no task mode "${name}"; loaded: ${[...loaded.modes.keys()].join(', ')}`,
+        );
+      return mode;
+    });
+    const { batchSize, rollouts, seedSize, maxSeedRounds, supervised } = options;
+    return {
+      modes,
+      shapers: loaded.shapers,
+      options: { batchSize, rollouts, seedSize, maxSeedRounds, supervised },
+      peers: peers(ctx),
+      timeoutMs: options.askTimeoutMs,
+    };
+  },
+  handlers: {
+    seed: async (state, _msg, ctx) => {
+      await broadcastWeights(state);
+      ctx.reply(await seedBuffers(state, ctx));
+      return state;
+    },
+    step: async (state, { step }, ctx) => {
+      ctx.reply(await selfPlayStep(state, step, ctx));
+      return state;
+    },
+    broadcast: async (state, _msg, ctx) => {
+      ctx.reply(await broadcastWeights(state));
+      return state;
+    },
+  },
+});

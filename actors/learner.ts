@@ -1,0 +1,189 @@
+// The learner: owns the trainable policy and its optimiser. It turns a batch of rewarded rollouts into one TRR++
+// update (AZR-SPEC §5) and hands out the new weights, versioned, for the generators.
+import { type Static, Type } from '@sinclair/typebox';
+import { Learner, type LearnerOptions } from '../src/rl/index.ts';
+import { resolveConfig, Transformer, type TransformerConfig } from '../src/model/transformer.ts';
+import { defineActor, defineProtocol } from '../src/runtime/index.ts';
+import {
+  Backend,
+  ensureBackend,
+  makeTokenizer,
+  ModelSpec,
+  TokenizerSpec,
+  transformerConfig,
+  WeightsPayloadSchema,
+  weightsPayload,
+} from './policy.ts';
+
+const Ids = Type.Array(Type.Integer({ minimum: 0 }));
+
+export const RolloutSampleSchema = Type.Object({
+  promptIds: Ids,
+  responseIds: Ids,
+  samplingLogprobs: Type.Array(Type.Number()),
+  reward: Type.Number(),
+  group: Type.String(),
+});
+
+export const SupervisedSampleSchema = Type.Object({ promptIds: Ids, targetIds: Ids });
+
+export const learnerProtocol = defineProtocol({
+  weights: { request: Type.Object({}), reply: WeightsPayloadSchema },
+  update: {
+    request: Type.Object({
+      samples: Type.Array(RolloutSampleSchema),
+      supervised: Type.Optional(Type.Array(SupervisedSampleSchema)),
+    }),
+    reply: Type.Object({
+      version: Type.Integer(),
+      stats: Type.Record(Type.String(), Type.Unknown()),
+      computeMs: Type.Number(),
+    }),
+  },
+  encode: { request: Type.Object({ texts: Type.Array(Type.String()) }), reply: Type.Array(Ids) },
+});
+
+export const LearnerActorOptions = Type.Object({
+  backend: Backend,
+  initSeed: Type.Integer({ default: 0, description: 'Seed of the initial weights.' }),
+  model: ModelSpec,
+  tokenizer: Type.Optional(TokenizerSpec),
+  lr: Type.Number({
+    exclusiveMinimum: 0,
+    default: 3e-4,
+    description: 'AdamW learning rate (AZR on 7B LLMs: 1e-6).',
+  }),
+  weightDecay: Type.Number({ minimum: 0, default: 0.01 }),
+  clipRatio: Type.Number({ minimum: 0, default: 0.2, description: 'PPO ratio clip ε.' }),
+  entropyCoef: Type.Number({ minimum: 0, default: 0.001 }),
+  maxGradNorm: Type.Number({ exclusiveMinimum: 0, default: 1 }),
+  microBatchSize: Type.Integer({
+    minimum: 1,
+    default: 8,
+    description: 'Sequences per forward/backward pass.',
+  }),
+  supervisedWeight: Type.Number({
+    minimum: 0,
+    default: 0,
+    description: 'Weight of the executor-supervised term.',
+  }),
+  whitening: Type.Unsafe<'sequence' | 'token'>({
+    type: 'string',
+    enum: ['sequence', 'token'],
+    default: 'sequence',
+  }),
+});
+type LearnerActorOptions = Static<typeof LearnerActorOptions>;
+
+interface LearnerSnapshot {
+  kind: 'azr-learner';
+  version: number;
+  model: TransformerConfig;
+  tokenizer: TokenizerSpec;
+  tensors: Record<string, Float32Array>;
+  optimizer: { step: number; tensors: Record<string, { shape: number[]; data: Float32Array }> };
+}
+
+function trainerOptions(o: LearnerActorOptions): Partial<LearnerOptions> {
+  const {
+    lr,
+    weightDecay,
+    clipRatio,
+    entropyCoef,
+    maxGradNorm,
+    microBatchSize,
+    supervisedWeight,
+    whitening,
+  } = o;
+  return {
+    lr,
+    weightDecay,
+    clipRatio,
+    entropyCoef,
+    maxGradNorm,
+    microBatchSize,
+    supervisedWeight,
+    whitening,
+  };
+}
+
+function build(options: LearnerActorOptions, weights: number | Map<string, Float32Array>) {
+  const tokenizerSpec = options.tokenizer ?? { type: 'char' as const };
+  const tokenizer = makeTokenizer(tokenizerSpec);
+  const model = new Transformer(transformerConfig(options.model, tokenizer), weights);
+  return {
+    tokenizerSpec,
+    tokenizer,
+    model,
+    trainer: new Learner(model, trainerOptions(options)),
+    version: 0,
+  };
+}
+
+export const learner = defineActor({
+  kind: 'learner',
+  module: import.meta.url,
+  protocol: learnerProtocol,
+  options: LearnerActorOptions,
+  init: async (options) => {
+    await ensureBackend(options.backend);
+    return build(options, options.initSeed);
+  },
+  handlers: {
+    weights: (state, _msg, ctx) => {
+      ctx.reply(weightsPayload(state.model, state.tokenizerSpec, state.version));
+      return state;
+    },
+    update: (state, { samples, supervised }, ctx) => {
+      const started = performance.now();
+      const { groups, ...stats } = state.trainer.step(samples, supervised ?? []);
+      state.version++;
+      ctx.reply({
+        version: state.version,
+        stats: { ...stats, groups },
+        computeMs: performance.now() - started,
+      });
+      return state;
+    },
+    encode: (state, { texts }, ctx) => {
+      ctx.reply(texts.map((text) => state.tokenizer.encode(text)));
+      return state;
+    },
+  },
+  snapshot: (state): LearnerSnapshot => {
+    const optimizer = state.trainer.optimizer.exportState();
+    return {
+      kind: 'azr-learner',
+      version: state.version,
+      model: state.model.config,
+      tokenizer: state.tokenizerSpec,
+      tensors: Object.fromEntries(state.model.weights()),
+      optimizer: { step: optimizer.step, tensors: Object.fromEntries(optimizer.tensors) },
+    };
+  },
+  restore: async (snapshot, options) => {
+    await ensureBackend(options.backend);
+    const snap = snapshot as LearnerSnapshot;
+    if (snap?.kind !== 'azr-learner')
+      throw new Error('learner: the checkpoint is not a learner snapshot (corrupt?)');
+    const expected = JSON.stringify(
+      resolveConfig(transformerConfig(options.model, makeTokenizer(options.tokenizer ?? { type: 'char' }))),
+    );
+    if (JSON.stringify(snap.model) !== expected) {
+      throw new Error(
+        `learner: the checkpoint's model config ${JSON.stringify(snap.model)} does not match the topology's ${expected}`,
+      );
+    }
+    const state = build(options, new Map(Object.entries(snap.tensors)));
+    state.trainer.optimizer.importState({
+      step: snap.optimizer.step,
+      tensors: new Map(Object.entries(snap.optimizer.tensors)),
+    });
+    state.version = snap.version;
+    return state;
+  },
+  stop: (state) => {
+    state?.trainer.dispose();
+    state?.model.dispose();
+  },
+});

@@ -1,0 +1,31 @@
+// The plugin list that actors needing task modes or reward shapers take as an option (a topology's top-level
+// `plugins` is handed to them by the builder), and its loading with the built-in plugins.
+import { Type } from '@sinclair/typebox';
+import { builtinPlugins, defaultPluginNames } from '../plugins/index.ts';
+import { type LoadedPlugins, loadPlugins, type PluginUse } from '../src/plugins/index.ts';
+
+export const PluginUses = Type.Array(
+  Type.Object(
+    {
+      use: Type.String({ minLength: 1, description: 'A built-in plugin name, a path, or a package name.' }),
+      options: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    },
+    { additionalProperties: false },
+  ),
+  {
+    default: defaultPluginNames.map((use) => ({ use })),
+    description: 'Plugins: task modes and reward shapers.',
+  },
+);
+
+export const PluginOptions = {
+  plugins: PluginUses,
+  pluginBaseDir: Type.Optional(Type.String({ description: 'Directory that plugin paths are relative to.' })),
+};
+
+export function loadActorPlugins(options: {
+  plugins: PluginUse[];
+  pluginBaseDir?: string;
+}): Promise<LoadedPlugins> {
+  return loadPlugins(options.plugins, { builtins: builtinPlugins, baseDir: options.pluginBaseDir });
+}

@@ -1,0 +1,55 @@
+// Progress of `azr run`: one redrawn line on a terminal, one line per step otherwise.
+const fmt = (value: unknown, digits = 2) => (typeof value === 'number' ? value.toFixed(digits) : '–');
+
+function meanOf(metrics: Record<string, unknown>, suffix: string): number | undefined {
+  const values = Object.entries(metrics)
+    .filter(([key, v]) => key.endsWith(suffix) && typeof v === 'number')
+    .map(([, v]) => v as number);
+  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : undefined;
+}
+
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+export class Progress {
+  private readonly tty = Boolean(process.stderr.isTTY);
+  private readonly started = Date.now();
+  private drawn = false;
+
+  constructor(
+    private readonly startStep: number,
+    private readonly totalSteps: number,
+  ) {}
+
+  step(step: number, metrics: Record<string, unknown>): void {
+    const done = step - this.startStep;
+    const elapsed = Date.now() - this.started;
+    const eta = done > 0 ? ((this.totalSteps - step) * elapsed) / done : 0;
+    const width = 20;
+    const filled = Math.round((width * step) / Math.max(1, this.totalSteps));
+    const line =
+      `step ${step}/${this.totalSteps} ${'█'.repeat(filled)}${'░'.repeat(width - filled)} ` +
+      `valid ${fmt(meanOf(metrics, '.validRate'))}  solve ${fmt(meanOf(metrics, '.solveRate'))}  ` +
+      `R prop ${fmt(meanOf(metrics, '.proposerReward'))}  R solve ${fmt(meanOf(metrics, '.solverReward'))}  ` +
+      `loss ${fmt(metrics['learner.loss'], 3)}  ${duration(Number(metrics['time.wallMs'] ?? 0))}/step  ETA ${duration(eta)}`;
+    if (this.tty) {
+      process.stderr.write(`\r\x1b[2K${line}`);
+      this.drawn = true;
+    } else {
+      process.stderr.write(`${line}\n`);
+    }
+  }
+
+  note(text: string): void {
+    if (this.drawn) process.stderr.write('\r\x1b[2K');
+    process.stderr.write(`${text}\n`);
+    this.drawn = false;
+  }
+
+  done(): void {
+    if (this.drawn) process.stderr.write('\n');
+    this.drawn = false;
+  }
+}

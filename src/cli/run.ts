@@ -1,0 +1,186 @@
+// `azr run CONFIG [--steps N] [--out DIR] [--resume DIR] [--seed S]`: self-play. Seeds the buffers, runs the
+// steps with a progress line, checkpoints, and on Ctrl-C saves a checkpoint and exits cleanly.
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { coordinatorProtocol } from '../../actors/coordinator.ts';
+import { buildTopology, type LoadedTopology } from '../topology/index.ts';
+import { loadConfig } from './load.ts';
+import { CheckpointError, latestCheckpoint, writeCheckpoint } from './run-dir.ts';
+import { Progress } from './progress.ts';
+
+const usage = 'usage: azr run CONFIG [--steps N] [--out DIR] [--resume DIR] [--seed S]';
+
+function integerFlag(value: string | undefined, name: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${value}"`);
+  return n;
+}
+
+class UsageError extends Error {}
+
+/** What a buffer snapshot must match: the plugins (modes and their options) and the topology's seed. */
+function fingerprint(loaded: LoadedTopology): string {
+  const { plugins, seed } = loaded.topology;
+  return createHash('sha256').update(JSON.stringify({ plugins, seed })).digest('hex').slice(0, 16);
+}
+
+/** Run-specific options the actors get from the command: where metrics go, what buffers must match. */
+function configureRun(loaded: LoadedTopology, runDir: string, print: string): void {
+  for (const entry of loaded.topology.actors) {
+    entry.options ??= {};
+    if (entry.kind === 'metrics') entry.options.file ??= join(runDir, 'metrics.jsonl');
+    if (entry.kind === 'buffer') entry.options.fingerprint ||= print;
+  }
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+export async function run(args: string[]): Promise<number> {
+  let values: Record<string, string | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        steps: { type: 'string' },
+        out: { type: 'string' },
+        resume: { type: 'string' },
+        seed: { type: 'string' },
+      },
+    }) as { values: Record<string, string | undefined>; positionals: string[] });
+    if (positionals.length !== 1) throw new UsageError(usage);
+  } catch (error) {
+    console.error(error instanceof UsageError ? error.message : `${(error as Error).message}\n${usage}`);
+    return 2;
+  }
+  let steps: number | undefined;
+  let seed: number | undefined;
+  try {
+    steps = integerFlag(values.steps, 'steps', 0);
+    seed = integerFlag(values.seed, 'seed', 0);
+  } catch (error) {
+    console.error(`azr run: ${(error as Error).message}`);
+    return 2;
+  }
+  const loaded = await loadConfig(positionals[0]!);
+  if (seed !== undefined) loaded.topology.seed = seed;
+  const settings = { steps: 10, checkpointEvery: 0, keepCheckpoints: 2, ...loaded.topology.run };
+  const totalSteps = steps ?? settings.steps;
+  const runDir = resolve(
+    values.resume ?? values.out ?? join('runs', `${loaded.topology.name}-${timestamp()}`),
+  );
+  const print = fingerprint(loaded);
+
+  let snapshots: Record<string, unknown> | undefined;
+  let firstStep = 1;
+  if (values.resume) {
+    try {
+      const checkpoint = await latestCheckpoint(runDir);
+      if (checkpoint.manifest.fingerprint !== print) {
+        throw new CheckpointError(
+          `${runDir}: the checkpoint was written by another configuration (fingerprint ${checkpoint.manifest.fingerprint}, ` +
+            `this config ${print}); resume with the config it was started with`,
+        );
+      }
+      snapshots = checkpoint.snapshots;
+      firstStep = checkpoint.manifest.step + 1;
+    } catch (error) {
+      if (!(error instanceof CheckpointError)) throw error;
+      console.error(`azr run: ${error.message}`);
+      return 2;
+    }
+  }
+  await mkdir(runDir, { recursive: true });
+  configureRun(loaded, runDir, print);
+  const system = buildTopology(loaded, { snapshots, log: (line) => console.error(line) });
+  const failed = system.stopped.then((report) => report);
+
+  const coordinator = system.lookup<typeof coordinatorProtocol.spec>('coordinator');
+  const progress = new Progress(firstStep - 1, totalSteps);
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    progress.note(
+      'interrupted: finishing the current step, then saving a checkpoint (Ctrl-C again to quit at once)',
+    );
+  };
+  process.on('SIGINT', onSigint);
+  const started = Date.now();
+  let lastStep = firstStep - 1;
+  let lastMetrics: Record<string, unknown> = {};
+  const checkpoint = async (step: number) => {
+    const dir = await writeCheckpoint(
+      runDir,
+      {
+        kind: 'azr-checkpoint',
+        step,
+        name: loaded.topology.name,
+        fingerprint: print,
+        writtenAt: new Date().toISOString(),
+      },
+      await system.snapshot(),
+      settings.keepCheckpoints,
+    );
+    progress.note(`checkpoint: ${dir}`);
+  };
+  try {
+    const untilStopped = <T>(promise: Promise<T>) =>
+      Promise.race([
+        promise,
+        failed.then((r) =>
+          Promise.reject(new Error(`the actor system stopped: ${r.error?.message ?? r.reason}`)),
+        ),
+      ]);
+    if (snapshots) {
+      await untilStopped(coordinator.ask({ type: 'broadcast' }, { timeoutMs: 600_000 }));
+      progress.note(`resumed ${runDir} after step ${firstStep - 1}`);
+    } else {
+      progress.note(`run directory: ${runDir}`);
+      const seeded = await untilStopped(coordinator.ask({ type: 'seed' }, { timeoutMs: 3_600_000 }));
+      progress.note(
+        `seeded buffers in ${seeded.rounds} round(s): ${Object.entries(seeded.sizes)
+          .map(([m, n]) => `${m} ${n}`)
+          .join(', ')}`,
+      );
+    }
+    for (let step = firstStep; step <= totalSteps && !interrupted; step++) {
+      lastMetrics = await untilStopped(coordinator.ask({ type: 'step', step }, { timeoutMs: 3_600_000 }));
+      lastStep = step;
+      progress.step(step, lastMetrics);
+      if (settings.checkpointEvery > 0 && step % settings.checkpointEvery === 0 && step < totalSteps)
+        await checkpoint(step);
+    }
+    if (lastStep >= firstStep || !snapshots) await checkpoint(lastStep);
+  } catch (error) {
+    progress.done();
+    console.error(`azr run: ${(error as Error).message}`);
+    await system.stop();
+    return 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  progress.done();
+  await system.stop();
+  const summary = {
+    name: loaded.topology.name,
+    runDir,
+    steps: lastStep,
+    wallMs: Date.now() - started,
+    interrupted,
+    final: lastMetrics,
+  };
+  await writeFile(join(runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  console.log(
+    `${interrupted ? 'interrupted' : 'done'} after step ${lastStep}: ${join(runDir, 'summary.json')}`,
+  );
+  if (interrupted) console.log(`resume with: azr run ${positionals[0]} --resume ${runDir}`);
+  return 0;
+}
