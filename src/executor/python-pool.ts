@@ -371,6 +371,7 @@ export class PythonPool extends EventEmitter<PythonPoolEvents> {
     }
     // Jobs that were sent but never started go back to the front of the queue, in their order.
     for (const job of worker.inFlight.splice(0).reverse()) this.queue.unshift(job);
+    if (this.needsDrain) this.wasFull = true;
     this.emit('workerExit', { pid: worker.pid, code, signal, cause });
     if (this.closed) return;
     if (!worker.ready && cause === 'died') {
@@ -399,6 +400,8 @@ export class PythonPool extends EventEmitter<PythonPoolEvents> {
   private kill(worker: Worker, cause: string): void {
     if (worker.cause === null || worker.cause === 'retired') worker.cause = cause;
     this.clearDeadline(worker);
+    // Never without a real pid: -(-1) would address process 1.
+    if (worker.pid <= 1) return;
     try {
       process.kill(-worker.pid, 'SIGKILL');
     } catch {
