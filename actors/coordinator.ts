@@ -6,6 +6,7 @@ import type { Proposal, RewardShaper, Rollout, Task, TaskMode } from '../src/plu
 import { totalReward } from '../src/plugins/index.ts';
 import { type ActorContext, type ActorRef, defineActor, defineProtocol } from '../src/runtime/index.ts';
 import type { bufferProtocol } from './buffer.ts';
+import { TaskSchema } from './schemas.ts';
 import type { learnerProtocol } from './learner.ts';
 import type { metricsProtocol } from './metrics.ts';
 import { loadActorPlugins, PluginOptions } from './plugins.ts';
@@ -55,6 +56,15 @@ export const coordinatorProtocol = defineProtocol({
     reply: Type.Record(Type.String(), Type.Unknown()),
   },
   broadcast: { request: Type.Object({}), reply: Type.Integer() },
+  /** Greedy answers to fixed tasks of one mode (held-out sets, benchmarks); nothing is trained or stored. */
+  evaluate: {
+    request: Type.Object({ mode: Type.String(), tasks: Type.Array(TaskSchema) }),
+    reply: Type.Object({
+      correct: Type.Array(Type.Boolean()),
+      formatOk: Type.Array(Type.Boolean()),
+      answers: Type.Array(Type.Union([Type.String(), Type.Null()])),
+    }),
+  },
 });
 
 interface Peers {
@@ -171,12 +181,18 @@ async function solve(
   samples: number,
   seed: number,
   timings: Timings,
+  /** 0 for greedy evaluation; the solver's own setting when undefined. */
+  temperature?: number,
 ) {
   if (tasks.length === 0) return [];
   const t = { timeoutMs: state.timeoutMs };
   const { answers } = await timings.time(
     'generation',
-    () => state.peers.solver.ask({ type: 'solve', mode: mode.name, tasks: [...tasks], samples, seed }, t),
+    () =>
+      state.peers.solver.ask(
+        { type: 'solve', mode: mode.name, tasks: [...tasks], samples, seed, temperature },
+        t,
+      ),
     (r) => r.computeMs,
   );
   const checks = answers.flatMap((a, i) =>
@@ -420,6 +436,17 @@ export const coordinator = defineActor({
     },
     broadcast: async (state, _msg, ctx) => {
       ctx.reply(await broadcastWeights(state));
+      return state;
+    },
+    evaluate: async (state, { mode: name, tasks }, ctx) => {
+      const mode = state.modes.find((m) => m.name === name);
+      if (!mode) throw new Error(`coordinator: no task mode "${name}" to evaluate`);
+      const answers = await solve(state, mode, tasks as Task[], 1, 0, new Timings(), 0);
+      ctx.reply({
+        correct: answers.map((a) => a.correct),
+        formatOk: answers.map((a) => a.formatOk),
+        answers: answers.map((a) => a.answer),
+      });
       return state;
     },
   },

@@ -75,16 +75,12 @@ export const GenerationSchema = Type.Object({
 });
 export type Generation = Static<typeof GenerationSchema>;
 
-const backends = new Map<BackendKind, Promise<unknown>>();
+let backendReady: Promise<unknown> | undefined;
 
-/** Initialises the TensorFlow.js backend once per thread. */
+/** Initialises the TensorFlow.js backend once per thread (tfjs has one global backend: the first request wins). */
 export function ensureBackend(kind: BackendKind): Promise<unknown> {
-  let ready = backends.get(kind);
-  if (!ready) {
-    ready = initBackend(kind, { log: null });
-    backends.set(kind, ready);
-  }
-  return ready;
+  backendReady ??= initBackend(kind, { log: null });
+  return backendReady;
 }
 
 export function makeTokenizer(spec: TokenizerSpec): Tokenizer {

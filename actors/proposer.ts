@@ -3,7 +3,14 @@
 import { Type } from '@sinclair/typebox';
 import type { Task } from '../src/plugins/index.ts';
 import { defineActor, defineProtocol } from '../src/runtime/index.ts';
-import { GenerationSchema, Policy, SamplingOptions, WeightsPayloadSchema } from './policy.ts';
+import {
+  Backend,
+  ensureBackend,
+  GenerationSchema,
+  Policy,
+  SamplingOptions,
+  WeightsPayloadSchema,
+} from './policy.ts';
 import { loadActorPlugins, PluginOptions } from './plugins.ts';
 import { ProposalSchema } from './validator.ts';
 import { TaskSchema } from './schemas.ts';
@@ -33,12 +40,15 @@ export const proposer = defineActor({
   kind: 'proposer',
   module: import.meta.url,
   protocol: proposerProtocol,
-  options: Type.Object({ ...PluginOptions, sampling: Type.Optional(SamplingOptions) }),
-  init: async (options) => ({
-    modes: (await loadActorPlugins(options)).modes,
-    sampling: { temperature: 1, topP: 1, maxTokens: 256, ...options.sampling },
-    policy: new Policy(),
-  }),
+  options: Type.Object({ ...PluginOptions, backend: Backend, sampling: Type.Optional(SamplingOptions) }),
+  init: async (options) => {
+    await ensureBackend(options.backend);
+    return {
+      modes: (await loadActorPlugins(options)).modes,
+      sampling: { temperature: 1, topP: 1, maxTokens: 256, ...options.sampling },
+      policy: new Policy(),
+    };
+  },
   handlers: {
     setWeights: (state, { payload }, ctx) => {
       state.policy.load(payload);

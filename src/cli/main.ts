@@ -13,6 +13,10 @@ const commands: Record<string, Command> = {
     summary: 'demo                      run the runtime demo topology',
     load: () => import('./demo.ts'),
   },
+  eval: {
+    summary: 'eval CONFIG --bench FILE.jsonl [--checkpoint RUN_DIR]   CRUXEval-format benchmark, greedy',
+    load: () => import('./eval.ts'),
+  },
   topology: {
     summary: 'topology check CONFIG     validate a topology file and print its actor tree',
     load: () => import('./topology.ts'),

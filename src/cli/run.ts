@@ -100,7 +100,6 @@ export async function run(args: string[]): Promise<number> {
   await mkdir(runDir, { recursive: true });
   configureRun(loaded, runDir, print);
   const system = buildTopology(loaded, { snapshots, log: (line) => console.error(line) });
-  const failed = system.stopped.then((report) => report);
 
   const coordinator = system.lookup<typeof coordinatorProtocol.spec>('coordinator');
   const progress = new Progress(firstStep - 1, totalSteps);
@@ -132,13 +131,7 @@ export async function run(args: string[]): Promise<number> {
     progress.note(`checkpoint: ${dir}`);
   };
   try {
-    const untilStopped = <T>(promise: Promise<T>) =>
-      Promise.race([
-        promise,
-        failed.then((r) =>
-          Promise.reject(new Error(`the actor system stopped: ${r.error?.message ?? r.reason}`)),
-        ),
-      ]);
+    const untilStopped = <T>(promise: Promise<T>) => system.whileRunning(promise);
     if (snapshots) {
       await untilStopped(coordinator.ask({ type: 'broadcast' }, { timeoutMs: 600_000 }));
       progress.note(`resumed ${runDir} after step ${firstStep - 1}`);

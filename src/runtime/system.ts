@@ -4,7 +4,7 @@ import type { TObject } from '@sinclair/typebox';
 import type { ActorContext, ActorDefinition, ActorRef } from './actor.ts';
 import { ActorCell, type ActorStats, type CellServices } from './cell.ts';
 import { type Clock, realClock } from './clock.ts';
-import type { ErrorInfo } from './errors.ts';
+import { AzrError, type ErrorInfo } from './errors.ts';
 import { EventBus, type RuntimeEvent } from './events.ts';
 import { type Host, type HostKind, inlineHost } from './host.ts';
 import { defaultMailbox, type MailboxOptions } from './mailbox.ts';
@@ -189,6 +189,26 @@ export class ActorSystem {
       if (snapshot !== undefined) snapshots[name] = snapshot;
     }
     return snapshots;
+  }
+
+  /**
+   * Settles like `promise`, unless the system stops first (or the promise fails because it is stopping): then it
+   * rejects with the reason the system stopped, not with the symptom.
+   */
+  whileRunning<T>(promise: Promise<T>): Promise<T> {
+    const stopped = () =>
+      this.stopped.then((report) =>
+        Promise.reject(
+          new AzrError(
+            'SYSTEM_STOPPED',
+            `the actor system stopped: ${report.error?.message ?? report.reason}`,
+          ),
+        ),
+      );
+    const guarded = promise.catch((error) => (this.stopping ? stopped() : Promise.reject(error)));
+    const early = stopped();
+    early.catch(() => {});
+    return Promise.race([guarded, early]);
   }
 
   stop(): Promise<SystemReport> {

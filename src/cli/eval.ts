@@ -1,0 +1,119 @@
+// `azr eval CONFIG --bench FILE.jsonl [--checkpoint RUN_DIR]`: CRUXEval-format benchmark ({id, code, input, output}
+// per line) with the configured policy, greedy. Output prediction is the deduction mode, input prediction the
+// abduction mode; each is scored by the executor.
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { coordinatorProtocol } from '../../actors/coordinator.ts';
+import type { Task } from '../plugins/index.ts';
+import { buildTopology } from '../topology/index.ts';
+import { loadConfig } from './load.ts';
+import { CheckpointError, latestCheckpoint } from './run-dir.ts';
+
+const usage = 'usage: azr eval CONFIG --bench FILE.jsonl [--checkpoint RUN_DIR]';
+const metrics = [
+  { mode: 'deduction', name: 'outputPrediction', label: 'output prediction (deduction)' },
+  { mode: 'abduction', name: 'inputPrediction', label: 'input prediction (abduction)' },
+] as const;
+
+export interface BenchItem {
+  id: string;
+  code: string;
+  input: string;
+  output: string;
+}
+
+export function parseBench(text: string, file: string): BenchItem[] {
+  const items: BenchItem[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    let value: Record<string, unknown>;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      throw new BenchError(`${file}:${i + 1}: not JSON: ${(error as Error).message}`);
+    }
+    for (const key of ['code', 'input', 'output']) {
+      if (typeof value[key] !== 'string') throw new BenchError(`${file}:${i + 1}: "${key}" must be a string`);
+    }
+    items.push({
+      id: String(value.id ?? i + 1),
+      code: value.code as string,
+      input: value.input as string,
+      output: value.output as string,
+    });
+  });
+  if (items.length === 0) throw new BenchError(`${file}: no items`);
+  return items;
+}
+
+export class BenchError extends Error {}
+
+export async function run(args: string[]): Promise<number> {
+  let values: { bench?: string; checkpoint?: string };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { bench: { type: 'string' }, checkpoint: { type: 'string' } },
+    }));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${usage}`);
+    return 2;
+  }
+  if (positionals.length !== 1 || !values.bench) {
+    console.error(usage);
+    return 2;
+  }
+  let items: BenchItem[];
+  let snapshots: Record<string, unknown> | undefined;
+  try {
+    items = parseBench(
+      await readFile(values.bench, 'utf8').catch(() => {
+        throw new BenchError(`${values.bench}: cannot be read`);
+      }),
+      values.bench,
+    );
+    if (values.checkpoint) snapshots = (await latestCheckpoint(values.checkpoint)).snapshots;
+  } catch (error) {
+    if (!(error instanceof BenchError || error instanceof CheckpointError)) throw error;
+    console.error(`azr eval: ${error.message}`);
+    return 2;
+  }
+  const loaded = await loadConfig(positionals[0]!);
+  const learnerOnly = snapshots?.learner === undefined ? undefined : { learner: snapshots.learner };
+  const system = buildTopology(loaded, { snapshots: learnerOnly });
+  const coordinator = system.lookup<typeof coordinatorProtocol.spec>('coordinator');
+  const figures: Record<string, number> = { items: items.length };
+  try {
+    await system.whileRunning(coordinator.ask({ type: 'broadcast' }, { timeoutMs: 600_000 }));
+    for (const { mode, name, label } of metrics) {
+      const tasks: Task[] = items.map((item) => ({
+        id: item.id,
+        mode,
+        code: item.code,
+        input: item.input,
+        output: item.output,
+        step: 0,
+      }));
+      const result = await system
+        .whileRunning(coordinator.ask({ type: 'evaluate', mode, tasks }, { timeoutMs: 3_600_000 }))
+        .catch((error: Error) => (/no task mode/.test(error.message) ? undefined : Promise.reject(error)));
+      if (!result) {
+        console.log(`${label}: skipped (the config has no "${mode}" mode)`);
+        continue;
+      }
+      const correct = result.correct.filter(Boolean).length;
+      figures[name] = correct / items.length;
+      figures[`${name}FormatErrors`] = result.formatOk.filter((ok) => !ok).length;
+      console.log(`${label}: ${correct}/${items.length} = ${(figures[name] * 100).toFixed(1)}%`);
+    }
+  } catch (error) {
+    console.error(`azr eval: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    await system.stop();
+  }
+  console.log(JSON.stringify({ bench: values.bench, checkpoint: values.checkpoint ?? null, ...figures }));
+  return 0;
+}

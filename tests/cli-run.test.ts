@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { latestCheckpoint, writeCheckpoint } from '../src/cli/run-dir.ts';
+
+const config = 'tests/fixtures/selfplay-tiny.yaml';
+
+function azr(...args: string[]) {
+  return promisify(execFile)(process.execPath, ['bin/azr.js', ...args], { maxBuffer: 1 << 24 }).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => e,
+  );
+}
+
+test('Ctrl-C during a run finishes the step, saves a checkpoint and exits cleanly; the run resumes from it', async () => {
+  const runDir = await mkdtemp(join(tmpdir(), 'azr-sigint-'));
+  const child = spawn(process.execPath, ['bin/azr.js', 'run', config, '--steps', '50', '--out', runDir]);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  await new Promise<void>((resolve) =>
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (/step 1\/50/.test(stderr)) resolve();
+    }),
+  );
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0, stderr);
+  const step = Number(/interrupted after step (\d+)/.exec(stdout)?.[1]);
+  assert.ok(step >= 1 && step < 50, stdout);
+  assert.match(stdout, /resume with: azr run .* --resume /);
+  assert.equal((await latestCheckpoint(runDir)).manifest.step, step);
+  const resumed = await azr('run', config, '--steps', String(step + 1), '--resume', runDir);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stdout, new RegExp(`done after step ${step + 1}`));
+});
+
+test('a checkpoint write cut short never replaces the previous checkpoint', async () => {
+  const runDir = await mkdtemp(join(tmpdir(), 'azr-ckpt-'));
+  const manifest = { kind: 'azr-checkpoint' as const, step: 1, name: 'x', fingerprint: 'f', writtenAt: '' };
+  await writeCheckpoint(runDir, manifest, { learner: { w: new Float32Array([1, 2]) } }, 2);
+  // What a write interrupted before its rename leaves behind:
+  const partial = join(runDir, 'checkpoints', 'step-2.partial-999');
+  await mkdir(partial);
+  await writeFile(join(partial, 'state.msgpack'), 'half a file');
+  const latest = await latestCheckpoint(runDir);
+  assert.equal(latest.manifest.step, 1);
+  assert.deepEqual([...(latest.snapshots.learner as { w: Float32Array }).w], [1, 2]);
+  await writeCheckpoint(runDir, { ...manifest, step: 2 }, { learner: 2 }, 1);
+  assert.deepEqual(
+    (await readdir(join(runDir, 'checkpoints'))).filter((n) => !n.includes('partial')),
+    ['step-2'],
+    'keeps the newest',
+  );
+});
+
+test('azr eval scores output and input prediction with the executor', async () => {
+  const { code, stdout, stderr } = await azr('eval', config, '--bench', 'examples/cruxeval-mini.jsonl');
+  assert.equal(code, 0, stderr);
+  const figures = JSON.parse(stdout.trim().split('\n').at(-1)!);
+  assert.equal(figures.items, 12);
+  for (const key of ['outputPrediction', 'inputPrediction'])
+    assert.ok(figures[key] >= 0 && figures[key] <= 1, key);
+  assert.match(stdout, /output prediction \(deduction\): \d+\/12/);
+});
+
+test('azr eval: a bad benchmark line or a checkpoint of another model is refused with what and where', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'azr-eval-'));
+  const bench = join(dir, 'bad.jsonl');
+  await writeFile(
+    bench,
+    '{"id": 1, "code": "def f(x):\\n    return x", "input": "1", "output": "1"}\n{"id": 2, "code": 5}\n',
+  );
+  const bad = await azr('eval', config, '--bench', bench);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /bad\.jsonl:2: "code" must be a string/);
+
+  const runDir = join(dir, 'run');
+  assert.equal((await azr('run', config, '--steps', '1', '--out', runDir)).code, 0);
+  const other = await azr(
+    'eval',
+    'examples/tiny-zero.yaml',
+    '--bench',
+    'examples/cruxeval-mini.jsonl',
+    '--checkpoint',
+    runDir,
+  );
+  assert.equal(other.code, 1);
+  assert.match(other.stderr, /the checkpoint's model config .* does not match the topology's/);
+});
