@@ -58,6 +58,8 @@ export function matMul<T extends tf.Tensor>(a: T, b: tf.Tensor): T {
  * UnsortedSegmentSum) and for any vocabulary size (a one-hot matMul would not scale to 150k tokens).
  */
 export function embedRows(table: tf.Tensor2D, ids: Int32Array): tf.Tensor2D {
+  // tfjs-node has the native gather gradient (and a host round trip would stall a GPU).
+  if (tf.getBackend() === 'tensorflow') return tf.gather(table, tf.tensor1d(ids, 'int32'));
   const [vocab, width] = table.shape;
   const lookup = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
     value: tf.gather(args[0] as tf.Tensor, tf.tensor1d(ids, 'int32')),

@@ -1,0 +1,140 @@
+// `npm run bench -- model`: training and sampling throughput of the policy transformer on the wasm and cpu backends
+// for the fixed config of issue 4 (4 layers, d_model 256, 8 heads, SwiGLU 768, vocab 256, tied embeddings).
+// Training: one TRR++ learner step (PPO-clipped REINFORCE++ loss + entropy, AdamW) on 16 sequences × 256 tokens.
+// Sampling: 64 prompts × 64 tokens, 128 new tokens each, KV cache, temperature 1.
+// The pure-JS cpu backend is ~30× slower, so it runs a reduced workload (fewer rows / new tokens; tokens/s is per
+// token, so the figures stay comparable). If /usr/bin/python3 has torch, bench/model_torch.py gives a reference.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { initBackend } from '../src/model/backend.ts';
+import { Rng } from '../src/model/rng.ts';
+import { sample } from '../src/model/sampling.ts';
+import { Transformer, type TransformerConfig } from '../src/model/transformer.ts';
+import { Learner, type RolloutSample } from '../src/rl/learner.ts';
+
+const config: TransformerConfig = {
+  vocabSize: 256,
+  dModel: 256,
+  nLayers: 4,
+  nHeads: 8,
+  ffnHidden: 768,
+  maxSeqLen: 256,
+  tieEmbeddings: true,
+};
+
+interface Workload {
+  trainRows: number;
+  trainSteps: number;
+  sampleRows: number;
+  newTokens: number;
+}
+
+const workloads: Record<'wasm' | 'cpu', Workload> = {
+  wasm: { trainRows: 16, trainSteps: 2, sampleRows: 64, newTokens: 128 },
+  cpu: { trainRows: 2, trainSteps: 1, sampleRows: 8, newTokens: 32 },
+};
+const SEQ = 256;
+const PROMPT = 64;
+const MICRO_BATCH = 4;
+
+function rollouts(rows: number, rng: Rng): RolloutSample[] {
+  return Array.from({ length: rows }, (_, i) => {
+    const ids = Array.from({ length: SEQ }, () => rng.int(256));
+    const responseIds = ids.slice(PROMPT);
+    return {
+      promptIds: ids.slice(0, PROMPT),
+      responseIds,
+      samplingLogprobs: responseIds.map(() => -Math.log(256)),
+      reward: rng.next(),
+      group: `type${i % 3}/solver`,
+    };
+  });
+}
+
+function measure(backend: 'wasm' | 'cpu') {
+  const w = workloads[backend];
+  const rng = new Rng(1);
+  const model = new Transformer(config, 1);
+  const learner = new Learner(model, { lr: 1e-4, microBatchSize: MICRO_BATCH });
+  learner.step(rollouts(Math.min(w.trainRows, MICRO_BATCH), rng)); // warm-up: kernels, buffers
+  const batch = rollouts(w.trainRows, rng);
+  let start = performance.now();
+  for (let i = 0; i < w.trainSteps; i++) learner.step(batch);
+  const trainSeconds = (performance.now() - start) / 1000 / w.trainSteps;
+  const trainTokensPerSec = (w.trainRows * SEQ) / trainSeconds;
+
+  const prompts = Array.from({ length: w.sampleRows }, () =>
+    Array.from({ length: PROMPT }, () => rng.int(256)),
+  );
+  sample(model, prompts.slice(0, 4), { maxTokens: 4, rng }); // warm-up
+  start = performance.now();
+  const result = sample(model, prompts, { maxTokens: w.newTokens, temperature: 1, rng });
+  const sampleSeconds = (performance.now() - start) / 1000;
+  const generated = result.tokens.reduce((n, t) => n + t.length, 0);
+  const sampleTokensPerSec = generated / sampleSeconds;
+  learner.dispose();
+  model.dispose();
+  return {
+    backend,
+    trainTokensPerSec,
+    trainStepSeconds: trainSeconds,
+    trainTokensPerStep: w.trainRows * SEQ,
+    sampleTokensPerSec,
+    sampleSeconds,
+    sampleNewTokens: generated,
+    sampleRows: w.sampleRows,
+  };
+}
+
+function torchReference(): Record<string, number> | null {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  const script = fileURLToPath(new URL('./model_torch.py', import.meta.url));
+  const out = execFileSync('/usr/bin/python3', [script], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, number>;
+}
+
+const results: Record<string, ReturnType<typeof measure>> = {};
+for (const backend of ['wasm', 'cpu'] as const) {
+  await initBackend(backend, { log: null });
+  const r = measure(backend);
+  results[backend] = r;
+  console.log(
+    `${backend.padEnd(4)}  training ${r.trainTokensPerSec.toFixed(0).padStart(6)} tokens/s ` +
+      `(${r.trainTokensPerStep} tokens/step, ${r.trainStepSeconds.toFixed(2)} s/step)   ` +
+      `sampling ${r.sampleTokensPerSec.toFixed(0).padStart(6)} tokens/s (${r.sampleRows} rows, ${r.sampleNewTokens} new tokens in ${r.sampleSeconds.toFixed(2)} s)`,
+  );
+}
+const ratio = {
+  trainWasmOverCpu: results.wasm.trainTokensPerSec / results.cpu.trainTokensPerSec,
+  sampleWasmOverCpu: results.wasm.sampleTokensPerSec / results.cpu.sampleTokensPerSec,
+};
+console.log(
+  `wasm/cpu: training ×${ratio.trainWasmOverCpu.toFixed(1)}, sampling ×${ratio.sampleWasmOverCpu.toFixed(1)}`,
+);
+const torch = torchReference();
+let versusTorch: Record<string, number> | undefined;
+if (torch) {
+  versusTorch = {
+    trainWasmOverTorch: results.wasm.trainTokensPerSec / torch.trainTokensPerSec,
+    sampleWasmOverTorch: results.wasm.sampleTokensPerSec / torch.sampleTokensPerSec,
+  };
+  console.log(
+    `torch (CPU, ${torch.threads} threads): training ${torch.trainTokensPerSec.toFixed(0)} tokens/s, ` +
+      `sampling ${torch.sampleTokensPerSec.toFixed(0)} tokens/s → wasm/torch: training ×${versusTorch.trainWasmOverTorch.toFixed(2)} ` +
+      `(aim ≥ 0.7), sampling ×${versusTorch.sampleWasmOverTorch.toFixed(2)} (aim ≥ 0.5)`,
+  );
+} else {
+  console.log(
+    'torch reference: skipped (/usr/bin/python3 cannot import torch; apt-get install -y python3-torch)',
+  );
+}
+console.log(
+  JSON.stringify({ bench: 'model', config, wasm: results.wasm, cpu: results.cpu, ratio, torch, versusTorch }),
+);
