@@ -102,8 +102,8 @@ def generate(model, prompts):
     return torch.cat(out, 1), torch.cat(lps, 1)
 
 
-def main():
-    torch.set_num_threads(os.cpu_count() or 1)
+def measure(threads):
+    torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = Model()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01)
@@ -121,16 +121,17 @@ def main():
     t0 = time.perf_counter()
     tokens, _ = generate(model, prompts)
     sample_s = time.perf_counter() - t0
-    result = {
-        "torch": torch.__version__,
-        "threads": torch.get_num_threads(),
-        "trainTokensPerSec": 16 * SEQ / train_s,
-        "trainStepSeconds": train_s,
-        "sampleTokensPerSec": tokens.numel() / sample_s,
-        "sampleSeconds": sample_s,
-    }
-    print(f"torch {torch.__version__} ({result['threads']} threads): training {result['trainTokensPerSec']:.0f} tokens/s, "
-          f"sampling {result['sampleTokensPerSec']:.0f} tokens/s")
+    return {"threads": threads, "trainTokensPerSec": 16 * SEQ / train_s, "trainStepSeconds": train_s,
+            "sampleTokensPerSec": tokens.numel() / sample_s, "sampleSeconds": sample_s}
+
+
+def main():
+    cores = os.cpu_count() or 1
+    runs = [measure(cores)] + ([measure(1)] if cores > 1 else [])
+    for r in runs:
+        print(f"torch {torch.__version__} ({r['threads']} threads): training {r['trainTokensPerSec']:.0f} tokens/s, "
+              f"sampling {r['sampleTokensPerSec']:.0f} tokens/s")
+    result = {"torch": torch.__version__, **runs[0], "singleThread": runs[-1]}
     print(json.dumps(result))
 
 

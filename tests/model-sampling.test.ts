@@ -28,7 +28,9 @@ after(() => {
   tf.disposeVariables();
 });
 
-test('KV-cache sampling equals full recomputation (sampled and greedy)', () => {
+test('KV-cache sampling equals full recomputation (sampled and greedy) and leaks no tensors', () => {
+  sample(model, prompts, { maxTokens: 2 }); // builds the model's cached masks/tables once
+  const tensorsBefore = tf.memory().numTensors;
   for (const temperature of [1, 0]) {
     const cached = sample(model, prompts, { maxTokens: 20, temperature, seed: 7 });
     const full = sample(model, prompts, { maxTokens: 20, temperature, seed: 7, useCache: false });
@@ -39,6 +41,7 @@ test('KV-cache sampling equals full recomputation (sampled and greedy)', () => {
     assert.ok(lp.every((x, i) => Math.abs(x - reference[i]) < 1e-4));
     assert.equal(cached.tokens[0].length, 20);
   }
+  assert.equal(tf.memory().numTensors, tensorsBefore);
 });
 
 test('logprobs are the model’s own log-probabilities of the chosen tokens', () => {
