@@ -1,0 +1,216 @@
+// Reads a run directory (metrics.jsonl + summary.json) into the series the report draws.
+// metrics.jsonl holds one flat JSON object per step: `step`, `version`, `<mode>.<metric>`, `learner.<metric>`,
+// `time.<phase>`, and on some steps `heldout.<mode>`. Task modes are discovered from the keys.
+import { readFile, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+
+/** One value of a step: a number, or null where the run recorded no usable number (null, NaN, ±Infinity). */
+export type MetricValue = number | null;
+export type StepRow = { step: number; values: Map<string, MetricValue> };
+
+/** A point of a series; y null is a gap (the line breaks there). */
+export type Point = readonly [step: number, value: MetricValue];
+
+export interface SkippedLine {
+  line: number;
+  reason: string;
+}
+
+export interface ParsedMetrics {
+  /** One row per step, sorted by step; where a step appears twice (a resumed run), the later line wins. */
+  rows: StepRow[];
+  skipped: SkippedLine[];
+  /** Lines that were read but superseded by a later line for the same step. */
+  duplicateSteps: number[];
+}
+
+export interface HeldoutSummary {
+  before?: number;
+  after?: number;
+  baselines: Record<string, number>;
+}
+
+/** The parts of summary.json the report shows; every field is optional because the file may be partial. */
+export interface RunSummary {
+  name?: string;
+  steps?: number;
+  wallMs?: number;
+  interrupted?: boolean;
+  heldout: Map<string, HeldoutSummary>;
+}
+
+export interface RunData {
+  runDir: string;
+  metrics: ParsedMetrics;
+  summary: RunSummary | null;
+  /** Problems with summary.json that did not stop the report (unreadable, not JSON). */
+  notes: string[];
+}
+
+/** Key groups that are not task modes. */
+const NON_MODE_GROUPS = new Set(['learner', 'time', 'heldout']);
+
+export class ReportError extends Error {
+  override name = 'ReportError';
+}
+
+// Python's json.dumps and some loggers write bare NaN/Infinity, which JSON.parse rejects; such a line is
+// still a good line whose value is missing, so it is read with those tokens as null.
+const NON_FINITE_TOKEN = /(:\s*)(-?Infinity|NaN)(\s*[,}])/g;
+
+function parseLine(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const lenient = text.replace(NON_FINITE_TOKEN, '$1null$3');
+    if (lenient === text) throw error;
+    return JSON.parse(lenient);
+  }
+}
+
+export function parseMetrics(text: string): ParsedMetrics {
+  const byStep = new Map<number, StepRow>();
+  const skipped: SkippedLine[] = [];
+  const duplicateSteps: number[] = [];
+  text.split('\n').forEach((raw, index) => {
+    const line = index + 1;
+    if (raw.trim() === '') return;
+    let record: unknown;
+    try {
+      record = parseLine(raw);
+    } catch (error) {
+      skipped.push({ line, reason: `not valid JSON (${(error as Error).message})` });
+      return;
+    }
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      skipped.push({ line, reason: 'not a JSON object' });
+      return;
+    }
+    const { step } = record as { step?: unknown };
+    if (typeof step !== 'number' || !Number.isFinite(step)) {
+      skipped.push({ line, reason: 'no numeric "step"' });
+      return;
+    }
+    const values = new Map<string, MetricValue>();
+    for (const [key, value] of Object.entries(record)) {
+      if (key === 'step') continue;
+      if (value === null) values.set(key, null);
+      else if (typeof value === 'number') values.set(key, Number.isFinite(value) ? value : null);
+      // Strings, booleans and nested objects are not plottable; they are left out.
+    }
+    if (byStep.has(step)) duplicateSteps.push(step);
+    byStep.set(step, { step, values });
+  });
+  const rows = [...byStep.values()].sort((a, b) => a.step - b.step);
+  return { rows, skipped, duplicateSteps };
+}
+
+/** Every key that occurs in any row, in order of first occurrence. */
+export function metricKeys(rows: readonly StepRow[]): string[] {
+  const keys = new Set<string>();
+  for (const row of rows) for (const key of row.values.keys()) keys.add(key);
+  return [...keys];
+}
+
+/** The task modes of a run: the prefixes of `<mode>.<metric>` keys, in order of first occurrence. */
+export function taskModes(rows: readonly StepRow[]): string[] {
+  const modes = new Set<string>();
+  for (const key of metricKeys(rows)) {
+    const dot = key.indexOf('.');
+    if (dot <= 0) continue;
+    const group = key.slice(0, dot);
+    if (!NON_MODE_GROUPS.has(group)) modes.add(group);
+  }
+  return [...modes];
+}
+
+/** The suffixes of the keys of a group: `heldout` → the modes with held-out accuracy. */
+export function groupMembers(rows: readonly StepRow[], group: string): string[] {
+  const prefix = `${group}.`;
+  return metricKeys(rows)
+    .filter((key) => key.startsWith(prefix))
+    .map((key) => key.slice(prefix.length));
+}
+
+/** A key's values over steps. Steps without the key are left out (the line joins across them); null stays a gap. */
+export function series(rows: readonly StepRow[], key: string): Point[] {
+  const points: Point[] = [];
+  for (const row of rows) if (row.values.has(key)) points.push([row.step, row.values.get(key) ?? null]);
+  return points;
+}
+
+/** A series transformed point by point (null stays null). */
+export function mapSeries(points: readonly Point[], transform: (value: number) => number): Point[] {
+  return points.map(([step, value]) => [step, value === null ? null : transform(value)]);
+}
+
+const finiteNumber = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+
+function parseHeldout(value: unknown): Map<string, HeldoutSummary> {
+  const heldout = new Map<string, HeldoutSummary>();
+  if (typeof value !== 'object' || value === null) return heldout;
+  for (const [mode, entry] of Object.entries(value)) {
+    if (typeof entry !== 'object' || entry === null) continue;
+    const { before, after, baselines } = entry as Record<string, unknown>;
+    const baselineValues: Record<string, number> = {};
+    if (typeof baselines === 'object' && baselines !== null) {
+      for (const [name, score] of Object.entries(baselines)) {
+        const n = finiteNumber(score);
+        if (n !== undefined) baselineValues[name] = n;
+      }
+    }
+    heldout.set(mode, {
+      before: finiteNumber(before),
+      after: finiteNumber(after),
+      baselines: baselineValues,
+    });
+  }
+  return heldout;
+}
+
+export function parseSummary(text: string): RunSummary {
+  const record = JSON.parse(text) as unknown;
+  if (typeof record !== 'object' || record === null || Array.isArray(record))
+    throw new Error('not a JSON object');
+  const { name, steps, wallMs, interrupted, heldout } = record as Record<string, unknown>;
+  return {
+    name: typeof name === 'string' ? name : undefined,
+    steps: finiteNumber(steps),
+    wallMs: finiteNumber(wallMs),
+    interrupted: typeof interrupted === 'boolean' ? interrupted : undefined,
+    heldout: parseHeldout(heldout),
+  };
+}
+
+const runHint = 'run `azr run CONFIG --out DIR` first, then `azr report DIR`';
+
+/** Reads a run directory; throws ReportError when there is nothing to report on. */
+export async function loadRun(runDir: string): Promise<RunData> {
+  const dir = resolve(runDir);
+  const info = await stat(dir).catch(() => null);
+  if (!info) throw new ReportError(`${dir}: no such directory; ${runHint}`);
+  if (!info.isDirectory()) throw new ReportError(`${dir}: not a directory; ${runHint}`);
+  const metricsFile = join(dir, 'metrics.jsonl');
+  const metricsText = await readFile(metricsFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT')
+      throw new ReportError(`${metricsFile}: not found, so ${dir} is not a run directory; ${runHint}`);
+    throw new ReportError(`${metricsFile}: cannot be read (${error.message})`);
+  });
+  const notes: string[] = [];
+  let summary: RunSummary | null = null;
+  const summaryFile = join(dir, 'summary.json');
+  const summaryText = await readFile(summaryFile, 'utf8').catch(() => null);
+  if (summaryText === null) notes.push('summary.json not found (the run may still be going, or was cut off)');
+  else {
+    try {
+      summary = parseSummary(summaryText);
+    } catch (error) {
+      notes.push(`summary.json ignored: ${(error as Error).message}`);
+    }
+  }
+  return { runDir: dir, metrics: parseMetrics(metricsText), summary, notes };
+}
+
+/** The name shown for a run: summary.json's name, else the directory's name. */
+export const runName = (run: RunData): string => run.summary?.name ?? basename(run.runDir);
