@@ -92,7 +92,8 @@ interface TorchRun {
   sampleTokensPerSec: number;
 }
 
-function torchReference(): (TorchRun & { torch: string; singleThread: TorchRun }) | null {
+/** The PyTorch runs (all cores, one thread), or null when /usr/bin/python3 has no torch. */
+function torchReference(): { torch: string; runs: TorchRun[] } | null {
   try {
     execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
   } catch {
@@ -127,22 +128,24 @@ console.log(
 const torch = torchReference();
 let versusTorch: Record<string, number> | undefined;
 if (torch) {
-  const single = torch.singleThread;
+  // Compare with torch's best configuration for each figure.
+  const bestTrain = Math.max(...torch.runs.map((r) => r.trainTokensPerSec));
+  const bestSample = Math.max(...torch.runs.map((r) => r.sampleTokensPerSec));
   versusTorch = {
-    trainWasmOverTorch: results.wasm.trainTokensPerSec / torch.trainTokensPerSec,
-    sampleWasmOverTorch: results.wasm.sampleTokensPerSec / torch.sampleTokensPerSec,
-    trainWasmOverTorch1Thread: results.wasm.trainTokensPerSec / single.trainTokensPerSec,
-    sampleWasmOverTorch1Thread: results.wasm.sampleTokensPerSec / single.sampleTokensPerSec,
+    torchTrainTokensPerSec: bestTrain,
+    torchSampleTokensPerSec: bestSample,
+    trainWasmOverTorch: results.wasm.trainTokensPerSec / bestTrain,
+    sampleWasmOverTorch: results.wasm.sampleTokensPerSec / bestSample,
   };
+  for (const r of torch.runs) {
+    console.log(
+      `torch ${torch.torch} (CPU, ${r.threads} thread${r.threads > 1 ? 's' : ''}): training ` +
+        `${r.trainTokensPerSec.toFixed(0)} tokens/s, sampling ${r.sampleTokensPerSec.toFixed(0)} tokens/s`,
+    );
+  }
   console.log(
-    `torch (CPU, ${torch.threads} threads): training ${torch.trainTokensPerSec.toFixed(0)} tokens/s, ` +
-      `sampling ${torch.sampleTokensPerSec.toFixed(0)} tokens/s → wasm/torch: training ×${versusTorch.trainWasmOverTorch.toFixed(2)} ` +
-      `(aim ≥ 0.7), sampling ×${versusTorch.sampleWasmOverTorch.toFixed(2)} (aim ≥ 0.5)`,
-  );
-  console.log(
-    `torch (CPU, 1 thread, like wasm in Node): training ${single.trainTokensPerSec.toFixed(0)} tokens/s, ` +
-      `sampling ${single.sampleTokensPerSec.toFixed(0)} tokens/s → wasm/torch: training ` +
-      `×${versusTorch.trainWasmOverTorch1Thread.toFixed(2)}, sampling ×${versusTorch.sampleWasmOverTorch1Thread.toFixed(2)}`,
+    `wasm/torch (best torch run): training ×${versusTorch.trainWasmOverTorch.toFixed(2)} (aim ≥ 0.7), ` +
+      `sampling ×${versusTorch.sampleWasmOverTorch.toFixed(2)} (aim ≥ 0.5)`,
   );
 } else {
   console.log(

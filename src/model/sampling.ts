@@ -15,6 +15,7 @@ import { disposeCache, type KVCache, type Transformer } from './transformer.ts';
 export type LogitsMask = (tokensSoFar: number[], row: number) => number[] | Uint8Array | null;
 
 export interface SampleOptions {
+  /** New tokens per row; capped so that prompt + output fit in the model's maxSeqLen. */
   maxTokens: number;
   /** 0 = greedy. Default 1. */
   temperature?: number;

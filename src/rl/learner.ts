@@ -140,12 +140,16 @@ export class Learner implements CheckpointableLearner {
       if (s.samplingLogprobs.length !== s.responseIds.length)
         throw new Error('samplingLogprobs/responseIds mismatch');
     }
-    const rl = batch.filter((s) => s.responseIds.length > 0);
-    const sl = o.supervisedWeight > 0 ? supervised.filter((s) => s.targetIds.length > 0) : [];
-    const { advantages, groups } = trrAdvantages(
-      rl.map((s) => ({ reward: s.reward, group: s.group, tokens: s.responseIds.length })),
+    // Every rollout counts towards its group's mean/std; only those with response tokens produce a loss.
+    const normalised = trrAdvantages(
+      batch.map((s) => ({ reward: s.reward, group: s.group, tokens: s.responseIds.length })),
       { whitening: o.whitening, eps: o.advantageEps },
     );
+    const groups = normalised.groups;
+    const trainable = batch.map((s, i) => ({ s, i })).filter(({ s }) => s.responseIds.length > 0);
+    const rl = trainable.map(({ s }) => s);
+    const advantages = trainable.map(({ i }) => normalised.advantages[i]);
+    const sl = o.supervisedWeight > 0 ? supervised.filter((s) => s.targetIds.length > 0) : [];
     const responseTokens = rl.reduce((n, s) => n + s.responseIds.length, 0);
     const supervisedTokens = sl.reduce((n, s) => n + s.targetIds.length, 0);
     const sequences: Sequence[] = [
@@ -183,7 +187,7 @@ export class Learner implements CheckpointableLearner {
       loss: totals.pgLoss - o.entropyCoef * totals.entropy + o.supervisedWeight * totals.supervisedLoss,
       ...totals,
       gradNorm: globalNorm([...grads.values()]),
-      meanReward: rl.length ? rl.reduce((s, r) => s + r.reward, 0) / rl.length : 0,
+      meanReward: batch.length ? batch.reduce((s, r) => s + r.reward, 0) / batch.length : 0,
       responseTokens,
       supervisedTokens,
       groups,
