@@ -154,9 +154,13 @@ async function propose(
   );
   const formed = proposals.flatMap((p, i) => (p.proposal ? [{ i, proposal: p.proposal as Proposal }] : []));
   const validations = formed.length
-    ? await timings.time('execution', () =>
-        validator.ask({ type: 'validate', proposals: formed.map((f) => f.proposal) }, t),
-      )
+    ? await timings
+        .time(
+          'execution',
+          () => validator.ask({ type: 'validate', proposals: formed.map((f) => f.proposal) }, t),
+          (r) => r.computeMs,
+        )
+        .then((r) => r.results)
     : [];
   const tasks = new Map<number, Task>();
   formed.forEach(({ i, proposal }, k) => {
@@ -199,9 +203,13 @@ async function solve(
     a.answer === null ? [] : [{ i, check: mode.check(tasks[Math.floor(i / samples)]!, a.answer) }],
   );
   const verdicts = checks.length
-    ? await timings.time('execution', () =>
-        state.peers.validator.ask({ type: 'verify', answers: checks.map((c) => c.check) }, t),
-      )
+    ? await timings
+        .time(
+          'execution',
+          () => state.peers.validator.ask({ type: 'verify', answers: checks.map((c) => c.check) }, t),
+          (r) => r.computeMs,
+        )
+        .then((r) => r.results)
     : [];
   const correct = new Set(checks.filter((_, k) => verdicts[k]!.correct).map((c) => c.i));
   // An answer the executor cannot even read (not a literal, no function f) is a format error, as one that did not parse.
@@ -377,7 +385,7 @@ async function selfPlayStep(state: State, step: number, ctx: ActorContext): Prom
     () => learner.ask({ type: 'update', samples, supervised: supervisedSamples }, t),
     (r) => r.computeMs,
   );
-  await timings.time('learning', () => broadcastWeights(state));
+  await broadcastWeights(state, timings);
   const { groups: _groups, step: _learnerStep, ...learnerStats } = update.stats as Record<string, unknown>;
   Object.assign(line, { version: update.version }, prefixed('learner.', learnerStats));
   Object.assign(line, prefixed('time.', timings.ms), { 'time.wallMs': performance.now() - started });
@@ -389,13 +397,23 @@ function prefixed(prefix: string, values: Record<string, unknown>): Record<strin
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [prefix + k, v]));
 }
 
-async function broadcastWeights(state: State): Promise<number> {
+async function broadcastWeights(state: State, timings = new Timings()): Promise<number> {
   const t = { timeoutMs: state.timeoutMs };
-  const payload = await state.peers.learner.ask({ type: 'weights' }, t);
-  await Promise.all([
-    state.peers.proposer.ask({ type: 'setWeights', payload }, t),
-    state.peers.solver.ask({ type: 'setWeights', payload }, t),
-  ]);
+  const { payload } = await timings.time(
+    'learning',
+    () => state.peers.learner.ask({ type: 'weights' }, t),
+    (r) => r.computeMs,
+  );
+  await timings.time(
+    'learning',
+    () =>
+      Promise.all([
+        state.peers.proposer.ask({ type: 'setWeights', payload }, t),
+        state.peers.solver.ask({ type: 'setWeights', payload }, t),
+      ]),
+    // The two generators load in parallel: their compute overlaps, so the longer one counts.
+    (replies) => Math.max(...replies.map((r) => r.computeMs)),
+  );
   return payload.version;
 }
 

@@ -28,7 +28,10 @@ export const RolloutSampleSchema = Type.Object({
 export const SupervisedSampleSchema = Type.Object({ promptIds: Ids, targetIds: Ids });
 
 export const learnerProtocol = defineProtocol({
-  weights: { request: Type.Object({}), reply: WeightsPayloadSchema },
+  weights: {
+    request: Type.Object({}),
+    reply: Type.Object({ payload: WeightsPayloadSchema, computeMs: Type.Number() }),
+  },
   update: {
     request: Type.Object({
       samples: Type.Array(RolloutSampleSchema),
@@ -131,7 +134,9 @@ export const learner = defineActor({
   },
   handlers: {
     weights: (state, _msg, ctx) => {
-      ctx.reply(weightsPayload(state.model, state.tokenizerSpec, state.version));
+      const started = performance.now();
+      const payload = weightsPayload(state.model, state.tokenizerSpec, state.version);
+      ctx.reply({ payload, computeMs: performance.now() - started });
       return state;
     },
     update: (state, { samples, supervised }, ctx) => {

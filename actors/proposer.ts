@@ -24,7 +24,10 @@ export const ProposedSchema = Type.Composite([
 ]);
 
 export const proposerProtocol = defineProtocol({
-  setWeights: { request: Type.Object({ payload: WeightsPayloadSchema }), reply: Type.Integer() },
+  setWeights: {
+    request: Type.Object({ payload: WeightsPayloadSchema }),
+    reply: Type.Object({ version: Type.Integer(), computeMs: Type.Number() }),
+  },
   propose: {
     request: Type.Object({
       mode: Type.String(),
@@ -51,8 +54,9 @@ export const proposer = defineActor({
   },
   handlers: {
     setWeights: (state, { payload }, ctx) => {
+      const started = performance.now();
       state.policy.load(payload);
-      ctx.reply(state.policy.version);
+      ctx.reply({ version: state.policy.version, computeMs: performance.now() - started });
       return state;
     },
     propose: (state, { mode: name, references, seed }, ctx) => {

@@ -23,7 +23,10 @@ export const AnsweredSchema = Type.Composite([
 ]);
 
 export const solverProtocol = defineProtocol({
-  setWeights: { request: Type.Object({ payload: WeightsPayloadSchema }), reply: Type.Integer() },
+  setWeights: {
+    request: Type.Object({ payload: WeightsPayloadSchema }),
+    reply: Type.Object({ version: Type.Integer(), computeMs: Type.Number() }),
+  },
   solve: {
     request: Type.Object({
       mode: Type.String(),
@@ -53,8 +56,9 @@ export const solver = defineActor({
   },
   handlers: {
     setWeights: (state, { payload }, ctx) => {
+      const started = performance.now();
       state.policy.load(payload);
-      ctx.reply(state.policy.version);
+      ctx.reply({ version: state.policy.version, computeMs: performance.now() - started });
       return state;
     },
     solve: (state, { mode: name, tasks, samples, seed, temperature }, ctx) => {

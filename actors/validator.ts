@@ -58,11 +58,11 @@ export const VerificationResultSchema = Type.Object({
 export const validatorProtocol = defineProtocol({
   validate: {
     request: Type.Object({ proposals: Type.Array(ProposalSchema) }),
-    reply: Type.Array(ValidationResultSchema),
+    reply: Type.Object({ results: Type.Array(ValidationResultSchema), computeMs: Type.Number() }),
   },
   verify: {
     request: Type.Object({ answers: Type.Array(AnswerSchema) }),
-    reply: Type.Array(VerificationResultSchema),
+    reply: Type.Object({ results: Type.Array(VerificationResultSchema), computeMs: Type.Number() }),
   },
 });
 
@@ -111,11 +111,15 @@ export const validator = defineActor({
   },
   handlers: {
     validate: async (state, { proposals }, ctx) => {
-      ctx.reply(await validate(state.pool, proposals as Proposal[], state.policy));
+      const started = performance.now();
+      const results = await validate(state.pool, proposals as Proposal[], state.policy);
+      ctx.reply({ results, computeMs: performance.now() - started });
       return state;
     },
     verify: async (state, { answers }, ctx) => {
-      ctx.reply(await verify(state.pool, answers as AnswerToCheck[], state.policy));
+      const started = performance.now();
+      const results = await verify(state.pool, answers as AnswerToCheck[], state.policy);
+      ctx.reply({ results, computeMs: performance.now() - started });
       return state;
     },
   },

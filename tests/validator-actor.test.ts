@@ -4,10 +4,11 @@ import { validator } from '../actors/validator.ts';
 import { createSystem, MessageRejectedError } from '../src/runtime/index.ts';
 
 for (const host of ['inline', 'thread'] as const) {
-  test(`validator actor (${host}): validates proposals and verifies answers through its pool`, async () => {
+  test(`validator actor (${host}): validates proposals and verifies answers through its pool`, async (t) => {
     const system = createSystem();
+    t.after(() => system.stop());
     const ref = system.spawn(validator, { host, options: { poolSize: 1, sandbox: 'bwrap' } });
-    const results = await ref.ask(
+    const { results } = await ref.ask(
       {
         type: 'validate',
         proposals: [
@@ -27,7 +28,7 @@ for (const host of ['inline', 'thread'] as const) {
       ],
     );
     assert.equal(results[1]!.errorType, 'BannedImport');
-    const verdicts = await ref.ask(
+    const { results: verdicts } = await ref.ask(
       {
         type: 'verify',
         answers: [
@@ -50,6 +51,5 @@ for (const host of ['inline', 'thread'] as const) {
       ref.ask({ type: 'validate', proposals: [{ code: 1 }] } as never),
       MessageRejectedError,
     );
-    await system.stop();
   });
 }

@@ -17,6 +17,10 @@ const commands: Record<string, Command> = {
     summary: 'eval CONFIG --bench FILE.jsonl [--checkpoint RUN_DIR]   CRUXEval-format benchmark, greedy',
     load: () => import('./eval.ts'),
   },
+  report: {
+    summary: 'report RUN_DIR            write RUN_DIR/report.html with learning curves',
+    load: () => import('./report.ts'),
+  },
   topology: {
     summary: 'topology check CONFIG     validate a topology file and print its actor tree',
     load: () => import('./topology.ts'),

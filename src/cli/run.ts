@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { coordinatorProtocol } from '../../actors/coordinator.ts';
 import { buildTopology, type LoadedTopology } from '../topology/index.ts';
+import { writeReport } from '../report/index.ts';
 import { loadConfig } from './load.ts';
 import { CheckpointError, latestCheckpoint, writeCheckpoint } from './run-dir.ts';
 import { Progress } from './progress.ts';
@@ -174,6 +175,7 @@ export async function run(args: string[]): Promise<number> {
   console.log(
     `${interrupted ? 'interrupted' : 'done'} after step ${lastStep}: ${join(runDir, 'summary.json')}`,
   );
+  if (lastStep >= 1) console.log(`report: ${await writeReport(runDir)}`);
   if (interrupted) console.log(`resume with: azr run ${positionals[0]} --resume ${runDir}`);
   return 0;
 }

@@ -156,7 +156,9 @@ export class PythonPool extends EventEmitter<PythonPoolEvents> {
     super();
     this.size = options.size ?? availableParallelism();
     this.sandbox = options.sandbox ?? 'bwrap';
-    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    // A limit given as undefined keeps its default (a spread alone would erase it).
+    const given = Object.entries(options.limits ?? {}).filter(([, value]) => value !== undefined);
+    this.limits = { ...DEFAULT_LIMITS, ...Object.fromEntries(given) };
     this.maxQueue = options.maxQueue ?? Number.POSITIVE_INFINITY;
     this.pipelineDepth = options.pipelineDepth ?? 32;
     this.maxStartFailures = options.maxStartFailures ?? 3;

@@ -8,7 +8,8 @@ import { AzrError, type ErrorInfo } from './errors.ts';
 import { EventBus, type RuntimeEvent } from './events.ts';
 import { type Host, type HostKind, inlineHost } from './host.ts';
 import { defaultMailbox, type MailboxOptions } from './mailbox.ts';
-import type { ProtocolSpec } from './protocol.ts';
+import { ajv, firstProblem, type ProtocolSpec } from './protocol.ts';
+import type { ValidateFunction } from 'ajv';
 import { processHost, threadHost } from './remote-host.ts';
 import { createRng } from './rng.ts';
 import {
@@ -131,7 +132,7 @@ export class ActorSystem {
       {
         name,
         definition,
-        options: (spawn.options ?? {}) as Record<string, unknown>,
+        options: checkedOptions(definition, name, spawn.options),
         seed: `${this.seed}/${name}`,
         host,
         encode: host !== 'inline' || spawn.encode !== false,
@@ -270,6 +271,27 @@ export class ActorSystem {
       ask: (message, options) => this.lookup<S>(name).ask(message, options),
     };
   }
+}
+
+const optionValidators = new WeakMap<object, ValidateFunction>();
+
+/** The actor's options with their schema's defaults filled in; a bad option throws, naming its JSON pointer. */
+function checkedOptions(definition: ActorDefinition, name: string, given: unknown): Record<string, unknown> {
+  const options = structuredClone((given ?? {}) as Record<string, unknown>);
+  if (!definition.options) return options;
+  let validate = optionValidators.get(definition.options);
+  if (!validate) {
+    validate = ajv.compile(definition.options);
+    optionValidators.set(definition.options, validate);
+  }
+  if (!validate(options)) {
+    const { pointer, problem } = firstProblem(validate.errors);
+    throw new AzrError(
+      'BAD_OPTIONS',
+      `options of actor "${name}" (kind "${definition.kind}"): ${pointer || '/'} ${problem}`,
+    );
+  }
+  return options;
 }
 
 export function createSystem(options?: SystemOptions): ActorSystem {
