@@ -2,6 +2,9 @@
 // update (AZR-SPEC §5) and hands out the new weights, versioned, for the generators.
 import { type Static, Type } from '@sinclair/typebox';
 import { Learner, type LearnerOptions } from '../src/rl/index.ts';
+import { join, resolve } from 'node:path';
+import { loadHuggingFace } from '../src/model/huggingface.ts';
+import type { Tokenizer } from '../src/model/tokenizer.ts';
 import { resolveConfig, Transformer, type TransformerConfig } from '../src/model/transformer.ts';
 import { defineActor, defineProtocol } from '../src/runtime/index.ts';
 import {
@@ -49,8 +52,25 @@ export const learnerProtocol = defineProtocol({
 export const LearnerActorOptions = Type.Object({
   backend: Backend,
   initSeed: Type.Integer({ default: 0, description: 'Seed of the initial weights.' }),
-  model: ModelSpec,
+  model: Type.Optional(ModelSpec),
   tokenizer: Type.Optional(TokenizerSpec),
+  huggingFace: Type.Optional(
+    Type.Object(
+      {
+        path: Type.String({
+          description: 'A local folder with config.json, *.safetensors and tokenizer.json.',
+        }),
+        maxSeqLen: Type.Optional(Type.Integer({ minimum: 16, description: 'Context length to use.' })),
+      },
+      {
+        additionalProperties: false,
+        description: 'Start from a pretrained Llama/Qwen2 checkpoint instead of `model`.',
+      },
+    ),
+  ),
+  configDir: Type.Optional(
+    Type.String({ description: 'Directory of the topology file: relative paths start there.' }),
+  ),
   lr: Type.Number({
     exclusiveMinimum: 0,
     default: 3e-4,
@@ -110,10 +130,34 @@ function trainerOptions(o: LearnerActorOptions): Partial<LearnerOptions> {
   };
 }
 
-function build(options: LearnerActorOptions, weights: number | Map<string, Float32Array>) {
+/** The model's architecture and tokenizer: from the options' `model` spec, or from a Hugging Face folder. */
+async function architecture(options: LearnerActorOptions) {
+  if (options.huggingFace) {
+    const dir = resolve(options.configDir ?? '.', options.huggingFace.path);
+    const hf = await loadHuggingFace(dir, { maxSeqLen: options.huggingFace.maxSeqLen });
+    if (!hf.tokenizer) throw new Error(`learner: ${dir} has no tokenizer.json`);
+    const tokenizerSpec: TokenizerSpec = { type: 'huggingface', file: join(dir, 'tokenizer.json') };
+    return { config: hf.config, tokenizerSpec, tokenizer: hf.tokenizer as Tokenizer, pretrained: hf.model };
+  }
+  if (!options.model) throw new Error('learner: options need `model` (a spec) or `huggingFace` (a folder)');
   const tokenizerSpec = options.tokenizer ?? { type: 'char' as const };
-  const tokenizer = makeTokenizer(tokenizerSpec);
-  const model = new Transformer(transformerConfig(options.model, tokenizer), weights);
+  const tokenizer = await makeTokenizer(tokenizerSpec);
+  return {
+    config: resolveConfig(transformerConfig(options.model, tokenizer)),
+    tokenizerSpec,
+    tokenizer,
+    pretrained: undefined,
+  };
+}
+
+/** The learner's state; `weights` replaces the initial (random or pretrained) weights, e.g. from a checkpoint. */
+async function build(options: LearnerActorOptions, weights?: Map<string, Float32Array>) {
+  const { config, tokenizerSpec, tokenizer, pretrained } = await architecture(options);
+  let model = pretrained ?? new Transformer(config, weights ?? options.initSeed);
+  if (pretrained && weights) {
+    pretrained.dispose();
+    model = new Transformer(config, weights);
+  }
   return {
     tokenizerSpec,
     tokenizer,
@@ -130,7 +174,7 @@ export const learner = defineActor({
   options: LearnerActorOptions,
   init: async (options) => {
     await ensureBackend(options.backend);
-    return build(options, options.initSeed);
+    return build(options);
   },
   handlers: {
     weights: (state, _msg, ctx) => {
@@ -171,15 +215,15 @@ export const learner = defineActor({
     const snap = snapshot as LearnerSnapshot;
     if (snap?.kind !== 'azr-learner')
       throw new Error('learner: the checkpoint is not a learner snapshot (corrupt?)');
-    const expected = JSON.stringify(
-      resolveConfig(transformerConfig(options.model, makeTokenizer(options.tokenizer ?? { type: 'char' }))),
-    );
+    const state = await build(options, new Map(Object.entries(snap.tensors)));
+    const expected = JSON.stringify(state.model.config);
     if (JSON.stringify(snap.model) !== expected) {
+      state.trainer.dispose();
+      state.model.dispose();
       throw new Error(
         `learner: the checkpoint's model config ${JSON.stringify(snap.model)} does not match the topology's ${expected}`,
       );
     }
-    const state = build(options, new Map(Object.entries(snap.tensors)));
     state.trainer.optimizer.importState({
       step: snap.optimizer.step,
       tensors: new Map(Object.entries(snap.optimizer.tensors)),

@@ -20,12 +20,14 @@ export const PluginUses = Type.Array(
 
 export const PluginOptions = {
   plugins: PluginUses,
-  pluginBaseDir: Type.Optional(Type.String({ description: 'Directory that plugin paths are relative to.' })),
+  configDir: Type.Optional(
+    Type.String({ description: 'Directory of the topology file: relative paths start there.' }),
+  ),
 };
 
 export function loadActorPlugins(options: {
   plugins: PluginUse[];
-  pluginBaseDir?: string;
+  configDir?: string;
 }): Promise<LoadedPlugins> {
-  return loadPlugins(options.plugins, { builtins: builtinPlugins, baseDir: options.pluginBaseDir });
+  return loadPlugins(options.plugins, { builtins: builtinPlugins, baseDir: options.configDir });
 }

@@ -3,6 +3,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { type BackendKind, initBackend } from '../src/model/backend.ts';
 import { sample } from '../src/model/sampling.ts';
+import { HfTokenizer } from '../src/model/hf-tokenizer.ts';
 import { ByteTokenizer, CharTokenizer, type Tokenizer } from '../src/model/tokenizer.ts';
 import { Transformer, type TransformerConfig } from '../src/model/transformer.ts';
 import type { PromptSpec } from '../src/plugins/index.ts';
@@ -17,6 +18,10 @@ export const TokenizerSpec = Type.Union([
     { additionalProperties: false },
   ),
   Type.Object({ type: Type.Literal('byte') }, { additionalProperties: false }),
+  Type.Object(
+    { type: Type.Literal('huggingface'), file: Type.String({ description: 'Path of a tokenizer.json.' }) },
+    { additionalProperties: false },
+  ),
 ]);
 export type TokenizerSpec = Static<typeof TokenizerSpec>;
 
@@ -108,14 +113,14 @@ export class Policy {
   private modelKey = '';
   version = -1;
 
-  load(payload: WeightsPayload): void {
+  async load(payload: WeightsPayload): Promise<void> {
     const key = JSON.stringify([payload.model, payload.tokenizer]);
     const tensors = new Map(Object.entries(payload.tensors));
     if (this.model && key === this.modelKey) {
       this.model.setWeights(tensors);
     } else {
       this.model?.dispose();
-      this.tokenizer = makeTokenizer(payload.tokenizer);
+      this.tokenizer = await makeTokenizer(payload.tokenizer);
       this.model = new Transformer(payload.model, tensors);
       this.modelKey = key;
     }

@@ -53,9 +53,9 @@ export const proposer = defineActor({
     };
   },
   handlers: {
-    setWeights: (state, { payload }, ctx) => {
+    setWeights: async (state, { payload }, ctx) => {
       const started = performance.now();
-      state.policy.load(payload);
+      await state.policy.load(payload);
       ctx.reply({ version: state.policy.version, computeMs: performance.now() - started });
       return state;
     },

@@ -20,7 +20,7 @@ function inherited({ topology, file }: LoadedTopology, schema: TObject | undefin
   const takes = (key: string) => schema?.properties[key] !== undefined;
   return {
     ...(takes('plugins') && topology.plugins ? { plugins: topology.plugins } : {}),
-    ...(takes('pluginBaseDir') ? { pluginBaseDir: resolve(dirname(file)) } : {}),
+    ...(takes('configDir') ? { configDir: resolve(dirname(file)) } : {}),
   };
 }
 
