@@ -114,7 +114,7 @@ export const buffer = defineActor({
   }),
   restore: (snapshot, options) => {
     const snap = snapshot as Partial<BufferSnapshot> | null;
-    if (!snap || snap.kind !== 'azr-buffer' || !Array.isArray(snap.tasks) || !Array.isArray(snap.rng)) {
+    if (snap?.kind !== 'azr-buffer' || !Array.isArray(snap.tasks) || !Array.isArray(snap.rng)) {
       throw new BufferSnapshotError(
         `buffer "${options.mode}": the snapshot is not a buffer snapshot (corrupt?)`,
       );

@@ -3,7 +3,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { type BackendKind, initBackend } from '../src/model/backend.ts';
 import { sample } from '../src/model/sampling.ts';
-import { HfTokenizer } from '../src/model/hf-tokenizer.ts';
 import { ByteTokenizer, CharTokenizer, type Tokenizer } from '../src/model/tokenizer.ts';
 import { Transformer, type TransformerConfig } from '../src/model/transformer.ts';
 import type { PromptSpec } from '../src/plugins/index.ts';
