@@ -10,6 +10,7 @@ import { TaskSchema } from './schemas.ts';
 import type { learnerProtocol } from './learner.ts';
 import type { metricsProtocol } from './metrics.ts';
 import { loadActorPlugins, PluginOptions } from './plugins.ts';
+import type { Generation } from './policy.ts';
 import type { proposerProtocol } from './proposer.ts';
 import type { solverProtocol } from './solver.ts';
 import type { validatorProtocol } from './validator.ts';
@@ -123,6 +124,13 @@ function peers(ctx: ActorContext): Peers {
   };
 }
 
+const trainingSample = (g: Generation, reward: number, group: string): Sample => ({
+  promptIds: g.promptIds,
+  responseIds: g.responseIds,
+  samplingLogprobs: g.logprobs,
+  reward,
+  group,
+});
 const mean = (values: readonly number[]) =>
   values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0;
 const seedOf = (ctx: ActorContext, label: string) => ctx.rng.fork(label).int(2 ** 31);
@@ -305,13 +313,7 @@ async function selfPlayStep(state: State, step: number, ctx: ActorContext): Prom
         },
         held,
       );
-      samples.push({
-        promptIds: p.promptIds,
-        responseIds: p.responseIds,
-        samplingLogprobs: p.logprobs,
-        reward: r,
-        group: `${mode.name}/proposer`,
-      });
+      samples.push(trainingSample(p, r, `${mode.name}/proposer`));
       return r;
     });
 
@@ -339,13 +341,7 @@ async function selfPlayStep(state: State, step: number, ctx: ActorContext): Prom
         },
         held,
       );
-      samples.push({
-        promptIds: a.promptIds,
-        responseIds: a.responseIds,
-        samplingLogprobs: a.logprobs,
-        reward: r,
-        group: `${mode.name}/solver`,
-      });
+      samples.push(trainingSample(a, r, `${mode.name}/solver`));
       return r;
     });
     if (state.options.supervised && mode.goldAnswer) {

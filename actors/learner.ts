@@ -107,27 +107,17 @@ interface LearnerSnapshot {
   optimizer: { step: number; tensors: Record<string, { shape: number[]; data: Float32Array }> };
 }
 
-function trainerOptions(o: LearnerActorOptions): Partial<LearnerOptions> {
+function trainerOptions(options: LearnerActorOptions): Partial<LearnerOptions> {
   const {
-    lr,
-    weightDecay,
-    clipRatio,
-    entropyCoef,
-    maxGradNorm,
-    microBatchSize,
-    supervisedWeight,
-    whitening,
-  } = o;
-  return {
-    lr,
-    weightDecay,
-    clipRatio,
-    entropyCoef,
-    maxGradNorm,
-    microBatchSize,
-    supervisedWeight,
-    whitening,
-  };
+    backend: _b,
+    initSeed: _i,
+    model: _m,
+    tokenizer: _t,
+    huggingFace: _h,
+    configDir: _c,
+    ...trainer
+  } = options;
+  return trainer;
 }
 
 /** The model's architecture and tokenizer: from the options' `model` spec, or from a Hugging Face folder. */

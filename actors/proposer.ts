@@ -3,15 +3,8 @@
 import { Type } from '@sinclair/typebox';
 import type { Task } from '../src/plugins/index.ts';
 import { defineActor, defineProtocol } from '../src/runtime/index.ts';
-import {
-  Backend,
-  ensureBackend,
-  GenerationSchema,
-  Policy,
-  SamplingOptions,
-  WeightsPayloadSchema,
-} from './policy.ts';
-import { loadActorPlugins, PluginOptions } from './plugins.ts';
+import { GeneratorOptions, setWeightsMessage, startGenerator, takeWeights } from './generator.ts';
+import { GenerationSchema } from './policy.ts';
 import { ProposalSchema } from './validator.ts';
 import { TaskSchema } from './schemas.ts';
 
@@ -24,10 +17,7 @@ export const ProposedSchema = Type.Composite([
 ]);
 
 export const proposerProtocol = defineProtocol({
-  setWeights: {
-    request: Type.Object({ payload: WeightsPayloadSchema }),
-    reply: Type.Object({ version: Type.Integer(), computeMs: Type.Number() }),
-  },
+  setWeights: setWeightsMessage,
   propose: {
     request: Type.Object({
       mode: Type.String(),
@@ -43,20 +33,11 @@ export const proposer = defineActor({
   kind: 'proposer',
   module: import.meta.url,
   protocol: proposerProtocol,
-  options: Type.Object({ ...PluginOptions, backend: Backend, sampling: Type.Optional(SamplingOptions) }),
-  init: async (options) => {
-    await ensureBackend(options.backend);
-    return {
-      modes: (await loadActorPlugins(options)).modes,
-      sampling: { temperature: 1, topP: 1, maxTokens: 256, ...options.sampling },
-      policy: new Policy(),
-    };
-  },
+  options: GeneratorOptions,
+  init: startGenerator,
   handlers: {
     setWeights: async (state, { payload }, ctx) => {
-      const started = performance.now();
-      await state.policy.load(payload);
-      ctx.reply({ version: state.policy.version, computeMs: performance.now() - started });
+      ctx.reply(await takeWeights(state.policy, payload));
       return state;
     },
     propose: (state, { mode: name, references, seed }, ctx) => {

@@ -3,15 +3,8 @@
 import { Type } from '@sinclair/typebox';
 import type { Task } from '../src/plugins/index.ts';
 import { defineActor, defineProtocol } from '../src/runtime/index.ts';
-import {
-  Backend,
-  ensureBackend,
-  GenerationSchema,
-  Policy,
-  SamplingOptions,
-  WeightsPayloadSchema,
-} from './policy.ts';
-import { loadActorPlugins, PluginOptions } from './plugins.ts';
+import { GeneratorOptions, setWeightsMessage, startGenerator, takeWeights } from './generator.ts';
+import { GenerationSchema } from './policy.ts';
 import { TaskSchema } from './schemas.ts';
 
 export const AnsweredSchema = Type.Composite([
@@ -23,10 +16,7 @@ export const AnsweredSchema = Type.Composite([
 ]);
 
 export const solverProtocol = defineProtocol({
-  setWeights: {
-    request: Type.Object({ payload: WeightsPayloadSchema }),
-    reply: Type.Object({ version: Type.Integer(), computeMs: Type.Number() }),
-  },
+  setWeights: setWeightsMessage,
   solve: {
     request: Type.Object({
       mode: Type.String(),
@@ -45,20 +35,11 @@ export const solver = defineActor({
   kind: 'solver',
   module: import.meta.url,
   protocol: solverProtocol,
-  options: Type.Object({ ...PluginOptions, backend: Backend, sampling: Type.Optional(SamplingOptions) }),
-  init: async (options) => {
-    await ensureBackend(options.backend);
-    return {
-      modes: (await loadActorPlugins(options)).modes,
-      sampling: { temperature: 1, topP: 1, maxTokens: 256, ...options.sampling },
-      policy: new Policy(),
-    };
-  },
+  options: GeneratorOptions,
+  init: startGenerator,
   handlers: {
     setWeights: async (state, { payload }, ctx) => {
-      const started = performance.now();
-      await state.policy.load(payload);
-      ctx.reply({ version: state.policy.version, computeMs: performance.now() - started });
+      ctx.reply(await takeWeights(state.policy, payload));
       return state;
     },
     solve: (state, { mode: name, tasks, samples, seed, temperature }, ctx) => {
