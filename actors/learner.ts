@@ -141,13 +141,13 @@ async function architecture(options: LearnerActorOptions) {
 }
 
 /** The learner's state; `weights` replaces the initial (random or pretrained) weights, e.g. from a checkpoint. */
-async function build(options: LearnerActorOptions, weights?: Map<string, Float32Array>) {
-  const { config, tokenizerSpec, tokenizer, pretrained } = await architecture(options);
-  let model = pretrained ?? new Transformer(config, weights ?? options.initSeed);
-  if (pretrained && weights) {
-    pretrained.dispose();
-    model = new Transformer(config, weights);
-  }
+function assemble(
+  options: LearnerActorOptions,
+  { config, tokenizerSpec, tokenizer, pretrained }: Awaited<ReturnType<typeof architecture>>,
+  weights?: Map<string, Float32Array>,
+) {
+  if (pretrained && weights) pretrained.dispose();
+  const model = pretrained && !weights ? pretrained : new Transformer(config, weights ?? options.initSeed);
   return {
     tokenizerSpec,
     tokenizer,
@@ -164,7 +164,7 @@ export const learner = defineActor({
   options: LearnerActorOptions,
   init: async (options) => {
     await ensureBackend(options.backend);
-    return build(options);
+    return assemble(options, await architecture(options));
   },
   handlers: {
     weights: (state, _msg, ctx) => {
@@ -205,15 +205,15 @@ export const learner = defineActor({
     const snap = snapshot as LearnerSnapshot;
     if (snap?.kind !== 'azr-learner')
       throw new Error('learner: the checkpoint is not a learner snapshot (corrupt?)');
-    const state = await build(options, new Map(Object.entries(snap.tensors)));
-    const expected = JSON.stringify(state.model.config);
+    const arch = await architecture(options);
+    const expected = JSON.stringify(arch.config);
     if (JSON.stringify(snap.model) !== expected) {
-      state.trainer.dispose();
-      state.model.dispose();
+      arch.pretrained?.dispose();
       throw new Error(
         `learner: the checkpoint's model config ${JSON.stringify(snap.model)} does not match the topology's ${expected}`,
       );
     }
+    const state = assemble(options, arch, new Map(Object.entries(snap.tensors)));
     state.trainer.optimizer.importState({
       step: snap.optimizer.step,
       tensors: new Map(Object.entries(snap.optimizer.tensors)),
