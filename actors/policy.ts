@@ -2,10 +2,10 @@
 // travels from the learner to the generators, and text-in/text-out generation on a local copy of the model.
 import { type Static, Type } from '@sinclair/typebox';
 import { type BackendKind, initBackend } from '../src/model/backend.ts';
-import { sample } from '../src/model/sampling.ts';
+import { type LogitsMask, sample } from '../src/model/sampling.ts';
 import { ByteTokenizer, CharTokenizer, type Tokenizer } from '../src/model/tokenizer.ts';
 import { Transformer, type TransformerConfig } from '../src/model/transformer.ts';
-import type { PromptSpec } from '../src/plugins/index.ts';
+import type { PromptSpec, TextConstraint } from '../src/plugins/index.ts';
 
 /** Printable ASCII and newline: enough for Python source in our layouts. */
 export const ASCII_ALPHABET = `\n${Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join('')}`;
@@ -126,12 +126,16 @@ export class Policy {
     this.version = payload.version;
   }
 
-  /** `samples` completions of every prompt, prompt-major. All prompts share the first prompt's stop strings. */
+  /**
+   * `samples` completions of every prompt, prompt-major. All prompts share the first prompt's stop strings.
+   * `constraints[i]`, when given, restricts prompt i's completions to what its grammar allows.
+   */
   generate(
     prompts: readonly PromptSpec[],
     samples: number,
     sampling: SamplingOptions,
     seed: number,
+    constraints?: readonly (TextConstraint | undefined)[],
   ): Generation[] {
     const model = this.model;
     const tokenizer = this.tokenizer;
@@ -143,6 +147,7 @@ export class Policy {
     const batch = promptIds.flatMap((ids) => Array.from({ length: samples }, () => ids));
     const stop = prompts[0]!.stop;
     const eos = tokenizer.specialId(EOS);
+    const rowConstraints = constraints?.flatMap((c) => Array.from({ length: samples }, () => c));
     const result = sample(model, batch, {
       maxTokens,
       temperature: sampling.temperature,
@@ -151,6 +156,7 @@ export class Policy {
       decode: (ids) => tokenizer.decode(ids),
       stopTokenIds: eos === undefined ? [] : [eos],
       seed,
+      logitsMask: rowConstraints?.some(Boolean) ? characterMask(tokenizer, rowConstraints) : undefined,
     });
     return result.tokens.map((responseIds, i) => ({
       completion: cutAtStop(tokenizer.decode(responseIds), stop),
@@ -164,6 +170,29 @@ export class Policy {
     this.model?.dispose();
     this.model = undefined;
   }
+}
+
+/** A logits mask from per-row text constraints: the allowed characters, as token ids of a character tokenizer. */
+function characterMask(
+  tokenizer: Tokenizer,
+  constraints: readonly (TextConstraint | undefined)[],
+): LogitsMask {
+  const idOf = new Map<string, number | undefined>();
+  const id = (char: string) => {
+    if (!idOf.has(char)) {
+      const ids = tokenizer.encode(char);
+      idOf.set(char, ids.length === 1 && tokenizer.decode(ids) === char ? ids[0] : undefined);
+    }
+    return idOf.get(char);
+  };
+  return (tokensSoFar, row) => {
+    const constraint = constraints[row];
+    if (!constraint) return null;
+    return constraint
+      .allowedNext(tokenizer.decode(tokensSoFar))
+      .map(id)
+      .filter((i): i is number => i !== undefined);
+  };
 }
 
 function cutAtStop(text: string, stop: readonly string[]): string {

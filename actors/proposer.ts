@@ -45,7 +45,8 @@ export const proposer = defineActor({
       const mode = state.modes.get(name);
       if (!mode) throw new Error(`proposer: no task mode "${name}"`);
       const prompts = references.map((refs) => mode.proposerPrompt(refs as Task[]));
-      const generations = state.policy.generate(prompts, 1, state.sampling, seed);
+      const constraints = prompts.map(() => mode.constraint?.('proposer'));
+      const generations = state.policy.generate(prompts, 1, state.sampling, seed, constraints);
       const proposals = generations.map((generation) => {
         const parsed = mode.parseProposal(generation.completion);
         return parsed.ok

@@ -47,13 +47,16 @@ export const solver = defineActor({
       const mode = state.modes.get(name);
       if (!mode) throw new Error(`solver: no task mode "${name}"`);
       const prompts = tasks.map((task) => mode.solverPrompt(task as Task));
+      const constraints = tasks.map((task) => mode.constraint?.('solver', task as Task));
       const sampling = temperature === undefined ? state.sampling : { ...state.sampling, temperature };
-      const answers = state.policy.generate(prompts, samples, sampling, seed).map((generation) => {
-        const parsed = mode.parseAnswer(generation.completion);
-        return parsed.ok
-          ? { ...generation, answer: parsed.value, formatError: null }
-          : { ...generation, answer: null, formatError: parsed.reason };
-      });
+      const answers = state.policy
+        .generate(prompts, samples, sampling, seed, constraints)
+        .map((generation) => {
+          const parsed = mode.parseAnswer(generation.completion);
+          return parsed.ok
+            ? { ...generation, answer: parsed.value, formatError: null }
+            : { ...generation, answer: null, formatError: parsed.reason };
+        });
       ctx.reply({ answers, computeMs: performance.now() - started });
       return state;
     },

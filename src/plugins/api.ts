@@ -48,6 +48,15 @@ export interface PromptSpec {
 }
 
 /**
+ * Grammar-constrained decoding over text: which characters may come next. Used through the sampler's logits-mask
+ * hook with character-level tokenizers (one token per character).
+ */
+export interface TextConstraint {
+  /** Characters allowed after `prefix` (the completion so far); an empty list ends the completion. */
+  allowedNext(prefix: string): readonly string[];
+}
+
+/**
  * A task mode: how to ask for a task, read the answer, and what the executor checks. The core loop never names a
  * task type; it asks the registered modes.
  */
@@ -66,6 +75,8 @@ export interface TaskMode {
   check(task: Task, answer: string): AnswerCheck;
   /** The gold answer for executor-supervised learning, when the mode has one. */
   goldAnswer?(task: Task): string;
+  /** A grammar for the proposer's completions, or the solver's answer to `task` (optional). */
+  constraint?(role: 'proposer' | 'solver', task?: Task): TextConstraint | undefined;
 }
 
 /** One sampled sequence with everything reward shapers may look at. */

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ensureBackend, makeTokenizer, Policy, transformerConfig, weightsPayload } from '../actors/policy.ts';
+import { Transformer } from '../src/model/transformer.ts';
+import type { TextConstraint } from '../src/plugins/index.ts';
+
+test('a text constraint steers every sampled completion of a random model (grammar-constrained decoding)', async () => {
+  await ensureBackend('cpu');
+  const tokenizer = await makeTokenizer({ type: 'char' });
+  const model = new Transformer(
+    transformerConfig(
+      { dModel: 16, nLayers: 1, nHeads: 2, ffnHidden: 32, maxSeqLen: 64, tieEmbeddings: true },
+      tokenizer,
+    ),
+    3,
+  );
+  const policy = new Policy();
+  await policy.load(weightsPayload(model, { type: 'char' }, 1));
+  model.dispose();
+  /** Three digits, then a closing bracket, then the end. */
+  const digits: TextConstraint = {
+    allowedNext: (prefix) => (prefix.length < 3 ? [...'0123456789'] : prefix.length === 3 ? [']'] : []),
+  };
+  const prompts = [
+    { text: 'n = [', stop: ['\n'] },
+    { text: 'm = [', stop: ['\n'] },
+  ];
+  const generations = policy.generate(prompts, 8, { temperature: 1, topP: 1, maxTokens: 20 }, 11, [
+    digits,
+    undefined,
+  ]);
+  assert.equal(generations.length, 16);
+  for (const g of generations.slice(0, 8)) assert.match(g.completion, /^\d{3}\]$/);
+  assert.ok(
+    generations.slice(8).some((g) => !/^\d{3}\]$/.test(g.completion)),
+    'the unconstrained prompt is free',
+  );
+  policy.dispose();
+});
