@@ -56,7 +56,7 @@ const BOOT = fileURLToPath(new URL('./sandbox-boot.js', import.meta.url));
 
 /** The in-VM CPU deadline, a little before the wall deadline so that plain JS loops end without a kill. */
 export function cpuDeadlineFor(timeoutMs: number): number {
-  return Math.max(1, Math.min(timeoutMs - 50, Math.floor(timeoutMs * 0.9)));
+  return Math.max(1, Math.floor(timeoutMs * 0.8));
 }
 
 export class JsPool extends EventEmitter<JsPoolEvents> {

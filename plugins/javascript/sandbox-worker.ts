@@ -55,7 +55,7 @@ const clip = (text: string, limit = 400) => (text.length <= limit ? text : `${te
 /** QuickJS's own errors get the names the Python executor uses for the same events. */
 function errorTypeOf(type: string, message: string): string {
   if (type === 'InternalError') {
-    if (message.includes('out of memory')) return 'MemoryError';
+    if (message.includes('out of memory') || message.includes('too long')) return 'MemoryError';
     if (message.includes('stack overflow')) return 'RecursionError';
     if (message.includes('interrupted')) return 'Timeout';
   }
