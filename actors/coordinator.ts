@@ -3,7 +3,7 @@
 // sends the new weights to the generators. It never names a task type: it asks the registered modes.
 import { Type } from '@sinclair/typebox';
 import type { Proposal, RewardShaper, Rollout, Task, TaskMode } from '../src/plugins/index.ts';
-import { totalReward } from '../src/plugins/index.ts';
+import { type FaultCounts, guard, mergeFaults, totalReward } from '../src/plugins/index.ts';
 import { type ActorContext, type ActorRef, defineActor, defineProtocol } from '../src/runtime/index.ts';
 import type { bufferProtocol } from './buffer.ts';
 import { TaskSchema } from './schemas.ts';
@@ -101,6 +101,8 @@ type Sample = {
 
 /** Wall time of asks, split into the actors' own compute and the rest (messaging, codec, supervision). */
 class Timings {
+  /** Plugin calls that threw this step, by plugin part. */
+  readonly faults: FaultCounts = {};
   readonly ms: Record<string, number> = { generation: 0, execution: 0, learning: 0, buffers: 0, overhead: 0 };
   async time<T>(phase: string, run: () => Promise<T>, computeMs?: (result: T) => number): Promise<T> {
     const start = performance.now();
@@ -155,11 +157,12 @@ async function propose(
     buffer.ask({ type: 'sample', count: count * mode.references }, t),
   );
   const references = chunk(sampled, mode.references, count);
-  const { proposals } = await timings.time(
+  const { proposals, faults } = await timings.time(
     'generation',
     () => proposer.ask({ type: 'propose', mode: mode.name, references, seed }, t),
     (r) => r.computeMs,
   );
+  mergeFaults(timings.faults, faults);
   const formed = proposals.flatMap((p, i) => (p.proposal ? [{ i, proposal: p.proposal as Proposal }] : []));
   const validations = formed.length
     ? await timings
@@ -173,14 +176,16 @@ async function propose(
   const tasks = new Map<number, Task>();
   formed.forEach(({ i, proposal }, k) => {
     const v = validations[k]!;
-    if (v.valid)
-      tasks.set(
-        i,
-        mode.toTask(
-          { proposal, output: v.output, outputs: v.outputs },
-          { id: `${mode.name}-${step}-${i}`, step },
-        ),
-      );
+    if (!v.valid) return;
+    const meta = { id: `${mode.name}-${step}-${i}`, step };
+    const validated = { proposal, output: v.output, outputs: v.outputs };
+    const task = guard(
+      timings.faults,
+      `mode:${mode.name}.toTask`,
+      () => mode.toTask(validated, meta),
+      () => undefined,
+    );
+    if (task) tasks.set(i, task);
   });
   return { proposals, tasks };
 }
@@ -198,7 +203,7 @@ async function solve(
 ) {
   if (tasks.length === 0) return [];
   const t = { timeoutMs: state.timeoutMs };
-  const { answers } = await timings.time(
+  const { answers, faults } = await timings.time(
     'generation',
     () =>
       state.peers.solver.ask(
@@ -207,9 +212,20 @@ async function solve(
       ),
     (r) => r.computeMs,
   );
-  const checks = answers.flatMap((a, i) =>
-    a.answer === null ? [] : [{ i, check: mode.check(tasks[Math.floor(i / samples)]!, a.answer) }],
-  );
+  mergeFaults(timings.faults, faults);
+  const unchecked = new Set<number>();
+  const checks = answers.flatMap((a, i) => {
+    if (a.answer === null) return [];
+    const task = tasks[Math.floor(i / samples)]!;
+    const check = guard(
+      timings.faults,
+      `mode:${mode.name}.check`,
+      () => mode.check(task, a.answer!),
+      () => undefined,
+    );
+    if (!check) unchecked.add(i);
+    return check ? [{ i, check }] : [];
+  });
   const verdicts = checks.length
     ? await timings
         .time(
@@ -225,7 +241,7 @@ async function solve(
   return answers.map((a, i) => ({
     ...a,
     task: tasks[Math.floor(i / samples)]!,
-    formatOk: a.answer !== null && !malformed.has(i),
+    formatOk: a.answer !== null && !malformed.has(i) && !unchecked.has(i),
     correct: correct.has(i),
   }));
 }
@@ -268,8 +284,8 @@ async function selfPlayStep(state: State, step: number, ctx: ActorContext): Prom
   const supervised: { prompt: string; target: string }[] = [];
   const line: Record<string, unknown> = { step };
   const reward = (rollout: Rollout, buffer: readonly Task[]) =>
-    totalReward(state.shapers, rollout, { step, buffer }).reward;
-  const needsBuffer = state.shapers.some((s) => (s as { needsBuffer?: boolean }).needsBuffer);
+    totalReward(state.shapers, rollout, { step, buffer }, timings.faults).reward;
+  const needsBuffer = state.shapers.some((s) => s.needsBuffer);
 
   for (const mode of state.modes) {
     const buffer = state.peers.buffer(mode.name);
@@ -313,7 +329,7 @@ async function selfPlayStep(state: State, step: number, ctx: ActorContext): Prom
         },
         held,
       );
-      samples.push(trainingSample(p, r, `${mode.name}/proposer`));
+      if (p.responseIds.length > 0) samples.push(trainingSample(p, r, `${mode.name}/proposer`));
       return r;
     });
 
@@ -341,13 +357,21 @@ async function selfPlayStep(state: State, step: number, ctx: ActorContext): Prom
         },
         held,
       );
-      samples.push(trainingSample(a, r, `${mode.name}/solver`));
+      if (a.responseIds.length > 0) samples.push(trainingSample(a, r, `${mode.name}/solver`));
       return r;
     });
     if (state.options.supervised && mode.goldAnswer) {
       for (const task of solverTasks) {
-        const prompt = mode.solverPrompt(task);
-        supervised.push({ prompt: prompt.text, target: mode.goldAnswer(task) + (prompt.stop[0] ?? '') });
+        const pair = guard(
+          timings.faults,
+          `mode:${mode.name}.goldAnswer`,
+          () => {
+            const prompt = mode.solverPrompt(task);
+            return { prompt: prompt.text, target: mode.goldAnswer!(task) + (prompt.stop[0] ?? '') };
+          },
+          () => undefined,
+        );
+        if (pair) supervised.push(pair);
       }
     }
 
@@ -385,6 +409,7 @@ async function selfPlayStep(state: State, step: number, ctx: ActorContext): Prom
   const { groups: _groups, step: _learnerStep, ...learnerStats } = update.stats as Record<string, unknown>;
   Object.assign(line, { version: update.version }, prefixed('learner.', learnerStats));
   Object.assign(line, prefixed('time.', timings.ms), { 'time.wallMs': performance.now() - started });
+  Object.assign(line, prefixed('faults.', timings.faults));
   await state.peers.metrics.tell({ type: 'record', metrics: line });
   return line;
 }

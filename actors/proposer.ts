@@ -3,7 +3,14 @@
 import { Type } from '@sinclair/typebox';
 import type { Task } from '../src/plugins/index.ts';
 import { defineActor, defineProtocol } from '../src/runtime/index.ts';
-import { GeneratorOptions, setWeightsMessage, startGenerator, takeWeights } from './generator.ts';
+import type { FaultCounts } from '../src/plugins/index.ts';
+import {
+  GeneratorOptions,
+  generateParsed,
+  setWeightsMessage,
+  startGenerator,
+  takeWeights,
+} from './generator.ts';
 import { GenerationSchema } from './policy.ts';
 import { ProposalSchema } from './validator.ts';
 import { TaskSchema } from './schemas.ts';
@@ -25,7 +32,11 @@ export const proposerProtocol = defineProtocol({
       references: Type.Array(Type.Array(TaskSchema)),
       seed: Type.Integer(),
     }),
-    reply: Type.Object({ proposals: Type.Array(ProposedSchema), computeMs: Type.Number() }),
+    reply: Type.Object({
+      proposals: Type.Array(ProposedSchema),
+      faults: Type.Record(Type.String(), Type.Integer()),
+      computeMs: Type.Number(),
+    }),
   },
 });
 
@@ -44,16 +55,21 @@ export const proposer = defineActor({
       const started = performance.now();
       const mode = state.modes.get(name);
       if (!mode) throw new Error(`proposer: no task mode "${name}"`);
-      const prompts = references.map((refs) => mode.proposerPrompt(refs as Task[]));
-      const constraints = prompts.map(() => mode.constraint?.('proposer'));
-      const generations = state.policy.generate(prompts, 1, state.sampling, seed, constraints);
-      const proposals = generations.map((generation) => {
-        const parsed = mode.parseProposal(generation.completion);
-        return parsed.ok
-          ? { ...generation, proposal: parsed.value, formatError: null }
-          : { ...generation, proposal: null, formatError: parsed.reason };
-      });
-      ctx.reply({ proposals, computeMs: performance.now() - started });
+      const faults: FaultCounts = {};
+      const generated = generateParsed(
+        state.policy,
+        `mode:${name}`,
+        references as Task[][],
+        {
+          prompt: (refs) => mode.proposerPrompt(refs),
+          constraint: () => mode.constraint?.('proposer'),
+          parse: (completion) => mode.parseProposal(completion),
+        },
+        { samples: 1, sampling: state.sampling, seed },
+        faults,
+      );
+      const proposals = generated.map(({ value, ...rest }) => ({ ...rest, proposal: value }));
+      ctx.reply({ proposals, faults, computeMs: performance.now() - started });
       return state;
     },
   },

@@ -3,7 +3,14 @@
 import { Type } from '@sinclair/typebox';
 import type { Task } from '../src/plugins/index.ts';
 import { defineActor, defineProtocol } from '../src/runtime/index.ts';
-import { GeneratorOptions, setWeightsMessage, startGenerator, takeWeights } from './generator.ts';
+import type { FaultCounts } from '../src/plugins/index.ts';
+import {
+  GeneratorOptions,
+  generateParsed,
+  setWeightsMessage,
+  startGenerator,
+  takeWeights,
+} from './generator.ts';
 import { GenerationSchema } from './policy.ts';
 import { TaskSchema } from './schemas.ts';
 
@@ -27,7 +34,11 @@ export const solverProtocol = defineProtocol({
       temperature: Type.Optional(Type.Number({ minimum: 0 })),
     }),
     /** `samples` answers per task, task-major. */
-    reply: Type.Object({ answers: Type.Array(AnsweredSchema), computeMs: Type.Number() }),
+    reply: Type.Object({
+      answers: Type.Array(AnsweredSchema),
+      faults: Type.Record(Type.String(), Type.Integer()),
+      computeMs: Type.Number(),
+    }),
   },
 });
 
@@ -46,18 +57,22 @@ export const solver = defineActor({
       const started = performance.now();
       const mode = state.modes.get(name);
       if (!mode) throw new Error(`solver: no task mode "${name}"`);
-      const prompts = tasks.map((task) => mode.solverPrompt(task as Task));
-      const constraints = tasks.map((task) => mode.constraint?.('solver', task as Task));
+      const faults: FaultCounts = {};
       const sampling = temperature === undefined ? state.sampling : { ...state.sampling, temperature };
-      const answers = state.policy
-        .generate(prompts, samples, sampling, seed, constraints)
-        .map((generation) => {
-          const parsed = mode.parseAnswer(generation.completion);
-          return parsed.ok
-            ? { ...generation, answer: parsed.value, formatError: null }
-            : { ...generation, answer: null, formatError: parsed.reason };
-        });
-      ctx.reply({ answers, computeMs: performance.now() - started });
+      const generated = generateParsed(
+        state.policy,
+        `mode:${name}`,
+        tasks as Task[],
+        {
+          prompt: (task) => mode.solverPrompt(task),
+          constraint: (task) => mode.constraint?.('solver', task),
+          parse: (completion) => mode.parseAnswer(completion),
+        },
+        { samples, sampling, seed },
+        faults,
+      );
+      const answers = generated.map(({ value, ...rest }) => ({ ...rest, answer: value }));
+      ctx.reply({ answers, faults, computeMs: performance.now() - started });
       return state;
     },
   },

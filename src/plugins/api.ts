@@ -104,6 +104,8 @@ export interface RewardContext {
 /** Adds a term to a rollout's scalar reward (AZR-SPEC §4). The reward is the sum of every shaper's term. */
 export interface RewardShaper {
   readonly name: string;
+  /** Set when `reward` reads `context.buffer` (the buffer is then fetched for it each step). */
+  readonly needsBuffer?: boolean;
   reward(rollout: Rollout, context: RewardContext): number;
 }
 

@@ -3,7 +3,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
-import { PLUGIN_API_VERSION, type Plugin, type RewardShaper, type TaskMode } from './api.ts';
+import { PLUGIN_API_VERSION, type Plugin, type RewardContext, type RewardShaper, type Rollout, type TaskMode } from './api.ts';
+import { type FaultCounts, guard } from './faults.ts';
 
 export interface PluginUse {
   use: string;
@@ -108,15 +109,25 @@ export async function loadPlugins(
   return loaded;
 }
 
-/** The scalar reward of a rollout: the sum of every shaper's term (AZR-SPEC §4). */
+/**
+ * The scalar reward of a rollout: the sum of every shaper's term (AZR-SPEC §4). A shaper that throws or returns a
+ * non-finite number adds nothing and is counted in `faults`.
+ */
 export function totalReward(
   shapers: readonly RewardShaper[],
-  ...args: Parameters<RewardShaper['reward']>
+  rollout: Rollout,
+  context: RewardContext,
+  faults: FaultCounts = {},
 ): { reward: number; terms: Record<string, number> } {
   const terms: Record<string, number> = {};
   let reward = 0;
   for (const shaper of shapers) {
-    const term = shaper.reward(...args);
+    const part = `shaper:${shaper.name}`;
+    const term = guard(faults, part, () => shaper.reward(rollout, context), () => 0);
+    if (!Number.isFinite(term)) {
+      faults[part] = (faults[part] ?? 0) + 1;
+      continue;
+    }
     terms[shaper.name] = term;
     reward += term;
   }

@@ -1,6 +1,4 @@
 // Turns a checked topology into a running actor system: one supervisor per actor entry, holding its replicas.
-import { dirname, resolve } from 'node:path';
-import type { TObject } from '@sinclair/typebox';
 import { type ActorSystem, createSystem, defaultSupervision, type SystemOptions } from '../runtime/index.ts';
 import type { LoadedTopology } from './load.ts';
 import type { Topology } from './schema.ts';
@@ -12,15 +10,6 @@ function policy(supervision: Supervision | undefined) {
     ...defaultSupervision,
     ...supervision,
     backoff: { ...defaultSupervision.backoff, ...supervision?.backoff },
-  };
-}
-
-/** Top-level sections an actor kind receives when its options schema names them (and the entry does not set them). */
-function inherited({ topology, file }: LoadedTopology, schema: TObject | undefined): Record<string, unknown> {
-  const takes = (key: string) => schema?.properties[key] !== undefined;
-  return {
-    ...(takes('plugins') && topology.plugins ? { plugins: topology.plugins } : {}),
-    ...(takes('configDir') ? { configDir: resolve(dirname(file)) } : {}),
   };
 }
 
@@ -54,7 +43,6 @@ export function buildTopology(loaded: LoadedTopology, options: BuildOptions = {}
         mailbox: entry.mailbox,
         encode: entry.encode,
         options: {
-          ...inherited(loaded, definition.options),
           ...entry.options,
           ...(entry.count > 1 ? { replica } : {}),
         },

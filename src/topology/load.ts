@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { TObject } from '@sinclair/typebox';
 import type { ValidateFunction } from 'ajv';
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import { AzrError } from '../runtime/errors.ts';
@@ -88,7 +89,7 @@ export async function parseTopology(
   } else {
     const topology = value as unknown as Topology;
     await importModules(topology, file, kinds, issues);
-    checkActors(topology, kinds, issues);
+    checkActors(topology, file, kinds, issues);
     await checkPlugins(topology, file, plugins, issues);
   }
   if (issues.length > 0)
@@ -127,7 +128,7 @@ async function importModules(topology: Topology, file: string, kinds: ActorKinds
   }
 }
 
-function checkActors(topology: Topology, kinds: ActorKinds, issues: ConfigIssue[]) {
+function checkActors(topology: Topology, file: string, kinds: ActorKinds, issues: ConfigIssue[]) {
   const names = new Map<string, string>();
   for (const [i, entry] of topology.actors.entries()) {
     const at = `/actors/${i}`;
@@ -163,7 +164,7 @@ function checkActors(topology: Topology, kinds: ActorKinds, issues: ConfigIssue[
         });
         optionValidators.set(definition.options, validate);
       }
-      entry.options ??= {};
+      entry.options = { ...inherited(topology, file, definition.options), ...entry.options };
       if (!validate(entry.options)) {
         for (const issue of uniqueProblems(validate.errors ?? [])) {
           issues.push({
@@ -191,6 +192,18 @@ async function checkPlugins(
       issues.push({ pointer, message: error.message });
     }
   }
+}
+
+/**
+ * Top-level sections an actor receives when its options schema names them and its entry does not set them; they
+ * are filled in before the schema's defaults, so a default never hides the topology's own value.
+ */
+function inherited(topology: Topology, file: string, schema: TObject): Record<string, unknown> {
+  const takes = (key: string) => schema.properties[key] !== undefined;
+  return {
+    ...(takes('plugins') && topology.plugins ? { plugins: topology.plugins } : {}),
+    ...(takes('configDir') ? { configDir: resolve(dirname(file)) } : {}),
+  };
 }
 
 /** Adds the line and column of the deepest node of the document that the pointer reaches. */
