@@ -168,7 +168,11 @@ async function propose(
     ? await timings
         .time(
           'execution',
-          () => validator.ask({ type: 'validate', proposals: formed.map((f) => f.proposal) }, t),
+          () =>
+            validator.ask(
+              { type: 'validate', proposals: formed.map((f) => f.proposal), executor: mode.executor },
+              t,
+            ),
           (r) => r.computeMs,
         )
         .then((r) => r.results)
@@ -230,7 +234,11 @@ async function solve(
     ? await timings
         .time(
           'execution',
-          () => state.peers.validator.ask({ type: 'verify', answers: checks.map((c) => c.check) }, t),
+          () =>
+            state.peers.validator.ask(
+              { type: 'verify', answers: checks.map((c) => c.check), executor: mode.executor },
+              t,
+            ),
           (r) => r.computeMs,
         )
         .then((r) => r.results)

@@ -5,12 +5,14 @@ import correctness from './correctness/index.ts';
 import deduction from './deduction/index.ts';
 import format from './format-reward/index.ts';
 import induction from './induction/index.ts';
+import javascript from './javascript/index.ts';
 import learnability from './learnability/index.ts';
 
 export const builtinPlugins: Record<string, Plugin<any>> = {
   deduction,
   abduction,
   induction,
+  javascript,
   learnability,
   correctness,
   format,

@@ -6,21 +6,16 @@ import {
   definePlugin,
   layout,
   oneLine,
-  type Parsed,
   type ProgramModeOptions,
-  type PromptSpec,
-  type Proposal,
   programModeOptions,
-  readSections,
-  renderExample,
+  programWithInputProposer,
   renderSections,
-  section,
   type Task,
   type TaskMode,
-  type ValidatedProposal,
 } from '../../src/plugins/index.ts';
-import type { JsPool } from './pool.ts';
-import { type JsVerificationOptions, type VerificationResult, verifyJsOne } from './verify.ts';
+import { JsPool } from './pool.ts';
+import { validateJs } from './validate.ts';
+import { type JsVerificationOptions, type VerificationResult, verifyJs, verifyJsOne } from './verify.ts';
 
 export { canonical, type Plain, parseArguments, parseLiteral, plainEqual } from './literal.ts';
 export {
@@ -56,49 +51,19 @@ export function jsIdentityTask(mode: string): Task {
   };
 }
 
-function jsProposer(mode: string, instruction: string, options: ProgramModeOptions) {
-  const l = layout(options.format);
-  return {
-    seedTasks: (): Task[] => [jsIdentityTask(mode)],
-    proposerPrompt: (references: readonly Task[]): PromptSpec =>
-      l.prompt(
-        instruction,
-        references.map(renderExample).join('\n'),
-        '# program\n',
-        ['# output', '# end'],
-        options.maxProposalTokens,
-      ),
-    parseProposal(completion: string): Parsed<Proposal> {
-      const body = l.answer(completion, '# program\n');
-      if (!body.ok) return body;
-      const sections = readSections(body.value);
-      const code = section(sections, 'program');
-      if (!code?.trim()) return { ok: false, reason: 'no program' };
-      const input = section(sections, 'input');
-      if (input === undefined) return { ok: false, reason: 'no "# input" section' };
-      const line = oneLine(input, 'input');
-      return line.ok ? { ok: true, value: { code, input: line.value } } : line;
-    },
-    toTask({ proposal, output }: ValidatedProposal, meta: { id: string; step: number }): Task {
-      if (!('input' in proposal) || output === null) {
-        throw new Error(`${mode}: toTask needs a valid single-input proposal`);
-      }
-      return { id: meta.id, mode, code: proposal.code, input: proposal.input, output, step: meta.step };
-    },
-  };
-}
-
 function deductionMode(o: ProgramModeOptions): TaskMode {
-  const proposer = jsProposer(
+  const proposer = programWithInputProposer(
     JS_DEDUCTION,
     'Write a new JavaScript function f and an input for it (arguments as JavaScript literals). Someone will be ' +
       'shown both and must predict the output. Make it deterministic (no Math.random, no Date.now), return ' +
       'plain data (numbers, strings, booleans, null, arrays, objects), and make it hard to predict without ' +
       'running it. Examples:',
     o,
+    () => jsIdentityTask(JS_DEDUCTION),
   );
   return {
     name: JS_DEDUCTION,
+    executor: 'javascript',
     references: o.references,
     ...proposer,
     solverPrompt: (task) =>
@@ -122,15 +87,17 @@ function deductionMode(o: ProgramModeOptions): TaskMode {
 }
 
 function abductionMode(o: ProgramModeOptions): TaskMode {
-  const proposer = jsProposer(
+  const proposer = programWithInputProposer(
     JS_ABDUCTION,
     'Write a new JavaScript function f and an input for it (arguments as JavaScript literals). Someone will be ' +
       'shown f and its output and must find an input that produces it. Make it deterministic (no Math.random, ' +
       'no Date.now), return plain data, and make it not trivially invertible. Examples:',
     o,
+    () => jsIdentityTask(JS_ABDUCTION),
   );
   return {
     name: JS_ABDUCTION,
+    executor: 'javascript',
     references: o.references,
     ...proposer,
     solverPrompt: (task) =>
@@ -186,4 +153,17 @@ export default definePlugin({
     'Deduction and abduction over JavaScript functions, run in QuickJS inside killable worker threads.',
   options: programModeOptions(6),
   taskModes: (o): TaskMode[] => [deductionMode(o), abductionMode(o)],
+  executors: () => [
+    {
+      name: 'javascript',
+      create: ({ workers, timeoutMs }) => {
+        const pool = new JsPool({ size: workers, limits: { timeoutMs } });
+        return {
+          validate: (proposals) => validateJs(pool, proposals),
+          verify: (checks) => verifyJs(pool, checks),
+          close: () => pool.close(),
+        };
+      },
+    },
+  ],
 });

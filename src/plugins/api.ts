@@ -33,6 +33,38 @@ export type AnswerCheck =
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
+/** An executor's verdict on a proposal (AZR-SPEC §3); `output` is the repr of f(input), `outputs` for induction. */
+export interface ProposalVerdict {
+  valid: boolean;
+  output: string | null;
+  outputs: string[] | null;
+  reason: string | null;
+  errorType: string | null;
+  durationMs: number;
+}
+
+/** An executor's verdict on an answer; `malformed` marks an answer it could not even read (a format error). */
+export interface AnswerVerdict {
+  correct: boolean;
+  malformed: boolean;
+  reason: string | null;
+  errorType: string | null;
+  durationMs: number;
+}
+
+/** Runs untrusted code for the task modes that name it: validates proposals and checks answers, sandboxed. */
+export interface Executor {
+  validate(proposals: readonly Proposal[]): Promise<ProposalVerdict[]>;
+  verify(checks: readonly AnswerCheck[]): Promise<AnswerVerdict[]>;
+  close(): Promise<void>;
+}
+
+/** How the validator actor makes an executor; `python` is built in, plugins add others. */
+export interface ExecutorFactory {
+  readonly name: string;
+  create(settings: { workers?: number; timeoutMs: number }): Executor;
+}
+
 /** The executor's verdict on a proposal, as a task mode sees it. */
 export interface ValidatedProposal {
   proposal: Proposal;
@@ -62,6 +94,8 @@ export interface TextConstraint {
  */
 export interface TaskMode {
   readonly name: string;
+  /** The executor that validates and checks this mode's tasks (default: "python"). */
+  readonly executor?: string;
   /** References shown to the proposer (AZR: K = 6; induction: 1). */
   readonly references: number;
   /** The tasks a buffer of this mode starts with. */
@@ -112,6 +146,7 @@ export interface RewardShaper {
 export interface PluginParts<O> {
   taskModes?(options: O): TaskMode[];
   rewardShapers?(options: O): RewardShaper[];
+  executors?(options: O): ExecutorFactory[];
 }
 
 export interface Plugin<S extends TObject = TObject> extends PluginParts<Static<S>> {

@@ -70,10 +70,15 @@ export function answerSection(
   return value === undefined ? { ok: false, reason: `no "# ${name}" section` } : { ok: true, value };
 }
 
-export function programWithInputProposer(mode: string, instruction: string, options: ProgramModeOptions) {
+export function programWithInputProposer(
+  mode: string,
+  instruction: string,
+  options: ProgramModeOptions,
+  seed: () => Task = () => identityTask(mode),
+) {
   const l = layout(options.format);
   return {
-    seedTasks: (): Task[] => [identityTask(mode)],
+    seedTasks: (): Task[] => [seed()],
     proposerPrompt: (references: readonly Task[]): PromptSpec =>
       l.prompt(
         instruction,

@@ -3,7 +3,15 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
-import { PLUGIN_API_VERSION, type Plugin, type RewardContext, type RewardShaper, type Rollout, type TaskMode } from './api.ts';
+import {
+  type ExecutorFactory,
+  PLUGIN_API_VERSION,
+  type Plugin,
+  type RewardContext,
+  type RewardShaper,
+  type Rollout,
+  type TaskMode,
+} from './api.ts';
 import { type FaultCounts, guard } from './faults.ts';
 
 export interface PluginUse {
@@ -27,6 +35,7 @@ export interface LoadedPlugins {
   plugins: { name: string; options: Record<string, unknown> }[];
   modes: Map<string, TaskMode>;
   shapers: RewardShaper[];
+  executors: Map<string, ExecutorFactory>;
 }
 
 const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true });
@@ -77,7 +86,7 @@ export async function loadPlugins(
     builtins = {},
   }: { baseDir?: string; builtins?: Record<string, Plugin<any>> } = {},
 ): Promise<LoadedPlugins> {
-  const loaded: LoadedPlugins = { plugins: [], modes: new Map(), shapers: [] };
+  const loaded: LoadedPlugins = { plugins: [], modes: new Map(), shapers: [], executors: new Map() };
   for (const { use, options: given } of uses) {
     const plugin = builtins[use] ?? (await importPlugin(use, baseDir));
     if (plugin.apiVersion !== PLUGIN_API_VERSION) {
@@ -104,6 +113,11 @@ export async function loadPlugins(
       loaded.modes.set(mode.name, mode);
     }
     loaded.shapers.push(...(plugin.rewardShapers?.(options) ?? []));
+    for (const executor of plugin.executors?.(options) ?? []) {
+      if (loaded.executors.has(executor.name))
+        throw new PluginError(plugin.name, '', `executor "${executor.name}" is already registered`);
+      loaded.executors.set(executor.name, executor);
+    }
     loaded.plugins.push({ name: plugin.name, options });
   }
   return loaded;
@@ -123,7 +137,12 @@ export function totalReward(
   let reward = 0;
   for (const shaper of shapers) {
     const part = `shaper:${shaper.name}`;
-    const term = guard(faults, part, () => shaper.reward(rollout, context), () => 0);
+    const term = guard(
+      faults,
+      part,
+      () => shaper.reward(rollout, context),
+      () => 0,
+    );
     if (!Number.isFinite(term)) {
       faults[part] = (faults[part] ?? 0) + 1;
       continue;

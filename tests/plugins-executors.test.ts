@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { validator } from '../actors/validator.ts';
+import { createSystem } from '../src/runtime/index.ts';
+
+test('the validator routes each mode to the executor its plugin brings (javascript), python by default', async (t) => {
+  const system = createSystem({ supervision: { maxRestarts: 0 } });
+  t.after(() => system.stop());
+  const ref = system.spawn(validator, { options: { poolSize: 1, plugins: [{ use: 'javascript' }] } });
+  const js = await ref.ask({
+    type: 'validate',
+    executor: 'javascript',
+    proposals: [{ code: 'function f(x) {\n  return x.map((v) => v * 2);\n}', input: '[1, 2]' }],
+  });
+  assert.deepEqual(
+    js.results.map((r) => [r.valid, r.output]),
+    [[true, '[2,4]']],
+  );
+  const python = await ref.ask({
+    type: 'validate',
+    proposals: [{ code: 'def f(x):\n    return x * 2', input: '[1, 2]' }],
+  });
+  assert.deepEqual(
+    python.results.map((r) => [r.valid, r.output]),
+    [[true, '[1, 2, 1, 2]']],
+  );
+  const verdicts = await ref.ask({
+    type: 'verify',
+    executor: 'javascript',
+    answers: [
+      { type: 'abduction', code: 'function f(a, b) {\n  return a + b;\n}', output: '5', answer: '2, 3' },
+    ],
+  });
+  assert.equal(verdicts.results[0]!.correct, true);
+});
+
+test('an unknown executor is a clear error', async () => {
+  const system = createSystem({ supervision: { maxRestarts: 0 } });
+  const ref = system.spawn(validator, { options: { poolSize: 1 } });
+  await assert.rejects(
+    ref.ask({ type: 'validate', executor: 'cobol', proposals: [] }),
+    /no executor "cobol" \(known: python\)/,
+  );
+  await system.stopped;
+});
+
+test('self-play over JavaScript tasks runs with no change to the core (azr run … --steps 1)', async () => {
+  const runDir = await mkdtemp(join(tmpdir(), 'azr-js-'));
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    'bin/azr.js',
+    'run',
+    'tests/fixtures/selfplay-js.yaml',
+    '--steps',
+    '1',
+    '--out',
+    runDir,
+  ]).catch((e: { stderr: string }) => assert.fail(e.stderr));
+  assert.match(stdout, /done after step 1/);
+  const [line] = (await readFile(join(runDir, 'metrics.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  for (const mode of ['js-deduction', 'js-abduction'])
+    assert.ok(Number.isFinite(line[`${mode}.solverReward`]), mode);
+});
