@@ -38,3 +38,22 @@ test('novelty is the token-set distance to the nearest buffered program', () => 
   assert.ok(other > 0.3 && other < 1, String(other));
   assert.equal(novelty('anything', [], 10), 1);
 });
+
+test('azr topology check names the plugin and the option path of a bad plugin option', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'azr-plugin-opts-'));
+  const file = join(dir, 'bad.yaml');
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(
+    file,
+    'plugins:\n  - { use: deduction, options: { references: -1 } }\nactors:\n  - { name: coordinator, kind: coordinator }\n',
+  );
+  const result = await promisify(execFile)(process.execPath, ['bin/azr.js', 'topology', 'check', file]).then(
+    () => assert.fail('accepted'),
+    (e: { code: number; stderr: string }) => e,
+  );
+  assert.equal(result.code, 2);
+  assert.match(
+    result.stderr,
+    /bad\.yaml:2:\d+: \/plugins\/0\/options\/references plugin "deduction": options\/references must be >= 0/,
+  );
+});
