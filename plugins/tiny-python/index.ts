@@ -1,0 +1,164 @@
+// tiny-python: deduction and abduction over a small, type-directed Python subset, for tiny models trained from
+// random weights. Same mode names as the built-ins (a topology swaps plugins without renaming buffers), bare format
+// only, and every proposal and answer is grammar-constrained: the proposer writes the input first, then a program
+// that fits the input's type; the solver writes a literal. See docs/tiny-python.md.
+import { Type } from '@sinclair/typebox';
+import {
+  definePlugin,
+  identityTask,
+  oneLine,
+  type Parsed,
+  type PromptSpec,
+  type Proposal,
+  readSections,
+  renderSections,
+  section,
+  type Task,
+  type TaskMode,
+  type TextConstraint,
+  type ValidatedProposal,
+} from '../../src/plugins/index.ts';
+import { GrammarConstraint } from './grammar.ts';
+import {
+  inputAnswerGrammar,
+  inputType,
+  PROPOSAL_END,
+  proposalGrammar,
+  valueAnswerGrammar,
+} from './subset.ts';
+
+export const tinyPythonOptions = Type.Object({
+  format: Type.Literal('bare', { default: 'bare', description: 'Only the bare format (sections, no tags).' }),
+  references: Type.Integer({ minimum: 0, default: 6, description: 'Reference tasks per proposal.' }),
+  maxProposalTokens: Type.Integer({
+    minimum: 64,
+    default: 128,
+    description:
+      'Longest proposal (input + program), in characters; the grammar closes every proposal within it. Keep it ' +
+      "≤ the proposer's sampling maxTokens.",
+  }),
+  maxAnswerTokens: Type.Integer({
+    minimum: 8,
+    default: 32,
+    description: 'Longest answer, in characters (the grammar closes every answer within it).',
+  }),
+  constrain: Type.Boolean({ default: true, description: 'Grammar-constrained decoding for both roles.' }),
+});
+
+export interface TinyPythonOptions {
+  references: number;
+  maxProposalTokens: number;
+  maxAnswerTokens: number;
+  constrain: boolean;
+}
+
+const INPUT_HEADER = '# input\n';
+
+/** How a task is shown as a reference: input, program, output. */
+export function renderTinyExample(task: Task): string {
+  return `${renderSections([
+    ['input', task.input],
+    ['program', task.code],
+    ['output', task.output],
+  ])}# end\n`;
+}
+
+/** Reads a proposer completion (what follows "# input\n"): the input line, then "# program" and the code. */
+export function parseTinyProposal(completion: string): Parsed<Proposal> {
+  const sections = readSections(INPUT_HEADER + completion);
+  const input = section(sections, 'input');
+  if (input === undefined) return { ok: false, reason: 'no "# input" section' };
+  const line = oneLine(input, 'input');
+  if (!line.ok) return line;
+  const code = section(sections, 'program');
+  if (code === undefined) return { ok: false, reason: 'no "# program" section' };
+  if (!code.trim()) return { ok: false, reason: 'no program' };
+  return { ok: true, value: { code, input: line.value } };
+}
+
+/** A solver completion is the literal on the first line. */
+function parseLiteral(completion: string, what: string): Parsed<string> {
+  return oneLine(completion.split('\n')[0] ?? '', what);
+}
+
+/** The task modes: deduction and abduction. */
+export function tinyPythonModes(o: TinyPythonOptions): TaskMode[] {
+  const proposerConstraint = o.constrain
+    ? new GrammarConstraint(proposalGrammar(), o.maxProposalTokens)
+    : undefined;
+  const valueConstraint = o.constrain
+    ? new GrammarConstraint(valueAnswerGrammar(), o.maxAnswerTokens)
+    : undefined;
+  const inputConstraints = new Map<string, GrammarConstraint>();
+  const inputConstraint = (task: Task | undefined): TextConstraint | undefined => {
+    const type = task && inputType(task.input);
+    if (!o.constrain || !task || !type) return undefined;
+    const constraint =
+      inputConstraints.get(type) ??
+      inputConstraints
+        .set(type, new GrammarConstraint(inputAnswerGrammar(type), o.maxAnswerTokens))
+        .get(type)!;
+    // A task from outside the subset (e.g. several arguments) is answered unconstrained.
+    return constraint.grammar.accepts(`${task.input}\n`, o.maxAnswerTokens) ? constraint : undefined;
+  };
+
+  const common = (mode: string) => ({
+    name: mode,
+    references: o.references,
+    seedTasks: (): Task[] => [identityTask(mode)],
+    proposerPrompt: (references: readonly Task[]): PromptSpec => ({
+      text: references.map(renderTinyExample).join('\n') + INPUT_HEADER,
+      stop: [PROPOSAL_END, '# end'],
+      maxTokens: o.maxProposalTokens,
+    }),
+    parseProposal: parseTinyProposal,
+    toTask({ proposal, output }: ValidatedProposal, meta: { id: string; step: number }): Task {
+      if (!('input' in proposal) || output === null)
+        throw new Error(`${mode}: toTask needs a valid single-input proposal`);
+      return { id: meta.id, mode, code: proposal.code, input: proposal.input, output, step: meta.step };
+    },
+  });
+
+  const deduction: TaskMode = {
+    ...common('deduction'),
+    solverPrompt: (task) => ({
+      text: `${renderSections([
+        ['input', task.input],
+        ['program', task.code],
+      ])}# output\n`,
+      stop: ['\n'],
+      maxTokens: o.maxAnswerTokens,
+    }),
+    parseAnswer: (completion) => parseLiteral(completion, 'output'),
+    check: (task, answer) => ({ type: 'deduction', output: task.output, answer }),
+    goldAnswer: (task) => task.output,
+    constraint(role) {
+      // Any literal of the subset, whatever the task: the answer's type is not given away.
+      return role === 'proposer' ? proposerConstraint : valueConstraint;
+    },
+  };
+
+  const abduction: TaskMode = {
+    ...common('abduction'),
+    solverPrompt: (task) => ({
+      text: `${renderSections([
+        ['program', task.code],
+        ['output', task.output],
+      ])}# input\n`,
+      stop: ['\n'],
+      maxTokens: o.maxAnswerTokens,
+    }),
+    parseAnswer: (completion) => parseLiteral(completion, 'input'),
+    check: (task, answer) => ({ type: 'abduction', code: task.code, output: task.output, answer }),
+    goldAnswer: (task) => task.input,
+    constraint: (role, task) => (role === 'proposer' ? proposerConstraint : inputConstraint(task)),
+  };
+  return [deduction, abduction];
+}
+
+export default definePlugin({
+  name: 'tiny-python',
+  description: 'Deduction and abduction over a small Python subset, with grammar-constrained decoding.',
+  options: tinyPythonOptions,
+  taskModes: (o): TaskMode[] => tinyPythonModes(o),
+});

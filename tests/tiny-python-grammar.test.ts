@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { test } from 'node:test';
+import { ensureBackend, makeTokenizer, Policy, transformerConfig, weightsPayload } from '../actors/policy.ts';
+import { GrammarConstraint } from '../plugins/tiny-python/grammar.ts';
+import { parseTinyProposal, tinyPythonModes } from '../plugins/tiny-python/index.ts';
+import { inputAnswerGrammar, proposalGrammar, valueAnswerGrammar } from '../plugins/tiny-python/subset.ts';
+import { Transformer } from '../src/model/transformer.ts';
+import type { PromptSpec, Task, TextConstraint } from '../src/plugins/index.ts';
+
+/** Checks every item with Python's ast in one /usr/bin/python3 call; returns the failures. */
+function pythonCheck(items: { code?: string; literal?: string }[]): string[] {
+  const script = `
+import ast, json, sys
+failures = []
+for item in json.load(sys.stdin):
+    try:
+        if 'code' in item:
+            tree = ast.parse(item['code'])
+            if not any(isinstance(n, ast.FunctionDef) and n.name == 'f' for n in tree.body):
+                raise ValueError('no f')
+        if 'literal' in item:
+            ast.literal_eval(ast.parse(item['literal'], mode='eval'))
+    except Exception as error:
+        failures.append(json.dumps(item) + ': ' + repr(error))
+print(json.dumps(failures))
+`;
+  const out = execFileSync('/usr/bin/python3', ['-c', script], {
+    input: JSON.stringify(items),
+    maxBuffer: 64 << 20,
+  });
+  return JSON.parse(out.toString()) as string[];
+}
+
+/** Drives a constraint char by char: every character must be allowed, and nothing may follow the text. */
+function drive(constraint: TextConstraint, text: string): string | null {
+  for (let i = 0; i < text.length; i++) {
+    const allowed = constraint.allowedNext(text.slice(0, i));
+    if (!allowed.includes(text[i]!))
+      return `${JSON.stringify(text[i])} not allowed after ${JSON.stringify(text.slice(0, i))}`;
+  }
+  const after = constraint.allowedNext(text);
+  return after.length === 0 ? null : `does not end: ${JSON.stringify(after)} may follow`;
+}
+
+test('the grammar accepts the identity seed, its reference layout, and rejects what is not in the subset', () => {
+  const [deduction] = tinyPythonModes({
+    references: 1,
+    maxProposalTokens: 128,
+    maxAnswerTokens: 32,
+    constrain: true,
+  });
+  const seed = deduction!.seedTasks()[0]!;
+  const completion = `${seed.input}\n# program\n${seed.code}\n# output`;
+  assert.equal(drive(deduction!.constraint!('proposer')!, completion), null);
+  const parsed = parseTinyProposal(completion.slice(0, -'# output'.length));
+  assert.deepEqual(parsed, { ok: true, value: { code: seed.code, input: seed.input } });
+  const g = proposalGrammar();
+  assert.ok(!g.accepts("'abc'\n# program\ndef f(x):\n    return x.upper(\n# output"));
+  assert.ok(!g.accepts('5\n# program\ndef f(x):\n    return x.upper()\n# output'), 'string method on an int');
+  assert.ok(!g.accepts('5\n# program\ndef f(x):\n    return x // 0\n# output'), 'division by zero');
+  assert.ok(g.accepts('[3, 1]\n# program\ndef f(x):\n    return [e * 2 for e in x if e > 1]\n# output'));
+  assert.ok(!g.accepts('[3, 1]\n# program\ndef f(x):\n    return x\n# output', 20), 'over the budget');
+  assert.ok(valueAnswerGrammar().accepts("[1, -2, 'A b', True]\n"));
+  assert.ok(inputAnswerGrammar('list').accepts('[1, -20]\n'));
+  assert.ok(!inputAnswerGrammar('list').accepts('[01]\n'), 'no leading zeros');
+});
+
+test('10,000 grammar-constrained proposals of an untrained model all parse (Python ast), and so do its answers', async () => {
+  await ensureBackend('wasm');
+  const tokenizer = await makeTokenizer({ type: 'char' });
+  const model = new Transformer(
+    transformerConfig(
+      { dModel: 16, nLayers: 1, nHeads: 2, ffnHidden: 16, maxSeqLen: 256, tieEmbeddings: true },
+      tokenizer,
+    ),
+    5,
+  );
+  const policy = new Policy();
+  await policy.load(weightsPayload(model, { type: 'char' }, 1));
+  model.dispose();
+  const [deduction, abduction] = tinyPythonModes({
+    references: 1,
+    maxProposalTokens: 128,
+    maxAnswerTokens: 32,
+    constrain: true,
+  });
+  const sampling = { temperature: 1, topP: 1, maxTokens: 128 };
+  const prompt = deduction!.proposerPrompt(deduction!.seedTasks());
+  const constraint = deduction!.constraint!('proposer')!;
+  const items: { code?: string; literal?: string }[] = [];
+  const completions: string[] = [];
+  for (let batch = 0; batch < 5; batch++) {
+    for (const g of policy.generate([prompt], 2000, sampling, 100 + batch, [constraint])) {
+      completions.push(g.completion);
+      const parsed = parseTinyProposal(g.completion);
+      assert.ok(parsed.ok, `${JSON.stringify(g.completion)}: ${JSON.stringify(parsed)}`);
+      assert.ok('input' in parsed.value);
+      items.push({ code: parsed.value.code, literal: parsed.value.input });
+    }
+  }
+  assert.equal(items.length, 10000);
+  // Answers: outputs for deduction, inputs of each type for abduction.
+  const task = (input: string): Task => ({
+    id: 'a',
+    mode: 'abduction',
+    code: 'def f(x):\n    return x',
+    input,
+    output: input,
+    step: 1,
+  });
+  const answerPrompts: [PromptSpec, TextConstraint][] = [
+    [deduction!.solverPrompt(task('5')), deduction!.constraint!('solver', task('5'))!],
+    ...['-3', "'ab'", '[1, 2]'].map((input): [PromptSpec, TextConstraint] => [
+      abduction!.solverPrompt(task(input)),
+      abduction!.constraint!('solver', task(input))!,
+    ]),
+  ];
+  let answers = 0;
+  for (const g of policy.generate(
+    answerPrompts.map(([p]) => p),
+    250,
+    { temperature: 1, topP: 1, maxTokens: 32 },
+    7,
+    answerPrompts.map(([, c]) => c),
+  )) {
+    assert.ok(g.completion.length > 0 && !g.completion.includes('\n'), JSON.stringify(g.completion));
+    items.push({ literal: g.completion });
+    answers++;
+  }
+  policy.dispose();
+  assert.deepEqual(pythonCheck(items).slice(0, 5), []);
+  const distinct = new Set(completions).size;
+  const byType = { int: 0, str: 0, list: 0 };
+  for (const c of completions) byType[c[0] === "'" ? 'str' : c[0] === '[' ? 'list' : 'int']++;
+  console.log(
+    `# ${completions.length} proposals (${distinct} distinct, inputs ${JSON.stringify(byType)}, ` +
+      `mean ${Math.round(completions.reduce((s, c) => s + c.length, 0) / completions.length)} chars) ` +
+      `and ${answers} answers parse`,
+  );
+});
+
+test('a constraint over the subset grammar keeps its cache bounded and answers from any prefix', () => {
+  const c = new GrammarConstraint(proposalGrammar(), 128, 10);
+  const text = "'abc'\n# program\ndef f(x):\n    return x[::-1]\n# output";
+  assert.equal(drive(c, text), null);
+  assert.deepEqual(c.allowedNext('zzz'), [], 'a rejected prefix allows nothing');
+  assert.ok(c.allowedNext(text.slice(0, 20)).length > 0);
+});
