@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import tinyPython from '../plugins/tiny-python/index.ts';
+import { PythonPool, validate, verify } from '../src/executor/index.ts';
+import { loadPlugins, type Task, type TaskMode, type TextConstraint } from '../src/plugins/index.ts';
+
+const pool = new PythonPool({ size: 1 });
+after(() => pool.close());
+
+async function modes(): Promise<Map<string, TaskMode>> {
+  const uses = [{ use: 'tiny-python', options: { references: 1 } }];
+  return (await loadPlugins(uses, { builtins: { 'tiny-python': tinyPython } })).modes;
+}
+
+/** The text must be allowed char by char and end exactly there. */
+function allowedExactly(constraint: TextConstraint, text: string): boolean {
+  for (let i = 0; i < text.length; i++)
+    if (!constraint.allowedNext(text.slice(0, i)).includes(text[i]!)) return false;
+  return constraint.allowedNext(text).length === 0;
+}
+
+const tasks: Task[] = [
+  {
+    id: 't1',
+    mode: 'x',
+    code: "def f(x):\n    return x[::-1].upper() + 'a'",
+    input: "'abc'",
+    output: "'CBAa'",
+    step: 1,
+  },
+  {
+    id: 't2',
+    mode: 'x',
+    code: 'def f(x):\n    if x % 2 == 0:\n        return x // 2\n    return x * 3 + 1',
+    input: '7',
+    output: '22',
+    step: 1,
+  },
+  {
+    id: 't3',
+    mode: 'x',
+    code: 'def f(x):\n    return sorted([e * 2 for e in x if e > 1])',
+    input: '[3, 1, 2]',
+    output: '[4, 6]',
+    step: 1,
+  },
+  {
+    id: 't4',
+    mode: 'x',
+    code: 'def f(x):\n    y = 0\n    for e in x:\n        y = y + e * e\n    return y > 9',
+    input: '[1, 2, 3]',
+    output: 'True',
+    step: 1,
+  },
+];
+
+test('both modes exist under the built-in names, with the identity seed, bare prompts and grammar constraints', async () => {
+  const all = await modes();
+  assert.deepEqual([...all.keys()].sort(), ['abduction', 'deduction']);
+  for (const mode of all.values()) {
+    const [seed] = mode.seedTasks();
+    assert.equal(seed!.code, 'def f(x):\n    return x');
+    assert.equal(seed!.input, "'Hello World'");
+    const prompt = mode.proposerPrompt([seed!]);
+    assert.ok(prompt.text.endsWith('# input\n') && prompt.text.includes(seed!.code));
+    assert.ok(mode.constraint!('proposer'));
+    assert.ok(mode.constraint!('solver', seed));
+  }
+});
+
+for (const name of ['deduction', 'abduction']) {
+  test(`${name}: a perfect completion is a valid proposal, the gold answer is allowed by the grammar and verified correct`, async () => {
+    const mode = (await modes()).get(name)!;
+    for (const task of tasks) {
+      const completion = `${task.input}\n# program\n${task.code}\n`;
+      assert.ok(allowedExactly(mode.constraint!('proposer')!, `${completion}# output`), task.code);
+      const parsed = mode.parseProposal(completion);
+      assert.ok(parsed.ok, JSON.stringify(parsed));
+      const [validation] = await validate(pool, [parsed.value]);
+      assert.ok(validation!.valid, JSON.stringify(validation));
+      assert.equal(validation!.output, task.output);
+      const made = mode.toTask(
+        { proposal: parsed.value, output: validation!.output, outputs: null },
+        { id: 'x', step: 2 },
+      );
+      assert.equal(made.mode, name);
+      const prompt = mode.solverPrompt(made);
+      assert.ok(prompt.text.endsWith(name === 'deduction' ? '# output\n' : '# input\n'));
+      const gold = mode.goldAnswer!(made);
+      assert.ok(allowedExactly(mode.constraint!('solver', made)!, `${gold}\n`), `${name} answer ${gold}`);
+      const answer = mode.parseAnswer(gold);
+      assert.ok(answer.ok);
+      const [verdict] = await verify(pool, [mode.check(made, answer.value)]);
+      assert.equal(verdict!.correct, true, JSON.stringify(verdict));
+    }
+  });
+}
+
+test('malformed completions are format errors with a reason', async () => {
+  for (const mode of (await modes()).values()) {
+    for (const bad of [
+      '',
+      '\n',
+      "'abc'",
+      "'abc'\n# program\n",
+      "'abc'\n# program\n   \n",
+      "'a\nb'\n# program\nx",
+    ]) {
+      const parsed = mode.parseProposal(bad);
+      assert.equal(parsed.ok, false, JSON.stringify(bad));
+      assert.ok(!parsed.ok && parsed.reason.length > 0);
+    }
+    for (const bad of ['', '   ', '\n5']) assert.equal(mode.parseAnswer(bad).ok, false, JSON.stringify(bad));
+  }
+});
+
+test('tasks outside the subset are answered unconstrained in abduction (several arguments)', async () => {
+  const abduction = (await modes()).get('abduction')!;
+  const foreign: Task = {
+    id: 'f',
+    mode: 'abduction',
+    code: 'def f(a, b):\n    return a',
+    input: '1, 2',
+    output: '1',
+    step: 1,
+  };
+  assert.equal(abduction.constraint!('solver', foreign), undefined);
+});
