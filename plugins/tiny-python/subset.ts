@@ -51,7 +51,6 @@ class SubsetBuilder {
     // A small non-negative int literal: 0..99, no leading zero.
     // Literals in programs: one digit (numbers in programs are operands, not data).
     r.define('smallint', [[chars(DIGITS)]]);
-    r.define('inputint', [[lit('0')], [chars(NONZERO)], [chars(NONZERO), chars(DIGITS)]]);
     r.define('sign', [[], [lit('-')]]);
     r.define('idx', [[lit('0')], [lit('1')], [lit('2')], [lit('-1')], [lit('-2')]]);
     r.define('charlit', [[lit("'"), chars(LOWER), lit("'")]]);
@@ -81,7 +80,8 @@ class SubsetBuilder {
   private inputs() {
     const r = this.r;
     // int: -99..99
-    r.define('input.int', [[nt('sign'), nt('inputint')]]);
+    r.define('input.int', [[lit('0')], [nt('sign'), chars(NONZERO), nt('input.int.more')]]);
+    r.define('input.int.more', [[], [chars(DIGITS)]]);
     // str: 1..12 letters or spaces, e.g. 'Hello World' (the seed)
     let rest = r.define(`input.str.0`, [[lit("'")]]);
     for (let k = 1; k < MAX_INPUT_STRING; k++)
