@@ -3,7 +3,16 @@
 // sends the new weights to the generators. It never names a task type: it asks the registered modes.
 import { Type } from '@sinclair/typebox';
 import type { Proposal, RewardShaper, Rollout, Task, TaskMode } from '../src/plugins/index.ts';
-import { type FaultCounts, guard, mergeFaults, totalReward } from '../src/plugins/index.ts';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import {
+  type BenchItem,
+  type FaultCounts,
+  guard,
+  mergeFaults,
+  parseBench,
+  totalReward,
+} from '../src/plugins/index.ts';
 import { type ActorContext, type ActorRef, defineActor, defineProtocol } from '../src/runtime/index.ts';
 import type { bufferProtocol } from './buffer.ts';
 import { TaskSchema } from './schemas.ts';
@@ -45,6 +54,25 @@ export const CoordinatorOptions = Type.Object({
     description: "Also train the solver on the executor's gold answers (executor-supervised learning).",
   }),
   askTimeoutMs: Type.Integer({ minimum: 1, default: 600_000 }),
+  heldout: Type.Optional(
+    Type.Object(
+      {
+        file: Type.String({
+          description: 'CRUXEval-format JSONL ({id, code, input, output}), never trained on.',
+        }),
+        modes: Type.Array(Type.String(), {
+          default: ['deduction', 'abduction'],
+          description: 'Modes to score it in.',
+        }),
+        every: Type.Integer({
+          minimum: 0,
+          default: 0,
+          description: 'Also score after every N steps (0: start and end only).',
+        }),
+      },
+      { additionalProperties: false, description: 'A held-out set scored with greedy decoding.' },
+    ),
+  ),
 });
 
 export const coordinatorProtocol = defineProtocol({
@@ -53,10 +81,21 @@ export const coordinatorProtocol = defineProtocol({
     reply: Type.Object({ rounds: Type.Integer(), sizes: Type.Record(Type.String(), Type.Integer()) }),
   },
   step: {
-    request: Type.Object({ step: Type.Integer({ minimum: 1 }) }),
+    request: Type.Object({ step: Type.Integer({ minimum: 1 }), heldout: Type.Optional(Type.Boolean()) }),
     reply: Type.Record(Type.String(), Type.Unknown()),
   },
   broadcast: { request: Type.Object({}), reply: Type.Integer() },
+  /** Greedy accuracy on the held-out set per mode, and the trivial baselines' (empty without a held-out set). */
+  heldout: {
+    request: Type.Object({}),
+    reply: Type.Object({
+      accuracy: Type.Record(Type.String(), Type.Number()),
+      baselines: Type.Record(
+        Type.String(),
+        Type.Object({ mostCommon: Type.Number(), identity: Type.Number() }),
+      ),
+    }),
+  },
   /** Greedy answers to fixed tasks of one mode (held-out sets, benchmarks); nothing is trained or stored. */
   evaluate: {
     request: Type.Object({ mode: Type.String(), tasks: Type.Array(TaskSchema) }),
@@ -77,9 +116,16 @@ interface Peers {
   buffer(mode: string): ActorRef<typeof bufferProtocol.spec>;
 }
 
+interface Heldout {
+  items: BenchItem[];
+  modes: TaskMode[];
+  baselines?: Record<string, { mostCommon: number; identity: number }>;
+}
+
 interface State {
   modes: TaskMode[];
   shapers: RewardShaper[];
+  heldout?: Heldout;
   options: {
     batchSize: number;
     rollouts: number;
@@ -418,7 +464,6 @@ async function selfPlayStep(state: State, step: number, ctx: ActorContext): Prom
   Object.assign(line, { version: update.version }, prefixed('learner.', learnerStats));
   Object.assign(line, prefixed('time.', timings.ms), { 'time.wallMs': performance.now() - started });
   Object.assign(line, prefixed('faults.', timings.faults));
-  await state.peers.metrics.tell({ type: 'record', metrics: line });
   return line;
 }
 
@@ -446,6 +491,54 @@ async function broadcastWeights(state: State, timings = new Timings()): Promise<
   return payload.version;
 }
 
+const heldoutTasks = (heldout: Heldout, mode: TaskMode): Task[] =>
+  heldout.items.map((item) => ({ ...item, id: `heldout-${item.id}`, mode: mode.name, step: 0 }));
+
+/** The fraction of `answers` (one per task) the executor judges correct. */
+async function score(
+  state: State,
+  mode: TaskMode,
+  tasks: readonly Task[],
+  answers: readonly string[],
+): Promise<number> {
+  const checks = tasks.map((task, i) => mode.check(task, answers[i]!));
+  const { results } = await state.peers.validator.ask(
+    { type: 'verify', answers: checks, executor: mode.executor },
+    { timeoutMs: state.timeoutMs },
+  );
+  return results.filter((r) => r.correct).length / Math.max(1, results.length);
+}
+
+/**
+ * Trivial baselines of a mode on the held-out set: always the most common gold answer, and "identity" — answering
+ * with the other value the task shows (the input when the answer is the output, and the other way round).
+ */
+async function baselines(state: State, mode: TaskMode, tasks: readonly Task[]) {
+  const gold = tasks.map((task) => mode.goldAnswer?.(task) ?? task.output);
+  const counts = new Map<string, number>();
+  for (const answer of gold) counts.set(answer, (counts.get(answer) ?? 0) + 1);
+  const mostCommon = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]![0];
+  const echo = tasks.map((task, i) => (gold[i] === task.output ? task.input : task.output));
+  return {
+    mostCommon: await score(
+      state,
+      mode,
+      tasks,
+      tasks.map(() => mostCommon),
+    ),
+    identity: await score(state, mode, tasks, echo),
+  };
+}
+
+async function evaluateHeldout(state: State): Promise<Record<string, number>> {
+  const accuracy: Record<string, number> = {};
+  for (const mode of state.heldout?.modes ?? []) {
+    const answers = await solve(state, mode, heldoutTasks(state.heldout!, mode), 1, 0, new Timings(), 0);
+    accuracy[mode.name] = answers.filter((a) => a.correct).length / Math.max(1, answers.length);
+  }
+  return accuracy;
+}
+
 export const coordinator = defineActor({
   kind: 'coordinator',
   module: import.meta.url,
@@ -463,8 +556,20 @@ export const coordinator = defineActor({
       return mode;
     });
     const { batchSize, rollouts, seedSize, maxSeedRounds, supervised } = options;
+    let heldout: Heldout | undefined;
+    if (options.heldout) {
+      const file = resolve(options.configDir ?? '.', options.heldout.file);
+      const items = parseBench(await readFile(file, 'utf8'), file);
+      const heldoutModes = options.heldout.modes.map((name) => {
+        const mode = loaded.modes.get(name);
+        if (!mode) throw new Error(`coordinator: held-out mode "${name}" is not loaded`);
+        return mode;
+      });
+      heldout = { items, modes: heldoutModes };
+    }
     return {
       modes,
+      heldout,
       shapers: loaded.shapers,
       options: { batchSize, rollouts, seedSize, maxSeedRounds, supervised },
       peers: peers(ctx),
@@ -477,8 +582,25 @@ export const coordinator = defineActor({
       ctx.reply(await seedBuffers(state, ctx));
       return state;
     },
-    step: async (state, { step }, ctx) => {
-      ctx.reply(await selfPlayStep(state, step, ctx));
+    step: async (state, { step, heldout }, ctx) => {
+      const line = await selfPlayStep(state, step, ctx);
+      if (heldout) Object.assign(line, prefixed('heldout.', await evaluateHeldout(state)));
+      await state.peers.metrics.tell({ type: 'record', metrics: line });
+      ctx.reply(line);
+      return state;
+    },
+    heldout: async (state, _msg, ctx) => {
+      if (state.heldout && !state.heldout.baselines) {
+        state.heldout.baselines = {};
+        for (const mode of state.heldout.modes) {
+          state.heldout.baselines[mode.name] = await baselines(
+            state,
+            mode,
+            heldoutTasks(state.heldout, mode),
+          );
+        }
+      }
+      ctx.reply({ accuracy: await evaluateHeldout(state), baselines: state.heldout?.baselines ?? {} });
       return state;
     },
     broadcast: async (state, _msg, ctx) => {

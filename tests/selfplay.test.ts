@@ -42,10 +42,17 @@ describe('self-play through the real actors, tiny model, real executor', () => {
     assert.equal(code, 0, stderr);
     assert.match(stderr, /seeded buffers in 0 round\(s\): deduction 1, abduction 1, induction 1/);
     assert.match(stdout, /done after step 3/);
-    const lines = await metricsLines(uninterrupted);
+    const [heldoutBefore, ...lines] = await metricsLines(uninterrupted);
+    assert.deepEqual(Object.keys(heldoutBefore).sort(), ['heldout.abduction', 'heldout.deduction', 'step']);
+    assert.equal(heldoutBefore.step, 0, 'the held-out set is scored before the first step');
     assert.deepEqual(
       lines.map((l) => l.step),
       [1, 2, 3],
+    );
+    assert.deepEqual(
+      lines.map((l) => 'heldout.deduction' in l),
+      [false, true, true],
+      'every 2 steps and at the end',
     );
     for (const line of lines) {
       for (const mode of ['deduction', 'abduction', 'induction']) {
@@ -75,6 +82,18 @@ describe('self-play through the real actors, tiny model, real executor', () => {
     assert.ok(last['buffer-deduction'].tasks.length >= 1);
     const summary = JSON.parse(await readFile(join(uninterrupted, 'summary.json'), 'utf8'));
     assert.equal(summary.steps, 3);
+    for (const mode of ['deduction', 'abduction']) {
+      const { before, after, baselines } = summary.heldout[mode];
+      for (const x of [before, after, baselines.mostCommon, baselines.identity])
+        assert.ok(x >= 0 && x <= 1, mode);
+    }
+    // examples/cruxeval-mini.jsonl: 1 of 12 outputs is the most common one; 4 of 12 functions map the output to itself.
+    assert.equal(summary.heldout.deduction.baselines.mostCommon, 1 / 12);
+    assert.equal(summary.heldout.abduction.baselines.identity, 4 / 12);
+    assert.match(
+      stdout,
+      /held-out deduction: \d+\.\d% → \d+\.\d% \(baselines: most common 8\.3%, identity 0\.0%\)/,
+    );
   });
 
   test('stop after step 2 and resume: buffers and weights equal the uninterrupted run, and so does step 3', async () => {

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { coordinatorProtocol } from '../../actors/coordinator.ts';
-import type { Task } from '../plugins/index.ts';
+import { type BenchItem, BenchError, parseBench, type Task } from '../plugins/index.ts';
 import { buildTopology } from '../topology/index.ts';
 import { loadConfig } from './load.ts';
 import { CheckpointError, latestCheckpoint } from './run-dir.ts';
@@ -14,39 +14,6 @@ const metrics = [
   { mode: 'deduction', name: 'outputPrediction', label: 'output prediction (deduction)' },
   { mode: 'abduction', name: 'inputPrediction', label: 'input prediction (abduction)' },
 ] as const;
-
-export interface BenchItem {
-  id: string;
-  code: string;
-  input: string;
-  output: string;
-}
-
-export function parseBench(text: string, file: string): BenchItem[] {
-  const items: BenchItem[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
-    let value: Record<string, unknown>;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      throw new BenchError(`${file}:${i + 1}: not JSON: ${(error as Error).message}`);
-    }
-    for (const key of ['code', 'input', 'output']) {
-      if (typeof value[key] !== 'string') throw new BenchError(`${file}:${i + 1}: "${key}" must be a string`);
-    }
-    items.push({
-      id: String(value.id ?? i + 1),
-      code: value.code as string,
-      input: value.input as string,
-      output: value.output as string,
-    });
-  });
-  if (items.length === 0) throw new BenchError(`${file}: no items`);
-  return items;
-}
-
-export class BenchError extends Error {}
 
 export async function run(args: string[]): Promise<number> {
   let values: { bench?: string; checkpoint?: string };

@@ -1,10 +1,11 @@
 // `azr run CONFIG [--steps N] [--out DIR] [--resume DIR] [--seed S]`: self-play. Seeds the buffers, runs the
 // steps with a progress line, checkpoints, and on Ctrl-C saves a checkpoint and exits cleanly.
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { coordinatorProtocol } from '../../actors/coordinator.ts';
+import type { metricsProtocol } from '../../actors/metrics.ts';
 import { buildTopology, type LoadedTopology } from '../topology/index.ts';
 import { writeReport } from '../report/index.ts';
 import { loadConfig } from './load.ts';
@@ -40,6 +41,45 @@ function configureRun(loaded: LoadedTopology, runDir: string, print: string): vo
 
 function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+type Baselines = Record<string, { mostCommon: number; identity: number }>;
+
+const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+function describeHeldout(accuracy: Record<string, number>, baselines: Baselines): string {
+  return Object.entries(accuracy)
+    .map(([mode, a]) => {
+      const b = baselines[mode];
+      return `${mode} ${percent(a)}${b ? ` (baselines: most common ${percent(b.mostCommon)}, identity ${percent(b.identity)})` : ''}`;
+    })
+    .join('; ');
+}
+
+function heldoutEvery(loaded: LoadedTopology): number {
+  const coordinator = loaded.topology.actors.find((entry) => entry.kind === 'coordinator');
+  return Number((coordinator?.options?.heldout as { every?: number } | undefined)?.every ?? 0);
+}
+
+/** Held-out accuracy before (step 0) and after (the last scored step), with the baselines, for summary.json. */
+async function heldoutSummary(runDir: string, baselines: Baselines) {
+  const lines = (await readFile(join(runDir, 'metrics.jsonl'), 'utf8').catch(() => ''))
+    .split('\n')
+    .filter((line) => line.includes('"heldout.'))
+    .map((line) => JSON.parse(line) as Record<string, number>);
+  const before = lines.find((line) => line.step === 0);
+  const after = lines.filter((line) => line.step > 0).at(-1);
+  if (!before && !after) return undefined;
+  return Object.fromEntries(
+    Object.keys(baselines).map((mode) => [
+      mode,
+      {
+        before: before?.[`heldout.${mode}`] ?? null,
+        after: after?.[`heldout.${mode}`] ?? null,
+        baselines: baselines[mode],
+      },
+    ]),
+  );
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -116,6 +156,7 @@ export async function run(args: string[]): Promise<number> {
   const started = Date.now();
   let lastStep = firstStep - 1;
   let lastMetrics: Record<string, unknown> = {};
+  let baselinesSeen: Baselines = {};
   const checkpoint = async (step: number) => {
     const dir = await writeCheckpoint(
       runDir,
@@ -145,8 +186,26 @@ export async function run(args: string[]): Promise<number> {
           .join(', ')}`,
       );
     }
+    const heldout = await untilStopped(coordinator.ask({ type: 'heldout' }, { timeoutMs: 3_600_000 }));
+    baselinesSeen = heldout.baselines;
+    if (!snapshots && Object.keys(heldout.accuracy).length > 0) {
+      await system.lookup<typeof metricsProtocol.spec>('metrics').tell({
+        type: 'record',
+        metrics: {
+          step: 0,
+          ...Object.fromEntries(Object.entries(heldout.accuracy).map(([m, a]) => [`heldout.${m}`, a])),
+        },
+      });
+      progress.note(`held-out before training: ${describeHeldout(heldout.accuracy, heldout.baselines)}`);
+    }
+    const every = heldoutEvery(loaded);
     for (let step = firstStep; step <= totalSteps && !interrupted; step++) {
-      lastMetrics = await untilStopped(coordinator.ask({ type: 'step', step }, { timeoutMs: 3_600_000 }));
+      const scoreHeldout =
+        Object.keys(heldout.accuracy).length > 0 &&
+        (step === totalSteps || (every > 0 && step % every === 0));
+      lastMetrics = await untilStopped(
+        coordinator.ask({ type: 'step', step, heldout: scoreHeldout }, { timeoutMs: 3_600_000 }),
+      );
       lastStep = step;
       progress.step(step, lastMetrics);
       if (settings.checkpointEvery > 0 && step % settings.checkpointEvery === 0 && step < totalSteps)
@@ -169,6 +228,7 @@ export async function run(args: string[]): Promise<number> {
     steps: lastStep,
     wallMs: Date.now() - started,
     interrupted,
+    heldout: await heldoutSummary(runDir, baselinesSeen),
     final: lastMetrics,
   };
   await writeFile(join(runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
@@ -177,5 +237,12 @@ export async function run(args: string[]): Promise<number> {
   );
   if (lastStep >= 1) console.log(`report: ${await writeReport(runDir)}`);
   if (interrupted) console.log(`resume with: azr run ${positionals[0]} --resume ${runDir}`);
+  for (const [mode, h] of Object.entries(summary.heldout ?? {})) {
+    const fmt = (x: number | null) => (x === null ? '–' : percent(x));
+    console.log(
+      `held-out ${mode}: ${fmt(h.before)} → ${fmt(h.after)} ` +
+        `(baselines: most common ${percent(h.baselines.mostCommon)}, identity ${percent(h.baselines.identity)})`,
+    );
+  }
   return 0;
 }
