@@ -7,6 +7,7 @@ import format from './format-reward/index.ts';
 import induction from './induction/index.ts';
 import javascript from './javascript/index.ts';
 import learnability from './learnability/index.ts';
+import tinyPython from './tiny-python/index.ts';
 
 export const builtinPlugins: Record<string, Plugin<any>> = {
   deduction,
@@ -14,6 +15,7 @@ export const builtinPlugins: Record<string, Plugin<any>> = {
   induction,
   javascript,
   learnability,
+  'tiny-python': tinyPython,
   correctness,
   format,
 };
