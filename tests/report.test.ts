@@ -269,7 +269,8 @@ describe('azr report', () => {
     const html = await readFile(stdout, 'utf8');
     assert.match(html, /<h1>azr report: selfplay-tiny<\/h1>/);
     assert.deepEqual(legendOf(html, 'solve-rate'), ['deduction', 'abduction', 'induction']);
-    assert.match(html, /metrics for 2 steps: 1–2/);
+    assert.match(html, /metrics for 3 steps: 0–2/, 'step 0 holds the held-out score before training');
+    assert.match(html, /data-chart="heldout"/);
     assert.doesNotMatch(html, /Problems reading the run/);
   });
 });
