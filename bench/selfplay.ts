@@ -19,7 +19,8 @@ async function measure(encode: boolean) {
     await system.whileRunning(coordinator.ask({ type: 'seed' }, timeout));
     await system.whileRunning(coordinator.ask({ type: 'step', step: 1 }, timeout)); // warm-up: JIT, wasm, workers
     const lines: Record<string, unknown>[] = [];
-    for (let step = 2; step < 2 + STEPS; step++) lines.push(await system.whileRunning(coordinator.ask({ type: 'step', step }, timeout)));
+    for (let step = 2; step < 2 + STEPS; step++)
+      lines.push(await system.whileRunning(coordinator.ask({ type: 'step', step }, timeout)));
     const mean = (key: string) => lines.reduce((sum, line) => sum + Number(line[key] ?? 0), 0) / lines.length;
     const figures: Record<string, number> = { wallMs: mean('time.wallMs') };
     for (const phase of phases) figures[`${phase}Ms`] = mean(`time.${phase}`);
