@@ -2,6 +2,7 @@
 // is a list of JavaScript literals, f runs without error within the limits, twice in fresh contexts with
 // equal results (Math.random and the clock are unavailable), and the output is plain data whose canonical
 // text (JSON, keys sorted) is at most `maxOutputChars` long.
+import { invalidProposal, proposalShapeProblem } from '../../src/plugins/index.ts';
 import type { JobOutcome } from '../../src/executor/types.ts';
 import type {
   InductionProposal,
@@ -24,31 +25,6 @@ export interface JsValidationOptions {
 
 const isInduction = (proposal: Proposal): proposal is InductionProposal => 'inputs' in proposal;
 
-function invalid(errorType: string, reason: string, durationMs = 0): ValidationResult {
-  return { valid: false, output: null, outputs: null, reason, errorType, durationMs };
-}
-
-function shapeProblem(proposal: Proposal, inductionInputs: number): ValidationResult | null {
-  if (typeof proposal?.code !== 'string') return invalid('MalformedProposal', 'code must be a string');
-  if (!isInduction(proposal)) {
-    return typeof proposal.input === 'string' ? null : invalid('MalformedProposal', 'input must be a string');
-  }
-  const { inputs, message } = proposal;
-  if (!Array.isArray(inputs) || !inputs.every((input) => typeof input === 'string')) {
-    return invalid('MalformedProposal', 'inputs must be a list of strings');
-  }
-  if (inputs.length !== inductionInputs) {
-    return invalid(
-      'WrongInputCount',
-      `induction needs exactly ${inductionInputs} inputs, got ${inputs.length}`,
-    );
-  }
-  if (typeof message !== 'string' || message.trim() === '') {
-    return invalid('MissingMessage', 'induction proposal has no message');
-  }
-  return null;
-}
-
 /** The error type and reason of a job that did not answer (the Python executor's names). */
 export function outcomeFailure(outcome: Exclude<JobOutcome<unknown>, { ok: true }>): {
   errorType: string;
@@ -66,7 +42,7 @@ export async function validateJsOne(
   proposal: Proposal,
   options: JsValidationOptions = {},
 ): Promise<ValidationResult> {
-  const problem = shapeProblem(proposal, options.inductionInputs ?? 10);
+  const problem = proposalShapeProblem(proposal, options.inductionInputs ?? 10);
   if (problem) return problem;
   const induction = isInduction(proposal);
   const outcome = await pool.runWhenRoom(
@@ -80,7 +56,7 @@ export async function validateJsOne(
   );
   if (!outcome.ok) {
     const { errorType, reason } = outcomeFailure(outcome);
-    return invalid(errorType, reason, outcome.durationMs);
+    return invalidProposal(errorType, reason, outcome.durationMs);
   }
   const response = outcome.value;
   const outputs = response.valid ? response.outputs : null;

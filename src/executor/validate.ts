@@ -1,4 +1,5 @@
 // AZR validation of proposals (AZR-SPEC §3), run inside the sandbox by harness.py.
+import { invalidProposal, proposalShapeProblem } from '../plugins/proposal-shape.ts';
 import type { PythonPool, RunOptions } from './python-pool.ts';
 import { DEFAULT_BANNED_MODULES, type JobOutcome, type ValidateResponse, type WirePolicy } from './types.ts';
 
@@ -57,32 +58,6 @@ export function isInductionProposal(proposal: Proposal): proposal is InductionPr
   return 'inputs' in proposal;
 }
 
-function invalid(errorType: string, reason: string, durationMs = 0): ValidationResult {
-  return { valid: false, output: null, outputs: null, reason, errorType, durationMs };
-}
-
-/** Problems with a proposal's shape that need no Python to find. */
-function shapeProblem(proposal: Proposal, inductionInputs: number): ValidationResult | null {
-  if (typeof proposal?.code !== 'string') return invalid('MalformedProposal', 'code must be a string');
-  if (!isInductionProposal(proposal)) {
-    return typeof proposal.input === 'string' ? null : invalid('MalformedProposal', 'input must be a string');
-  }
-  const { inputs, message } = proposal;
-  if (!Array.isArray(inputs) || !inputs.every((input) => typeof input === 'string')) {
-    return invalid('MalformedProposal', 'inputs must be a list of strings');
-  }
-  if (inputs.length !== inductionInputs) {
-    return invalid(
-      'WrongInputCount',
-      `induction needs exactly ${inductionInputs} inputs, got ${inputs.length}`,
-    );
-  }
-  if (typeof message !== 'string' || message.trim() === '') {
-    return invalid('MissingMessage', 'induction proposal has no message');
-  }
-  return null;
-}
-
 export function outcomeFailure(outcome: Exclude<JobOutcome<unknown>, { ok: true }>): {
   errorType: string;
   reason: string;
@@ -96,7 +71,7 @@ export async function validateOne(
   proposal: Proposal,
   options: ValidationOptions = {},
 ): Promise<ValidationResult> {
-  const problem = shapeProblem(proposal, options.inductionInputs ?? 10);
+  const problem = proposalShapeProblem(proposal, options.inductionInputs ?? 10);
   if (problem) return problem;
   const induction = isInductionProposal(proposal);
   const runOptions: RunOptions = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
@@ -111,7 +86,7 @@ export async function validateOne(
   );
   if (!outcome.ok) {
     const { errorType, reason } = outcomeFailure(outcome);
-    return invalid(errorType, reason, outcome.durationMs);
+    return invalidProposal(errorType, reason, outcome.durationMs);
   }
   return fromResponse(outcome.value, induction);
 }

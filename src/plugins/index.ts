@@ -4,3 +4,4 @@ export * from './program-task.ts';
 export { type LoadedPlugins, loadPlugins, PluginError, type PluginUse, totalReward } from './registry.ts';
 export { type FaultCounts, guard, mergeFaults } from './faults.ts';
 export { type BenchItem, BenchError, parseBench } from './benchmark.ts';
+export { invalidProposal, proposalShapeProblem } from './proposal-shape.ts';
