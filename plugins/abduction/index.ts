@@ -1,12 +1,9 @@
 // Abduction: the solver sees a program and an output, and finds an input that produces it.
 import {
-  answerSection,
   definePlugin,
-  layout,
-  oneLine,
   programModeOptions,
+  programSolver,
   programWithInputProposer,
-  renderSections,
   type TaskMode,
 } from '../../src/plugins/index.ts';
 
@@ -26,23 +23,11 @@ export default definePlugin({
         name: 'abduction',
         references: o.references,
         ...proposer,
-        solverPrompt: (task) =>
-          layout(o.format).prompt(
-            'Find arguments for f that make it return the output (any that work count), as Python source.',
-            renderSections([
-              ['program', task.code],
-              ['output', task.output],
-            ]),
-            '# input\n',
-            ['\n'],
-            o.maxAnswerTokens,
-          ),
-        parseAnswer(completion) {
-          const input = answerSection(o.format, completion, 'input');
-          return input.ok ? oneLine(input.value, 'input') : input;
-        },
-        check: (task, answer) => ({ type: 'abduction', code: task.code, output: task.output, answer }),
-        goldAnswer: (task) => task.input,
+        ...programSolver(
+          'abduction',
+          'Find arguments for f that make it return the output (any that work count), as Python source.',
+          o,
+        ),
       },
     ];
   },

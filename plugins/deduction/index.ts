@@ -1,12 +1,9 @@
 // Deduction: the solver sees a program and an input, and predicts the output.
 import {
-  answerSection,
   definePlugin,
-  layout,
-  oneLine,
-  programWithInputProposer,
   programModeOptions,
-  renderSections,
+  programSolver,
+  programWithInputProposer,
   type TaskMode,
 } from '../../src/plugins/index.ts';
 
@@ -26,23 +23,11 @@ export default definePlugin({
         name: 'deduction',
         references: o.references,
         ...proposer,
-        solverPrompt: (task) =>
-          layout(o.format).prompt(
-            'Predict the output of the program on the input, as a Python literal.',
-            renderSections([
-              ['program', task.code],
-              ['input', task.input],
-            ]),
-            '# output\n',
-            ['\n'],
-            o.maxAnswerTokens,
-          ),
-        parseAnswer(completion) {
-          const output = answerSection(o.format, completion, 'output');
-          return output.ok ? oneLine(output.value, 'output') : output;
-        },
-        check: (task, answer) => ({ type: 'deduction', output: task.output, answer }),
-        goldAnswer: (task) => task.output,
+        ...programSolver(
+          'deduction',
+          'Predict the output of the program on the input, as a Python literal.',
+          o,
+        ),
       },
     ];
   },

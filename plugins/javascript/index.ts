@@ -2,14 +2,11 @@
 // Tasks are written like the Python ones (sections "# program", "# input", "# output"); inputs are argument
 // lists of JavaScript literals and outputs the canonical text of plain data (JSON with sorted keys).
 import {
-  answerSection,
   definePlugin,
-  layout,
-  oneLine,
   type ProgramModeOptions,
   programModeOptions,
+  programSolver,
   programWithInputProposer,
-  renderSections,
   type Task,
   type TaskMode,
 } from '../../src/plugins/index.ts';
@@ -66,23 +63,11 @@ function deductionMode(o: ProgramModeOptions): TaskMode {
     executor: 'javascript',
     references: o.references,
     ...proposer,
-    solverPrompt: (task) =>
-      layout(o.format).prompt(
-        'Predict the output of the JavaScript program on the input, as a JSON value.',
-        renderSections([
-          ['program', task.code],
-          ['input', task.input],
-        ]),
-        '# output\n',
-        ['\n'],
-        o.maxAnswerTokens,
-      ),
-    parseAnswer(completion) {
-      const output = answerSection(o.format, completion, 'output');
-      return output.ok ? oneLine(output.value, 'output') : output;
-    },
-    check: (task, answer) => ({ type: 'deduction', output: task.output, answer }),
-    goldAnswer: (task) => task.output,
+    ...programSolver(
+      'deduction',
+      'Predict the output of the JavaScript program on the input, as a JSON value.',
+      o,
+    ),
   };
 }
 
@@ -100,24 +85,12 @@ function abductionMode(o: ProgramModeOptions): TaskMode {
     executor: 'javascript',
     references: o.references,
     ...proposer,
-    solverPrompt: (task) =>
-      layout(o.format).prompt(
-        'Find arguments for f that make it return the output (any that work count), as JavaScript literals ' +
-          'separated by commas.',
-        renderSections([
-          ['program', task.code],
-          ['output', task.output],
-        ]),
-        '# input\n',
-        ['\n'],
-        o.maxAnswerTokens,
-      ),
-    parseAnswer(completion) {
-      const input = answerSection(o.format, completion, 'input');
-      return input.ok ? oneLine(input.value, 'input') : input;
-    },
-    check: (task, answer) => ({ type: 'abduction', code: task.code, output: task.output, answer }),
-    goldAnswer: (task) => task.input,
+    ...programSolver(
+      'abduction',
+      'Find arguments for f that make it return the output (any that work count), as JavaScript literals ' +
+        'separated by commas.',
+      o,
+    ),
   };
 }
 

@@ -1,7 +1,7 @@
 // Building blocks for task modes over one Python function `f`: the identity seed, reference rendering, and the
 // proposer side shared by modes whose proposal is a program with one input (deduction, abduction).
 import { type Static, Type } from '@sinclair/typebox';
-import type { Parsed, PromptSpec, Proposal, Task, ValidatedProposal } from './api.ts';
+import type { AnswerCheck, Parsed, PromptSpec, Proposal, Task, ValidatedProposal } from './api.ts';
 import {
   layout,
   oneLine,
@@ -103,5 +103,40 @@ export function programWithInputProposer(
         throw new Error(`${mode}: toTask needs a valid single-input proposal`);
       return { id: meta.id, mode, code: proposal.code, input: proposal.input, output, step: meta.step };
     },
+  };
+}
+
+/**
+ * The solver side of the two program-with-input modes: deduction shows the program and the input and asks for the
+ * output; abduction shows the program and the output and asks for an input (any that works counts).
+ */
+export function programSolver(
+  kind: 'deduction' | 'abduction',
+  instruction: string,
+  options: ProgramModeOptions,
+) {
+  const [shown, asked] =
+    kind === 'deduction' ? (['input', 'output'] as const) : (['output', 'input'] as const);
+  return {
+    solverPrompt: (task: Task): PromptSpec =>
+      layout(options.format).prompt(
+        instruction,
+        renderSections([
+          ['program', task.code],
+          [shown, task[shown]],
+        ]),
+        `# ${asked}\n`,
+        ['\n'],
+        options.maxAnswerTokens,
+      ),
+    parseAnswer(completion: string): Parsed<string> {
+      const answer = answerSection(options.format, completion, asked);
+      return answer.ok ? oneLine(answer.value, asked) : answer;
+    },
+    check: (task: Task, answer: string): AnswerCheck =>
+      kind === 'deduction'
+        ? { type: 'deduction', output: task.output, answer }
+        : { type: 'abduction', code: task.code, output: task.output, answer },
+    goldAnswer: (task: Task): string => task[asked],
   };
 }
