@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
 import { latestCheckpoint, writeCheckpoint } from '../src/cli/run-dir.ts';
+import { azr } from './helpers/azr.ts';
 
 const config = 'tests/fixtures/selfplay-tiny.yaml';
-
-function azr(...args: string[]) {
-  return promisify(execFile)(process.execPath, ['bin/azr.js', ...args], { maxBuffer: 1 << 24 }).then(
-    (r) => ({ code: 0, ...r }),
-    (e: { code: number; stdout: string; stderr: string }) => e,
-  );
-}
 
 test('Ctrl-C during a run finishes the step, saves a checkpoint and exits cleanly; the run resumes from it', async () => {
   const runDir = await mkdtemp(join(tmpdir(), 'azr-sigint-'));

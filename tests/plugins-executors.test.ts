@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
 import { validator } from '../actors/validator.ts';
 import { createSystem } from '../src/runtime/index.ts';
+import { azrOk } from './helpers/azr.ts';
 
 test('the validator routes each mode to the executor its plugin brings (javascript), python by default', async (t) => {
   const system = createSystem({ supervision: { maxRestarts: 0 } });
@@ -51,15 +50,7 @@ test('an unknown executor is a clear error', async () => {
 
 test('self-play over JavaScript tasks runs with no change to the core (azr run … --steps 1)', async () => {
   const runDir = await mkdtemp(join(tmpdir(), 'azr-js-'));
-  const { stdout } = await promisify(execFile)(process.execPath, [
-    'bin/azr.js',
-    'run',
-    'tests/fixtures/selfplay-js.yaml',
-    '--steps',
-    '1',
-    '--out',
-    runDir,
-  ]).catch((e: { stderr: string }) => assert.fail(e.stderr));
+  const { stdout } = await azrOk('run', 'tests/fixtures/selfplay-js.yaml', '--steps', '1', '--out', runDir);
   assert.match(stdout, /done after step 1/);
   const [line] = (await readFile(join(runDir, 'metrics.jsonl'), 'utf8'))
     .trim()

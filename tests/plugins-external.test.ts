@@ -1,24 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
 import { jaccardDistance, novelty, tokens } from '../examples/plugins/diversity-reward/index.ts';
+import { azr, azrOk } from './helpers/azr.ts';
 
 test('the external diversity-reward plugin runs from its own config (azr run … --steps 1)', async () => {
   const runDir = await mkdtemp(join(tmpdir(), 'azr-external-'));
   const config = 'examples/plugins/diversity-reward/config.yaml';
-  const { stdout } = await promisify(execFile)(process.execPath, [
-    'bin/azr.js',
-    'run',
-    config,
-    '--steps',
-    '1',
-    '--out',
-    runDir,
-  ]).catch((e: { stderr: string }) => assert.fail(e.stderr));
+  const { stdout } = await azrOk('run', config, '--steps', '1', '--out', runDir);
   assert.match(stdout, /done after step 1/);
   const [line] = (await readFile(join(runDir, 'metrics.jsonl'), 'utf8'))
     .trim()
@@ -47,10 +38,7 @@ test('azr topology check names the plugin and the option path of a bad plugin op
     file,
     'plugins:\n  - { use: deduction, options: { references: -1 } }\nactors:\n  - { name: coordinator, kind: coordinator }\n',
   );
-  const result = await promisify(execFile)(process.execPath, ['bin/azr.js', 'topology', 'check', file]).then(
-    () => assert.fail('accepted'),
-    (e: { code: number; stderr: string }) => e,
-  );
+  const result = await azr('topology', 'check', file);
   assert.equal(result.code, 2);
   assert.match(
     result.stderr,

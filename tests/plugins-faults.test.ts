@@ -1,22 +1,20 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
+import { azrOk } from './helpers/azr.ts';
 
 test('a plugin that throws at run time is contained and counted in the metrics; the run goes on', async () => {
   const runDir = await mkdtemp(join(tmpdir(), 'azr-faulty-'));
-  const { stdout } = await promisify(execFile)(process.execPath, [
-    'bin/azr.js',
+  const { stdout } = await azrOk(
     'run',
     'tests/fixtures/plugins/faulty.yaml',
     '--steps',
     '2',
     '--out',
     runDir,
-  ]).catch((e: { stderr: string }) => assert.fail(e.stderr));
+  );
   assert.match(stdout, /done after step 2/);
   const lines = (await readFile(join(runDir, 'metrics.jsonl'), 'utf8'))
     .trim()

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
 import { makeTinyHuggingFace } from '../examples/hf-tiny/make.ts';
 import { decode } from '../src/runtime/index.ts';
+import { azrOk } from './helpers/azr.ts';
 
 test('hf-model.yaml: self-play from a local Hugging Face checkpoint, in the think/answer format', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'azr-hf-'));
@@ -23,15 +22,7 @@ test('hf-model.yaml: self-play from a local Hugging Face checkpoint, in the thin
   const configFile = join(dir, 'hf.yaml');
   await writeFile(configFile, config);
   const runDir = join(dir, 'run');
-  const result = await promisify(execFile)(process.execPath, [
-    'bin/azr.js',
-    'run',
-    configFile,
-    '--steps',
-    '1',
-    '--out',
-    runDir,
-  ]).catch((e: { stderr: string }) => assert.fail(e.stderr));
+  const result = await azrOk('run', configFile, '--steps', '1', '--out', runDir);
   assert.match(result.stdout, /done after step 1/);
   const state = decode<Record<string, any>>(
     await readFile(join(runDir, 'checkpoints', 'step-1', 'state.msgpack')),

@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { decode } from '../src/runtime/index.ts';
+import { azr } from './helpers/azr.ts';
 
 const config = 'tests/fixtures/selfplay-tiny.yaml';
-
-async function azr(...args: string[]) {
-  return promisify(execFile)(process.execPath, ['bin/azr.js', ...args], { maxBuffer: 1 << 24 }).then(
-    (r) => ({ code: 0, ...r }),
-    (e: { code: number; stdout: string; stderr: string }) => e,
-  );
-}
 
 async function state(runDir: string, step: number) {
   return decode<Record<string, any>>(

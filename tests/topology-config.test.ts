@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { defineActor, defineProtocol } from '../src/runtime/index.ts';
 import {
   ActorKinds,
@@ -15,6 +13,7 @@ import {
   parseTopology,
 } from '../src/topology/index.ts';
 import { counter } from './fixtures/counter-actor.ts';
+import { azr } from './helpers/azr.ts';
 
 const inlineOnly = defineActor({
   kind: 'inline-only',
@@ -177,12 +176,6 @@ test('a good topology gets defaults and builds the supervision tree it describes
 });
 
 describe('azr topology check', () => {
-  const azr = (...args: string[]) =>
-    promisify(execFile)(process.execPath, ['bin/azr.js', ...args]).then(
-      (r) => ({ code: 0, ...r }),
-      (e: { code: number; stdout: string; stderr: string }) => e,
-    );
-
   test('prints the actor tree of a good file, exit 0', async () => {
     const { code, stdout } = await azr('topology', 'check', 'examples/demo/topology.yaml');
     assert.equal(code, 0);

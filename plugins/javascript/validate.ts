@@ -2,7 +2,7 @@
 // is a list of JavaScript literals, f runs without error within the limits, twice in fresh contexts with
 // equal results (Math.random and the clock are unavailable), and the output is plain data whose canonical
 // text (JSON, keys sorted) is at most `maxOutputChars` long.
-import { invalidProposal, proposalShapeProblem } from '../../src/plugins/index.ts';
+import { invalidProposal, proposalShapeProblem, proposalVerdict } from '../../src/plugins/index.ts';
 import type { JobOutcome } from '../../src/executor/types.ts';
 import type {
   InductionProposal,
@@ -58,16 +58,7 @@ export async function validateJsOne(
     const { errorType, reason } = outcomeFailure(outcome);
     return invalidProposal(errorType, reason, outcome.durationMs);
   }
-  const response = outcome.value;
-  const outputs = response.valid ? response.outputs : null;
-  return {
-    valid: response.valid,
-    output: !induction && outputs ? (outputs[0] ?? null) : null,
-    outputs: induction ? outputs : null,
-    reason: response.reason,
-    errorType: response.errorType,
-    durationMs: response.durationMs,
-  };
+  return proposalVerdict(outcome.value, induction);
 }
 
 /** Validates a batch over the whole pool; results in input order. */

@@ -1,7 +1,7 @@
 // AZR validation of proposals (AZR-SPEC §3), run inside the sandbox by harness.py.
-import { invalidProposal, proposalShapeProblem } from '../plugins/proposal-shape.ts';
+import { invalidProposal, proposalShapeProblem, proposalVerdict } from '../plugins/proposal-shape.ts';
 import type { PythonPool, RunOptions } from './python-pool.ts';
-import { DEFAULT_BANNED_MODULES, type JobOutcome, type ValidateResponse, type WirePolicy } from './types.ts';
+import { DEFAULT_BANNED_MODULES, type JobOutcome, type WirePolicy } from './types.ts';
 
 export interface ProgramPolicyOptions {
   /** Banned modules; every component of every entry is banned (default: AZR-SPEC §3 list). */
@@ -88,19 +88,7 @@ export async function validateOne(
     const { errorType, reason } = outcomeFailure(outcome);
     return invalidProposal(errorType, reason, outcome.durationMs);
   }
-  return fromResponse(outcome.value, induction);
-}
-
-function fromResponse(response: ValidateResponse, induction: boolean): ValidationResult {
-  const outputs = response.valid ? response.outputs : null;
-  return {
-    valid: response.valid,
-    output: !induction && outputs ? (outputs[0] ?? null) : null,
-    outputs: induction ? outputs : null,
-    reason: response.reason,
-    errorType: response.errorType,
-    durationMs: response.durationMs,
-  };
+  return proposalVerdict(outcome.value, induction);
 }
 
 /** Validates a batch over the whole pool; results in input order. */

@@ -37,3 +37,25 @@ export function proposalShapeProblem(
   }
   return null;
 }
+
+/** What a sandbox answers for one proposal: every output, whatever the proposal's kind. */
+export interface SandboxValidation {
+  valid: boolean;
+  outputs: string[] | null;
+  reason: string | null;
+  errorType: string | null;
+  durationMs: number;
+}
+
+/** The verdict on a proposal from its sandbox's answer: one output, or (induction) all of them. */
+export function proposalVerdict(response: SandboxValidation, induction: boolean): ProposalVerdict {
+  const outputs = response.valid ? response.outputs : null;
+  return {
+    valid: response.valid,
+    output: !induction && outputs ? (outputs[0] ?? null) : null,
+    outputs: induction ? outputs : null,
+    reason: response.reason,
+    errorType: response.errorType,
+    durationMs: response.durationMs,
+  };
+}
