@@ -26,6 +26,7 @@ export const GeneratorOptions = Type.Object({
 });
 
 export const setWeightsMessage = {
+  broadcast: true,
   request: Type.Object({ payload: WeightsPayloadSchema }),
   reply: Type.Object({ version: Type.Integer(), computeMs: Type.Number() }),
 };

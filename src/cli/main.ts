@@ -17,6 +17,16 @@ const commands: Record<string, Command> = {
     summary: 'eval CONFIG --bench FILE.jsonl [--checkpoint RUN_DIR]   CRUXEval-format benchmark, greedy',
     load: () => import('./eval.ts'),
   },
+  node: {
+    summary:
+      'node --config FILE --roles a,b [--nats URL] [--id NAME]   join a distributed run, serve those actors',
+    load: () => import('./node.ts'),
+  },
+  'nats-config': {
+    summary:
+      'nats-config --config FILE [--listen HOST:PORT] [--store DIR] [--secrets FILE]   nats-server config',
+    load: () => import('./nats-config.ts'),
+  },
   report: {
     summary: 'report RUN_DIR            write RUN_DIR/report.html with learning curves',
     load: () => import('./report.ts'),

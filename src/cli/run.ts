@@ -1,18 +1,31 @@
 // `azr run CONFIG [--steps N] [--out DIR] [--resume DIR] [--seed S]`: self-play. Seeds the buffers, runs the
 // steps with a progress line, checkpoints, and on Ctrl-C saves a checkpoint and exits cleanly.
 import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { coordinatorProtocol } from '../../actors/coordinator.ts';
 import type { metricsProtocol } from '../../actors/metrics.ts';
+import type { NatsHead } from '../runtime/nats-head.ts';
+import { runNames } from '../runtime/nats-subjects.ts';
+import { NatsRefusedError } from '../runtime/nats-wire.ts';
 import { buildTopology, type LoadedTopology } from '../topology/index.ts';
 import { writeReport } from '../report/index.ts';
 import { loadConfig } from './load.ts';
 import { CheckpointError, latestCheckpoint, writeCheckpoint } from './run-dir.ts';
 import { Progress } from './progress.ts';
+import {
+  type NatsFlagValues,
+  natsFlags,
+  natsSection,
+  natsSettings,
+  natsUsage,
+  remoteActors,
+  runFingerprint,
+} from './nats.ts';
 
-const usage = 'usage: azr run CONFIG [--steps N] [--out DIR] [--resume DIR] [--seed S]';
+const usage = `usage: azr run CONFIG [--steps N] [--out DIR] [--resume DIR] [--seed S] ${natsUsage}`;
 
 function integerFlag(value: string | undefined, name: string, min: number): number | undefined {
   if (value === undefined) return undefined;
@@ -82,6 +95,46 @@ async function heldoutSummary(runDir: string, baselines: Baselines) {
   );
 }
 
+/**
+ * With remote actors: connects to NATS as the run's head and lays out its queues; every job's fate goes to
+ * RUN_DIR/jobs.jsonl. Returns an exit code when NATS refuses.
+ */
+async function startHead(
+  loaded: LoadedTopology,
+  flags: NatsFlagValues,
+  runDir: string,
+  seed: number | undefined,
+): Promise<NatsHead | undefined | number> {
+  const remote = remoteActors(loaded.topology);
+  if (remote.length === 0) return undefined;
+  const section = natsSection(loaded.topology);
+  const ledger = createWriteStream(join(runDir, 'jobs.jsonl'), { flags: 'a' });
+  const { NatsHead } = await import('../runtime/nats-head.ts');
+  try {
+    return await NatsHead.start({
+      settings: await natsSettings(loaded, flags, runNames(loaded.topology.name).headUser),
+      run: loaded.topology.name,
+      fingerprint: runFingerprint(loaded),
+      seed: seed ?? loaded.topology.seed,
+      actors: remote.map((a) => ({
+        name: a.name,
+        role: a.role,
+        capacity: a.entry.mailbox?.capacity ?? 1024,
+      })),
+      ackWaitMs: section.ackWaitMs,
+      maxDeliver: section.maxDeliver,
+      heartbeatMs: section.heartbeatMs,
+      inlineLimit: section.inlineLimitBytes,
+      log: (line) => console.error(line),
+      ledger: (entry) => ledger.write(`${JSON.stringify(entry)}\n`),
+    });
+  } catch (error) {
+    ledger.end();
+    console.error(`azr run: ${(error as Error).message}`);
+    return error instanceof NatsRefusedError ? 2 : 1;
+  }
+}
+
 export async function run(args: string[]): Promise<number> {
   let values: Record<string, string | undefined>;
   let positionals: string[];
@@ -94,6 +147,7 @@ export async function run(args: string[]): Promise<number> {
         out: { type: 'string' },
         resume: { type: 'string' },
         seed: { type: 'string' },
+        ...natsFlags,
       },
     }) as { values: Record<string, string | undefined>; positionals: string[] });
     if (positionals.length !== 1) throw new UsageError(usage);
@@ -139,8 +193,15 @@ export async function run(args: string[]): Promise<number> {
     }
   }
   await mkdir(runDir, { recursive: true });
+  const head = await startHead(loaded, values, runDir, seed);
+  if (typeof head === 'number') return head;
   configureRun(loaded, runDir, print);
-  const system = buildTopology(loaded, { snapshots, log: (line) => console.error(line) });
+  const system = buildTopology(loaded, {
+    snapshots,
+    log: (line) => console.error(line),
+    hosts: head ? { remote: head.host } : undefined,
+  });
+  head?.attach(system);
 
   const coordinator = system.lookup<typeof coordinatorProtocol.spec>('coordinator');
   const progress = new Progress(firstStep - 1, totalSteps);
@@ -174,6 +235,7 @@ export async function run(args: string[]): Promise<number> {
   };
   try {
     const untilStopped = <T>(promise: Promise<T>) => system.whileRunning(promise);
+    await head?.waitForRoles(natsSection(loaded.topology).joinTimeoutMs, (line) => progress.note(line));
     if (snapshots) {
       await untilStopped(coordinator.ask({ type: 'broadcast' }, { timeoutMs: 600_000 }));
       progress.note(`resumed ${runDir} after step ${firstStep - 1}`);
@@ -216,12 +278,14 @@ export async function run(args: string[]): Promise<number> {
     progress.done();
     console.error(`azr run: ${(error as Error).message}`);
     await system.stop();
+    await head?.close();
     return 1;
   } finally {
     process.off('SIGINT', onSigint);
   }
   progress.done();
   await system.stop();
+  await head?.close();
   const summary = {
     name: loaded.topology.name,
     runDir,
@@ -230,6 +294,7 @@ export async function run(args: string[]): Promise<number> {
     interrupted,
     heldout: await heldoutSummary(runDir, baselinesSeen),
     final: lastMetrics,
+    ...(head ? { distributed: { runId: head.runId, ...head.stats } } : {}),
   };
   await writeFile(join(runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   console.log(

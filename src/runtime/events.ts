@@ -10,7 +10,10 @@ export type RuntimeEvent =
   | { type: 'escalated'; actor: string; at: number; reason: string }
   | { type: 'rejected'; actor: string; at: number; messageType: string; pointer: string; problem: string }
   | { type: 'dropped'; actor: string; at: number; messageType: string }
-  | { type: 'system-stopped'; actor: string; at: number; reason: string };
+  | { type: 'system-stopped'; actor: string; at: number; reason: string }
+  /** An `azr node` joined the run (`actor` is the node id) or stopped sending heartbeats. */
+  | { type: 'node-joined'; actor: string; at: number; roles: string[] }
+  | { type: 'node-lost'; actor: string; at: number; reason: string };
 
 export type RuntimeEventType = RuntimeEvent['type'];
 export type Listener = (event: RuntimeEvent) => void;

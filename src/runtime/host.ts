@@ -1,9 +1,11 @@
 // A host runs incarnations of actors: `inline` on this event loop, `thread` in a worker thread,
-// `process` in a child process. The cell above it does not care which.
+// `process` in a child process, `remote` on `azr node` processes reached through NATS (nats-head.ts). The cell
+// above it does not care which.
 import type { ActorContext } from './actor.ts';
 import { Runner, type Envelope, type RunnerEvents, type RunnerSpec } from './runner.ts';
 
-export type HostKind = 'inline' | 'thread' | 'process';
+export type HostKind = 'inline' | 'thread' | 'process' | 'remote';
+/** The hosts that need nothing outside this machine (`remote` needs a NATS connection, see nats-head.ts). */
 export const hostKinds: readonly HostKind[] = ['inline', 'thread', 'process'];
 
 export interface Incarnation {

@@ -6,6 +6,11 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 export interface MessageSpec {
   request: TObject;
   reply?: TSchema;
+  /**
+   * Changes state that every copy of the actor must share (new weights): where several copies serve one actor
+   * (host `remote`), each copy applies it, including copies that start later, before it handles later work.
+   */
+  broadcast?: boolean;
 }
 
 export type ProtocolSpec = Record<string, MessageSpec>;

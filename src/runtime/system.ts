@@ -34,6 +34,8 @@ export interface SystemOptions {
   log?: (line: string) => void;
   /** Start the root supervisor at once (default). With false, actors are only laid out until `start()`. */
   start?: boolean;
+  /** Hosts that need a connection made beforehand: `remote` (see nats-head.ts). */
+  hosts?: Partial<Record<HostKind, Host>>;
 }
 
 export interface SpawnOptions<O = Record<string, unknown>> {
@@ -77,11 +79,7 @@ export class ActorSystem {
   readonly stopped: Promise<SystemReport>;
   private readonly cells = new Map<string, ActorCell>();
   private readonly eventCounts: SystemReport['events'] = {};
-  private readonly hosts: Record<HostKind, Host> = {
-    inline: inlineHost,
-    thread: threadHost,
-    process: processHost,
-  };
+  private readonly hosts: Record<HostKind, Host>;
   private readonly log: (line: string) => void;
   private resolveStopped!: (report: SystemReport) => void;
   private stopping: Promise<SystemReport> | undefined;
@@ -91,6 +89,13 @@ export class ActorSystem {
     this.clock = options.clock ?? realClock;
     this.seed = String(options.seed ?? 0);
     this.log = options.log ?? (() => {});
+    this.hosts = {
+      inline: inlineHost,
+      thread: threadHost,
+      process: processHost,
+      remote: unconnectedHost,
+      ...options.hosts,
+    };
     this.stopped = new Promise((resolve) => {
       this.resolveStopped = resolve;
     });
@@ -122,7 +127,7 @@ export class ActorSystem {
     if (this.cells.has(name))
       throw new Error(`an actor named "${name}" already exists in system "${this.name}"`);
     const host = spawn.host ?? 'inline';
-    if (host !== 'inline' && !definition.module) {
+    if (host !== 'inline' && host !== 'remote' && !definition.module) {
       throw new Error(
         `actor kind "${definition.kind}" cannot run on host "${host}": its definition has no \`module\` ` +
           '(add `module: import.meta.url` to defineActor)',
@@ -138,7 +143,9 @@ export class ActorSystem {
         encode: host !== 'inline' || spawn.encode !== false,
         mailbox: { ...defaultMailbox, ...spawn.mailbox },
         restart: spawn.restart ?? 'permanent',
-        window: spawn.window ?? (host === 'inline' ? 1 : 256),
+        window:
+          spawn.window ??
+          (host === 'inline' ? 1 : host === 'remote' ? (spawn.mailbox?.capacity ?? 256) : 256),
         snapshot: spawn.snapshot,
       },
       this.cellServices(),
@@ -272,6 +279,13 @@ export class ActorSystem {
     };
   }
 }
+
+const unconnectedHost: Host = () => {
+  throw new AzrError(
+    'NO_REMOTE_HOST',
+    'host "remote" needs a NATS connection: run the topology with `azr run` and a `nats` section (or --nats URL)',
+  );
+};
 
 const optionValidators = new WeakMap<object, ValidateFunction>();
 

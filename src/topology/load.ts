@@ -8,6 +8,7 @@ import type { ValidateFunction } from 'ajv';
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import { AzrError } from '../runtime/errors.ts';
 import { loadPlugins, type Plugin, PluginError } from '../plugins/index.ts';
+import { NATS_NAME } from '../runtime/nats-subjects.ts';
 import { ajv, problemOf } from '../runtime/protocol.ts';
 import { ActorKinds } from './registry.ts';
 import { type Topology, TopologySchema } from './schema.ts';
@@ -149,7 +150,8 @@ function checkActors(topology: Topology, file: string, kinds: ActorKinds, issues
       });
       continue;
     }
-    if (entry.host !== 'inline' && !definition.module) {
+    if (entry.host === 'remote') checkRemote(topology, entry, definition, at, issues);
+    else if (entry.host !== 'inline' && !definition.module) {
       issues.push({
         pointer: `${at}/host`,
         message: `actor kind "${entry.kind}" can only run inline: its definition has no \`module\``,
@@ -175,6 +177,28 @@ function checkActors(topology: Topology, file: string, kinds: ActorKinds, issues
       }
     }
   }
+}
+
+const natsNameRule = 'letters, digits, "_" and "-" only (it names NATS subjects and streams)';
+
+function checkRemote(
+  topology: Topology,
+  entry: Topology['actors'][number],
+  definition: { kind: string; snapshot?: unknown },
+  at: string,
+  issues: ConfigIssue[],
+) {
+  if (!NATS_NAME.test(topology.name) && !issues.some((i) => i.pointer === '/name'))
+    issues.push({ pointer: '/name', message: `must use ${natsNameRule} when actors run on host "remote"` });
+  if (!NATS_NAME.test(entry.name))
+    issues.push({ pointer: `${at}/name`, message: `must use ${natsNameRule} for host "remote"` });
+  if (definition.snapshot)
+    issues.push({
+      pointer: `${at}/host`,
+      message:
+        `actor kind "${entry.kind}" keeps state in checkpoints (it has a snapshot hook); it cannot run on host ` +
+        '"remote", where several copies may serve it',
+    });
 }
 
 async function checkPlugins(

@@ -68,9 +68,10 @@ export const ActorEntrySchema = Type.Object(
       description: 'Actor kind, as registered by the core, a plugin or `modules`.',
     }),
     count: Type.Integer({ minimum: 1, maximum: 1024, default: 1, description: 'Number of replicas.' }),
-    host: StringEnum(['inline', 'thread', 'process'], {
+    host: StringEnum(['inline', 'thread', 'process', 'remote'], {
       default: 'inline',
-      description: 'Where each replica runs: this event loop, a worker thread, or a child process.',
+      description:
+        'Where each replica runs: this event loop, a worker thread, a child process, or `azr node` processes reached through NATS (see `nats`).',
     }),
     restart: StringEnum(['permanent', 'transient', 'temporary'], {
       default: 'permanent',
@@ -89,6 +90,71 @@ export const ActorEntrySchema = Type.Object(
     ),
   },
   { additionalProperties: false },
+);
+
+const NatsSchema = Type.Object(
+  {
+    url: Type.String({
+      minLength: 1,
+      default: 'nats://127.0.0.1:4222',
+      description: 'NATS server URL(s), comma-separated (--nats overrides).',
+    }),
+    user: Type.Optional(
+      Type.String({
+        description:
+          'NATS user (default: azr-NAME-head for azr run, azr-NAME-ROLE for azr node). Passwords never go in this file: --nats-pass, AZR_NATS_PASS or --nats-secrets.',
+      }),
+    ),
+    nkeyFile: Type.Optional(Type.String({ description: 'nkey seed file (instead of a password).' })),
+    credsFile: Type.Optional(Type.String({ description: 'NATS .creds file (JWT auth).' })),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          caFile: Type.Optional(Type.String()),
+          certFile: Type.Optional(Type.String()),
+          keyFile: Type.Optional(Type.String()),
+        },
+        { additionalProperties: false, description: 'TLS files, passed to the NATS client.' },
+      ),
+    ),
+    ackWaitMs: Type.Integer({
+      minimum: 100,
+      default: 30_000,
+      description:
+        'A job neither acked nor marked in progress (nodes do that every third of it) is redelivered after this (ms).',
+    }),
+    maxDeliver: Type.Integer({
+      minimum: 1,
+      default: 5,
+      description: 'Deliveries of a job before it is dead-lettered and its ask fails.',
+    }),
+    heartbeatMs: Type.Integer({
+      minimum: 50,
+      default: 2000,
+      description: 'Node heartbeat period; a node silent for three is declared lost (ms).',
+    }),
+    inlineLimitBytes: Type.Integer({
+      minimum: 1024,
+      maximum: 900_000,
+      default: 524_288,
+      description:
+        'Payloads longer than this go by reference through the object store (no message over 1 MB).',
+    }),
+    prefetch: Type.Integer({
+      minimum: 1,
+      default: 1,
+      description: 'Jobs of one actor a node holds at once.',
+    }),
+    joinTimeoutMs: Type.Integer({
+      minimum: 0,
+      default: 120_000,
+      description: 'How long azr run waits for nodes of every remote role, and azr node for the run (ms).',
+    }),
+  },
+  {
+    additionalProperties: false,
+    description: 'The NATS JetStream server of a distributed run (host `remote`).',
+  },
 );
 
 export const TopologySchema = Type.Object(
@@ -141,6 +207,7 @@ export const TopologySchema = Type.Object(
       ),
     ),
     supervision: Type.Optional(SupervisionSchema),
+    nats: Type.Optional(NatsSchema),
     actors: Type.Array(ActorEntrySchema, {
       minItems: 1,
       description: 'The actors, each under a supervisor of its own.',
@@ -151,3 +218,5 @@ export const TopologySchema = Type.Object(
 
 export type Topology = Static<typeof TopologySchema>;
 export type ActorEntry = Static<typeof ActorEntrySchema>;
+export type NatsSection = Static<typeof NatsSchema>;
+export { NatsSchema };

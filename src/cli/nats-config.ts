@@ -1,0 +1,71 @@
+// `azr nats-config --config FILE [--listen HOST:PORT] [--store DIR] [--secrets FILE]`: prints a nats-server
+// configuration for the run: an account of its own, a user for the head and one per remote role, each limited to
+// its own subjects. Passwords are read from the secrets file, or made and written there (mode 0600) if it is new.
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { natsServerConfig, runNames } from '../runtime/nats-subjects.ts';
+import { loadConfig } from './load.ts';
+import { remoteActors } from './nats.ts';
+
+const usage = 'usage: azr nats-config --config FILE [--listen HOST:PORT] [--store DIR] [--secrets FILE]';
+
+export async function run(args: string[]): Promise<number> {
+  let values: Record<string, string | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        config: { type: 'string' },
+        listen: { type: 'string' },
+        store: { type: 'string' },
+        secrets: { type: 'string' },
+      },
+    }) as { values: Record<string, string | undefined> });
+  } catch (error) {
+    console.error(`azr nats-config: ${(error as Error).message}\n${usage}`);
+    return 2;
+  }
+  if (!values.config) {
+    console.error(usage);
+    return 2;
+  }
+  const loaded = await loadConfig(values.config);
+  const remote = remoteActors(loaded.topology);
+  if (remote.length === 0) {
+    console.error(`azr nats-config: ${values.config} has no actor on host "remote"`);
+    return 2;
+  }
+  const names = runNames(loaded.topology.name);
+  const roles = [...new Set(remote.map((a) => a.role))].map((role) => ({
+    role,
+    actors: remote.filter((a) => a.role === role).map((a) => a.name),
+  }));
+  const users = [names.headUser, ...roles.map((r) => names.user(r.role))];
+  const secretsFile = resolve(values.secrets ?? `azr-${names.run}-secrets.json`);
+  let passwords: Record<string, string> = {};
+  try {
+    passwords = JSON.parse(await readFile(secretsFile, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      console.error(`azr nats-config: ${secretsFile}: ${(error as Error).message}`);
+      return 2;
+    }
+  }
+  const missing = users.filter((u) => !passwords[u]);
+  for (const user of missing) passwords[user] = randomBytes(18).toString('base64url');
+  if (missing.length > 0) {
+    await writeFile(secretsFile, `${JSON.stringify(passwords, null, 2)}\n`, { mode: 0o600 });
+    console.error(`azr nats-config: passwords of ${missing.join(', ')} written to ${secretsFile}`);
+  }
+  process.stdout.write(
+    natsServerConfig(names, {
+      listen: values.listen ?? '0.0.0.0:4222',
+      storeDir: resolve(values.store ?? `nats-${names.run}`),
+      passwords,
+      roles,
+    }),
+  );
+  return 0;
+}

@@ -1,0 +1,102 @@
+// What `azr run` and `azr node` share about NATS: the flags, the connection settings (flag, then environment,
+// then topology), the remote actors of a topology, and the run's fingerprint that nodes must match.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { NatsSettings } from '../runtime/nats-wire.ts';
+import type { LoadedTopology, Topology } from '../topology/index.ts';
+
+export const natsFlags = {
+  nats: { type: 'string' },
+  'nats-user': { type: 'string' },
+  'nats-pass': { type: 'string' },
+  'nats-nkey': { type: 'string' },
+  'nats-creds': { type: 'string' },
+  'nats-secrets': { type: 'string' },
+} as const;
+
+export const natsUsage =
+  '[--nats URL] [--nats-user USER --nats-pass PASS | --nats-secrets FILE | --nats-nkey FILE | --nats-creds FILE]';
+
+export type NatsFlagValues = Partial<Record<keyof typeof natsFlags, string>>;
+
+export type Section = NonNullable<Topology['nats']>;
+
+/** The `nats` section with its defaults (a topology may leave it out and give --nats). */
+export function natsSection(topology: Topology): Section {
+  return {
+    url: 'nats://127.0.0.1:4222',
+    ackWaitMs: 30_000,
+    maxDeliver: 5,
+    heartbeatMs: 2000,
+    inlineLimitBytes: 524_288,
+    prefetch: 1,
+    joinTimeoutMs: 120_000,
+    ...topology.nats,
+  };
+}
+
+export interface RemoteActor {
+  name: string;
+  /** The topology entry: what `--roles` names. */
+  role: string;
+  entry: Topology['actors'][number];
+}
+
+export function remoteActors(topology: Topology): RemoteActor[] {
+  return topology.actors
+    .filter((entry) => entry.host === 'remote')
+    .flatMap((entry) =>
+      Array.from({ length: entry.count }, (_, r) => ({
+        name: entry.count === 1 ? entry.name : `${entry.name}-${r}`,
+        role: entry.name,
+        entry,
+      })),
+    );
+}
+
+/** The configuration the head and its nodes must share; local paths and the seed (a run may override it) left out. */
+export function runFingerprint(loaded: LoadedTopology): string {
+  const { name, plugins, actors, modules } = loaded.topology;
+  const portable = actors.map(({ options, ...entry }) => {
+    const { configDir: _dir, plugins: _plugins, ...own } = options ?? {};
+    return { ...entry, options: own };
+  });
+  return createHash('sha256')
+    .update(JSON.stringify({ name, plugins, modules, actors: portable }))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** Connection settings for `user`: flags first, then AZR_NATS_* variables, then the topology. */
+export async function natsSettings(
+  loaded: LoadedTopology,
+  flags: NatsFlagValues,
+  defaultUser: string,
+): Promise<NatsSettings> {
+  const section = natsSection(loaded.topology);
+  const env = process.env;
+  const here = (path: string | undefined) => (path ? resolve(dirname(loaded.file), path) : undefined);
+  const user = flags['nats-user'] ?? env.AZR_NATS_USER ?? section.user ?? defaultUser;
+  let pass = flags['nats-pass'] ?? env.AZR_NATS_PASS;
+  if (pass === undefined && flags['nats-secrets']) {
+    const secrets = JSON.parse(await readFile(flags['nats-secrets'], 'utf8')) as Record<string, string>;
+    pass = secrets[user];
+  }
+  const nkeyFile = flags['nats-nkey'] ?? here(section.nkeyFile);
+  const credsFile = flags['nats-creds'] ?? here(section.credsFile);
+  const tls = section.tls
+    ? {
+        caFile: here(section.tls.caFile),
+        certFile: here(section.tls.certFile),
+        keyFile: here(section.tls.keyFile),
+      }
+    : undefined;
+  return {
+    url: flags.nats ?? env.AZR_NATS_URL ?? section.url,
+    ...(nkeyFile || credsFile ? {} : { user, pass }),
+    nkeyFile,
+    credsFile,
+    tls,
+  };
+}

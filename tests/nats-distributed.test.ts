@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { azr } from './helpers/azr.ts';
+import { type NatsServer, startNats } from './helpers/nats-server.ts';
+
+const config = 'tests/fixtures/distributed.yaml';
+
+interface Proc {
+  child: ChildProcess;
+  stderr: () => string;
+  /** Resolves with the first stderr line that matches. */
+  line(pattern: RegExp): Promise<string>;
+  exit: Promise<number | null>;
+}
+
+function start(args: string[]): Proc {
+  const child = spawn(process.execPath, ['bin/azr.js', ...args]);
+  let stderr = '';
+  const watchers: { pattern: RegExp; resolve(line: string): void }[] = [];
+  child.stdout!.resume();
+  child.stderr!.on('data', (data) => {
+    stderr += data;
+    for (const w of [...watchers]) {
+      const line = stderr.split('\n').find((l) => w.pattern.test(l));
+      if (line) {
+        watchers.splice(watchers.indexOf(w), 1);
+        w.resolve(line);
+      }
+    }
+  });
+  return {
+    child,
+    stderr: () => stderr,
+    line: (pattern) => new Promise((resolve) => watchers.push({ pattern, resolve })),
+    exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
+  };
+}
+
+type Entry = { event: string; job: string; node?: string; delivery?: number; broadcast?: boolean };
+
+describe('a run whose validator and solver live on two azr node processes over NATS JetStream', () => {
+  let nats: NatsServer;
+  let creds: string[];
+  before(async () => {
+    nats = await startNats(config);
+    creds = ['--nats', nats.url, '--nats-secrets', nats.secrets];
+  });
+  after(() => nats.stop());
+
+  const node = (id: string, extra: string[] = []) =>
+    start([
+      'node',
+      '--config',
+      config,
+      '--roles',
+      'validator,solver',
+      '--id',
+      id,
+      '--verbose',
+      ...creds,
+      ...extra,
+    ]);
+
+  test('kill -9 of a node holding a job: the run completes and every job is counted exactly once', async () => {
+    const runDir = await mkdtemp(join(tmpdir(), 'azr-distributed-'));
+    const head = start(['run', config, '--out', runDir, ...creds]);
+    const [a, b] = [node('node-a'), node('node-b')];
+    // The slow validator holds each job 400 ms: the node that takes the first one is killed while it holds it.
+    const taken = await Promise.race(
+      [a, b].map((p) => p.line(/\[validator\] took job/).then((line) => ({ p, line }))),
+    );
+    const victim = taken.p;
+    const survivor = victim === a ? b : a;
+    victim.child.kill('SIGKILL');
+    const job = /took job (\S+)/.exec(taken.line)![1]!;
+    assert.equal(await head.exit, 0, head.stderr());
+    assert.equal(await survivor.exit, 0, survivor.stderr());
+    assert.equal(await victim.exit, null, 'killed by the signal');
+    const victimId = victim === a ? 'node-a' : 'node-b';
+    assert.match(head.stderr(), new RegExp(`node ${victimId} lost: no heartbeat`));
+
+    const entries = (await readFile(join(runDir, 'jobs.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Entry);
+    const published = entries.filter((e) => e.event === 'published');
+    const answered = entries.filter((e) => e.event === 'answered');
+    assert.ok(published.filter((e) => !e.broadcast).length >= 4, 'validator and solver jobs went over NATS');
+    assert.deepEqual(
+      answered.map((e) => e.job).sort(),
+      published.map((e) => e.job).sort(),
+      'every job answered exactly once',
+    );
+    const retried = answered.find((e) => e.job === job)!;
+    assert.ok(retried.delivery! >= 2, `the held job ${job} was redelivered`);
+    assert.notEqual(retried.node, victimId, 'and answered by the surviving node');
+    const summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8'));
+    assert.equal(summary.steps, 2);
+    assert.equal(summary.distributed.answered, summary.distributed.published);
+    assert.equal(summary.distributed.nodesLost, 1);
+    assert.equal(summary.distributed.deadLettered, 0);
+  });
+
+  test('a node with wrong credentials is refused with a clear message', async () => {
+    const user = 'azr-distributed-tiny-validator';
+    const { code, stderr } = await azr(
+      'node',
+      ...['--config', config, '--roles', 'validator', '--nats', nats.url],
+      ...['--nats-user', user, '--nats-pass', 'not-the-password'],
+    );
+    assert.equal(code, 2, stderr);
+    assert.match(
+      stderr,
+      new RegExp(
+        `NATS refused the credentials for user ${user} at ${nats.url}: authorization violation; check --nats-user/--nats-pass`,
+      ),
+    );
+  });
+
+  test("a node started with another run's configuration is refused", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'azr-other-run-'));
+    const text = (await readFile(config, 'utf8'))
+      .replace('./slow-validator.ts', resolve('tests/fixtures/slow-validator.ts'))
+      .replace('../../examples/', `${resolve('examples')}/`);
+    const user = [
+      '--nats-user',
+      'azr-distributed-tiny-validator',
+      '--nats-pass',
+      nats.passwords['azr-distributed-tiny-validator']!,
+    ];
+
+    const otherName = join(dir, 'other-name.yaml');
+    await writeFile(otherName, text.replace('name: distributed-tiny', 'name: other-run'));
+    const named = await azr(
+      'node',
+      '--config',
+      otherName,
+      '--roles',
+      'validator',
+      '--nats',
+      nats.url,
+      ...user,
+    );
+    assert.equal(named.code, 2, named.stderr);
+    assert.match(
+      named.stderr,
+      /NATS denied user azr-distributed-tiny-validator .* access to run "other-run"/,
+    );
+
+    const head = start(['run', config, '--out', await mkdtemp(join(tmpdir(), 'azr-head-')), ...creds]);
+    await head.line(/waiting for nodes/);
+    const otherConfig = join(dir, 'other-config.yaml');
+    await writeFile(otherConfig, text.replace('delayMs: 400', 'delayMs: 1'));
+    const changed = await azr(
+      'node',
+      '--config',
+      otherConfig,
+      '--roles',
+      'validator',
+      '--nats',
+      nats.url,
+      ...user,
+    );
+    assert.equal(changed.code, 2, changed.stderr);
+    assert.match(
+      changed.stderr,
+      /run "distributed-tiny" \(run id \w+\) was started from another configuration/,
+    );
+    head.child.kill('SIGKILL');
+    await head.exit;
+  });
+});
