@@ -5,10 +5,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import type { validatorProtocol } from '../actors/validator.ts';
 import { loadConfig } from '../src/cli/load.ts';
-import { natsSection, natsSettings, remoteActors, runFingerprint } from '../src/cli/nats.ts';
+import { startHead } from '../src/cli/nats.ts';
 import { createSystem } from '../src/runtime/index.ts';
-import { NatsHead } from '../src/runtime/nats-head.ts';
-import { runNames } from '../src/runtime/nats-subjects.ts';
 import { buildTopology } from '../src/topology/index.ts';
 import { startNats } from '../tests/helpers/nats-server.ts';
 import { sink } from './fixtures/sink-actor.ts';
@@ -21,20 +19,7 @@ const CONCURRENCY = 8;
 
 const nats = await startNats(CONFIG);
 const loaded = await loadConfig(CONFIG);
-const section = natsSection(loaded.topology);
-const flags = { nats: nats.url, 'nats-secrets': nats.secrets };
-const head = await NatsHead.start({
-  settings: await natsSettings(loaded, flags, runNames(loaded.topology.name).headUser),
-  run: loaded.topology.name,
-  fingerprint: runFingerprint(loaded),
-  seed: loaded.topology.seed,
-  actors: remoteActors(loaded.topology).map((a) => ({ name: a.name, role: a.role, capacity: 1024 })),
-  ackWaitMs: section.ackWaitMs,
-  maxDeliver: section.maxDeliver,
-  heartbeatMs: section.heartbeatMs,
-  inlineLimit: section.inlineLimitBytes,
-  log: () => {},
-});
+const head = await startHead(loaded, { nats: nats.url, 'nats-secrets': nats.secrets }, { log: () => {} });
 const system = buildTopology(loaded, { hosts: { remote: head.host } });
 head.attach(system);
 const nodes: ChildProcess[] = [];

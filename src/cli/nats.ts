@@ -3,6 +3,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import type { HeadOptions, NatsHead } from '../runtime/nats-head.ts';
+import { runNames } from '../runtime/nats-subjects.ts';
 import type { NatsSettings } from '../runtime/nats-wire.ts';
 import type { LoadedTopology, Topology } from '../topology/index.ts';
 
@@ -99,4 +101,31 @@ export async function natsSettings(
     credsFile,
     tls,
   };
+}
+
+/** Connects as the head of the topology's run and lays out its queues (the nats client loads only here). */
+export async function startHead(
+  loaded: LoadedTopology,
+  flags: NatsFlagValues,
+  extra: Pick<HeadOptions, 'log' | 'ledger'> & { seed?: number },
+): Promise<NatsHead> {
+  const section = natsSection(loaded.topology);
+  const { NatsHead } = await import('../runtime/nats-head.ts');
+  return NatsHead.start({
+    settings: await natsSettings(loaded, flags, runNames(loaded.topology.name).headUser),
+    run: loaded.topology.name,
+    fingerprint: runFingerprint(loaded),
+    seed: extra.seed ?? loaded.topology.seed,
+    actors: remoteActors(loaded.topology).map((a) => ({
+      name: a.name,
+      role: a.role,
+      capacity: a.entry.mailbox?.capacity ?? 1024,
+    })),
+    ackWaitMs: section.ackWaitMs,
+    maxDeliver: section.maxDeliver,
+    heartbeatMs: section.heartbeatMs,
+    inlineLimit: section.inlineLimitBytes,
+    log: extra.log,
+    ledger: extra.ledger,
+  });
 }

@@ -8,22 +8,13 @@ import { parseArgs } from 'node:util';
 import type { coordinatorProtocol } from '../../actors/coordinator.ts';
 import type { metricsProtocol } from '../../actors/metrics.ts';
 import type { NatsHead } from '../runtime/nats-head.ts';
-import { runNames } from '../runtime/nats-subjects.ts';
 import { NatsRefusedError } from '../runtime/nats-wire.ts';
 import { buildTopology, type LoadedTopology } from '../topology/index.ts';
 import { writeReport } from '../report/index.ts';
 import { loadConfig } from './load.ts';
 import { CheckpointError, latestCheckpoint, writeCheckpoint } from './run-dir.ts';
 import { Progress } from './progress.ts';
-import {
-  type NatsFlagValues,
-  natsFlags,
-  natsSection,
-  natsSettings,
-  natsUsage,
-  remoteActors,
-  runFingerprint,
-} from './nats.ts';
+import { type NatsFlagValues, natsFlags, natsSection, natsUsage, remoteActors, startHead } from './nats.ts';
 
 const usage = `usage: azr run CONFIG [--steps N] [--out DIR] [--resume DIR] [--seed S] ${natsUsage}`;
 
@@ -99,32 +90,17 @@ async function heldoutSummary(runDir: string, baselines: Baselines) {
  * With remote actors: connects to NATS as the run's head and lays out its queues; every job's fate goes to
  * RUN_DIR/jobs.jsonl. Returns an exit code when NATS refuses.
  */
-async function startHead(
+async function connectHead(
   loaded: LoadedTopology,
   flags: NatsFlagValues,
   runDir: string,
   seed: number | undefined,
 ): Promise<NatsHead | undefined | number> {
-  const remote = remoteActors(loaded.topology);
-  if (remote.length === 0) return undefined;
-  const section = natsSection(loaded.topology);
+  if (remoteActors(loaded.topology).length === 0) return undefined;
   const ledger = createWriteStream(join(runDir, 'jobs.jsonl'), { flags: 'a' });
-  const { NatsHead } = await import('../runtime/nats-head.ts');
   try {
-    return await NatsHead.start({
-      settings: await natsSettings(loaded, flags, runNames(loaded.topology.name).headUser),
-      run: loaded.topology.name,
-      fingerprint: runFingerprint(loaded),
-      seed: seed ?? loaded.topology.seed,
-      actors: remote.map((a) => ({
-        name: a.name,
-        role: a.role,
-        capacity: a.entry.mailbox?.capacity ?? 1024,
-      })),
-      ackWaitMs: section.ackWaitMs,
-      maxDeliver: section.maxDeliver,
-      heartbeatMs: section.heartbeatMs,
-      inlineLimit: section.inlineLimitBytes,
+    return await startHead(loaded, flags, {
+      seed,
       log: (line) => console.error(line),
       ledger: (entry) => ledger.write(`${JSON.stringify(entry)}\n`),
     });
@@ -193,7 +169,7 @@ export async function run(args: string[]): Promise<number> {
     }
   }
   await mkdir(runDir, { recursive: true });
-  const head = await startHead(loaded, values, runDir, seed);
+  const head = await connectHead(loaded, values, runDir, seed);
   if (typeof head === 'number') return head;
   configureRun(loaded, runDir, print);
   const system = buildTopology(loaded, {

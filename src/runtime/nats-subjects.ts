@@ -93,6 +93,9 @@ export function rolePermissions(names: RunNames, { role, actors }: RoleSpec): Pe
         ['MSG.NEXT', 'INFO', 'DELETE'].map((op) => `${api}.CONSUMER.${op}.${s}.*`),
       ),
       `${api}.CONSUMER.CREATE.${obj}.>`,
+      // Replies over the inline limit: blobs are named by their hash, which the head checks on reading.
+      `$O.${names.blobsBucket}.>`,
+      `${api}.STREAM.PURGE.${obj}`,
       `${api}.DIRECT.GET.${obj}.>`,
       `${api}.STREAM.MSG.GET.${obj}`,
       `${api}.DIRECT.GET.${kv}.>`,
@@ -127,10 +130,20 @@ export function natsServerConfig(names: RunNames, options: ServerConfigOptions):
     if (!value) throw new Error(`no password for NATS user "${user}"`);
     return value;
   };
+  const headPublish = [
+    `azr.${names.run}.>`,
+    '$JS.API.>',
+    '$JS.ACK.>',
+    `$KV.${names.nodesBucket}.>`,
+    `$O.${names.blobsBucket}.>`,
+    '$JS.FC.>',
+    // Answers to the nodes' route requests go to their roles' inboxes.
+    ...options.roles.map((r) => `${names.inbox(r.role)}.>`),
+  ];
   const head = [
     `      { user: ${quoted(names.headUser)}, password: ${quoted(password(names.headUser))},`,
     '        permissions: {',
-    `          publish: { allow: ${list([`azr.${names.run}.>`, '$JS.API.>', '$JS.ACK.>', `$KV.${names.nodesBucket}.>`, `$O.${names.blobsBucket}.>`, '$JS.FC.>'])} },`,
+    `          publish: { allow: ${list(headPublish)} },`,
     `          subscribe: { allow: ${list([`azr.${names.run}.>`, '_INBOX.>', `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${names.workStream}.>`])} }`,
     '        } }',
   ];
