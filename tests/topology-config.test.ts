@@ -120,6 +120,14 @@ describe('bad topologies: each problem reported with its JSON pointer', () => {
       '/actors/0/host',
       /can only run inline/,
     ));
+  test('remote actors: names that cannot name NATS subjects, a kind with checkpointed state, a bad nats key', async () => {
+    const names = 'name: my run\nactors:\n  - name: c.1\n    kind: inline-only\n    host: remote\n';
+    await assertIssue(names, '/name', /letters, digits, "_" and "-" only .* host "remote"/);
+    await assertIssue(names, '/actors/0/name', /letters, digits, "_" and "-" only .* host "remote"/);
+    await assertIssue(`nats: { ackWaitMs: 5 }\n${actor('')}`, '/nats/ackWaitMs', /must be >= 100/);
+    const valid = 'name: run\nactors:\n  - name: c\n    kind: counter\n    host: remote\n';
+    await assertIssue(valid, '/actors/0/host', /keeps state in checkpoints .* cannot run on host "remote"/);
+  });
   test('no actors', () => assertIssue('name: empty\n', '/actors', /is required/));
   test('a module that cannot be loaded', () =>
     assertIssue(`modules: [./does-not-exist.ts]\n${actor('')}`, '/modules/0', /cannot be loaded/));
