@@ -69,7 +69,7 @@ describe('a run whose validator and solver live on two azr node processes over N
     const runDir = await mkdtemp(join(tmpdir(), 'azr-distributed-'));
     const head = start(['run', config, '--out', runDir, ...creds]);
     const [a, b] = [node('node-a'), node('node-b')];
-    // The slow validator holds each job 400 ms: the node that takes the first one is killed while it holds it.
+    // The slow validator holds each job 250 ms: the node that takes the first one is killed while it holds it.
     const taken = await Promise.race(
       [a, b].map((p) => p.line(/\[validator\] took job/).then((line) => ({ p, line }))),
     );
@@ -154,7 +154,7 @@ describe('a run whose validator and solver live on two azr node processes over N
     const head = start(['run', config, '--out', await mkdtemp(join(tmpdir(), 'azr-head-')), ...creds]);
     await head.line(/waiting for nodes/);
     const otherConfig = join(dir, 'other-config.yaml');
-    await writeFile(otherConfig, text.replace('delayMs: 400', 'delayMs: 1'));
+    await writeFile(otherConfig, text.replace('delayMs: 250', 'delayMs: 1'));
     const changed = await azr(
       'node',
       '--config',
