@@ -94,10 +94,7 @@ export async function run(args: string[]): Promise<number> {
         console.error(`azr node: ${error.message}`);
         return 2;
       }
-      console.error(
-        `azr node: ${(error as Error).message}`,
-        process.env.AZR_DEBUG ? (error as Error).stack : '',
-      );
+      console.error(`azr node: ${(error as Error).message}`);
       return 1;
     }
     const stop = () => void node.stop();
