@@ -1,7 +1,7 @@
 // The coordinator: AZR's self-play loop (AZR-SPEC §2). It seeds the buffers, then for each step and each task
 // mode: proposes, validates, measures learnability, solves, rewards; then asks the learner for one update and
 // sends the new weights to the generators. It never names a task type: it asks the registered modes.
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import type { Proposal, RewardShaper, Rollout, Task, TaskMode } from '../src/plugins/index.ts';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -13,7 +13,13 @@ import {
   parseBench,
   totalReward,
 } from '../src/plugins/index.ts';
-import { type ActorContext, type ActorRef, defineActor, defineProtocol } from '../src/runtime/index.ts';
+import {
+  type ActorContext,
+  type ActorRef,
+  defineActor,
+  defineProtocol,
+  type ReplyOf,
+} from '../src/runtime/index.ts';
 import type { bufferProtocol } from './buffer.ts';
 import { TaskSchema } from './schemas.ts';
 import type { learnerProtocol } from './learner.ts';
@@ -52,6 +58,25 @@ export const CoordinatorOptions = Type.Object({
   supervised: Type.Boolean({
     default: false,
     description: "Also train the solver on the executor's gold answers (executor-supervised learning).",
+  }),
+  supervisedExtra: Type.Integer({
+    minimum: 0,
+    default: 0,
+    description:
+      'With `supervised`: further buffered tasks per mode per step for the supervised term only (no generation ' +
+      'needed: a validated task costs far less to learn from than to propose).',
+  }),
+  overlap: Type.Boolean({
+    default: false,
+    description:
+      "Learn step t−1's batch while step t is generated (put the learner on a thread or process to use a second " +
+      "core): one step off-policy, which TRR++'s ratio clipping against the sampling log-probabilities accounts for. " +
+      "A step's batch is learned during the next step, so a run of N steps makes N−1 updates.",
+  }),
+  trainProposer: Type.Boolean({
+    default: true,
+    description:
+      "Train on the proposer's samples; false freezes the proposing behaviour (an ablation: the solver still learns).",
   }),
   askTimeoutMs: Type.Integer({ minimum: 1, default: 600_000 }),
   heldout: Type.Optional(
@@ -126,16 +151,20 @@ interface State {
   modes: TaskMode[];
   shapers: RewardShaper[];
   heldout?: Heldout;
-  options: {
-    batchSize: number;
-    rollouts: number;
-    seedSize: number;
-    maxSeedRounds: number;
-    supervised: boolean;
-  };
+  options: Static<typeof CoordinatorOptions>;
   peers: Peers;
   timeoutMs: number;
+  /** With `overlap`: the batch generated last step, learned during the next one (part of the snapshot). */
+  pending?: Batch;
 }
+
+/** What one step hands the learner. */
+interface Batch {
+  samples: Sample[];
+  supervised: { prompt: string; target: string }[];
+}
+
+type LearnerUpdate = ReplyOf<typeof learnerProtocol.spec, 'update'>;
 
 type Sample = {
   promptIds: number[];
@@ -333,10 +362,42 @@ async function seedBuffers(state: State, ctx: ActorContext) {
 async function selfPlayStep(state: State, step: number, ctx: ActorContext): Promise<Record<string, unknown>> {
   const started = performance.now();
   const timings = new Timings();
+  const line: Record<string, unknown> = { step };
+  let update: LearnerUpdate | undefined;
+  if (state.options.overlap) {
+    // The learner (on its own thread or process) learns the previous step's batch while this one is generated;
+    // the new weights go out after both, so every step's generation sees one version, whatever the timing.
+    const previous = state.pending;
+    const [batch, learned] = await Promise.all([
+      collect(state, step, ctx, timings, line),
+      previous ? learn(state, previous, timings) : undefined,
+    ]);
+    state.pending = batch;
+    update = learned;
+  } else {
+    update = await learn(state, await collect(state, step, ctx, timings, line), timings);
+  }
+  if (update) {
+    await broadcastWeights(state, timings);
+    const { groups: _groups, step: _learnerStep, ...learnerStats } = update.stats as Record<string, unknown>;
+    Object.assign(line, { version: update.version }, prefixed('learner.', learnerStats));
+  }
+  Object.assign(line, prefixed('time.', timings.ms), { 'time.wallMs': performance.now() - started });
+  Object.assign(line, prefixed('faults.', timings.faults));
+  return line;
+}
+
+/** One step's generation, execution and rewards: what the learner trains on, and the step's metrics in `line`. */
+async function collect(
+  state: State,
+  step: number,
+  ctx: ActorContext,
+  timings: Timings,
+  line: Record<string, unknown>,
+): Promise<Batch> {
   const { batchSize, rollouts } = state.options;
   const samples: Sample[] = [];
   const supervised: { prompt: string; target: string }[] = [];
-  const line: Record<string, unknown> = { step };
   const reward = (rollout: Rollout, buffer: readonly Task[]) =>
     totalReward(state.shapers, rollout, { step, buffer }, timings.faults).reward;
   const needsBuffer = state.shapers.some((s) => s.needsBuffer);
@@ -383,7 +444,8 @@ async function selfPlayStep(state: State, step: number, ctx: ActorContext): Prom
         },
         held,
       );
-      if (p.responseIds.length > 0) samples.push(trainingSample(p, r, `${mode.name}/proposer`));
+      if (state.options.trainProposer && p.responseIds.length > 0)
+        samples.push(trainingSample(p, r, `${mode.name}/proposer`));
       return r;
     });
 
@@ -415,7 +477,12 @@ async function selfPlayStep(state: State, step: number, ctx: ActorContext): Prom
       return r;
     });
     if (state.options.supervised && mode.goldAnswer) {
-      for (const task of solverTasks) {
+      const extra = state.options.supervisedExtra
+        ? await timings.time('buffers', () =>
+            buffer.ask({ type: 'sample', count: state.options.supervisedExtra }),
+          )
+        : [];
+      for (const task of [...solverTasks, ...(extra as Task[])]) {
         const pair = guard(
           timings.faults,
           `mode:${mode.name}.goldAnswer`,
@@ -444,6 +511,10 @@ async function selfPlayStep(state: State, step: number, ctx: ActorContext): Prom
     });
   }
 
+  return { samples, supervised };
+}
+
+async function learn(state: State, { samples, supervised }: Batch, timings: Timings): Promise<LearnerUpdate> {
   const t = { timeoutMs: state.timeoutMs };
   const { learner } = state.peers;
   let supervisedSamples: { promptIds: number[]; targetIds: number[] }[] = [];
@@ -454,17 +525,11 @@ async function selfPlayStep(state: State, step: number, ctx: ActorContext): Prom
     );
     supervisedSamples = supervised.map((_, i) => ({ promptIds: ids[2 * i]!, targetIds: ids[2 * i + 1]! }));
   }
-  const update = await timings.time(
+  return timings.time(
     'learning',
     () => learner.ask({ type: 'update', samples, supervised: supervisedSamples }, t),
     (r) => r.computeMs,
   );
-  await broadcastWeights(state, timings);
-  const { groups: _groups, step: _learnerStep, ...learnerStats } = update.stats as Record<string, unknown>;
-  Object.assign(line, { version: update.version }, prefixed('learner.', learnerStats));
-  Object.assign(line, prefixed('time.', timings.ms), { 'time.wallMs': performance.now() - started });
-  Object.assign(line, prefixed('faults.', timings.faults));
-  return line;
 }
 
 function prefixed(prefix: string, values: Record<string, unknown>): Record<string, unknown> {
@@ -539,42 +604,52 @@ async function evaluateHeldout(state: State): Promise<Record<string, number>> {
   return accuracy;
 }
 
+interface CoordinatorSnapshot {
+  pending: Batch | null;
+}
+
+async function start(options: Static<typeof CoordinatorOptions>, ctx: ActorContext): Promise<State> {
+  const loaded = await loadActorPlugins(options);
+  const names = options.modes ?? [...loaded.modes.keys()];
+  const modes = names.map((name) => {
+    const mode = loaded.modes.get(name);
+    if (!mode)
+      throw new Error(`coordinator: no task mode "${name}"; loaded: ${[...loaded.modes.keys()].join(', ')}`);
+    return mode;
+  });
+  let heldout: Heldout | undefined;
+  if (options.heldout) {
+    const file = resolve(options.configDir ?? '.', options.heldout.file);
+    const items = parseBench(await readFile(file, 'utf8'), file);
+    const heldoutModes = options.heldout.modes.map((name) => {
+      const mode = loaded.modes.get(name);
+      if (!mode) throw new Error(`coordinator: held-out mode "${name}" is not loaded`);
+      return mode;
+    });
+    heldout = { items, modes: heldoutModes };
+  }
+  return {
+    modes,
+    heldout,
+    shapers: loaded.shapers,
+    options,
+    peers: peers(ctx),
+    timeoutMs: options.askTimeoutMs,
+  };
+}
+
 export const coordinator = defineActor({
   kind: 'coordinator',
   module: import.meta.url,
   protocol: coordinatorProtocol,
   options: CoordinatorOptions,
-  init: async (options, ctx): Promise<State> => {
-    const loaded = await loadActorPlugins(options);
-    const names = options.modes ?? [...loaded.modes.keys()];
-    const modes = names.map((name) => {
-      const mode = loaded.modes.get(name);
-      if (!mode)
-        throw new Error(
-          `coordinator: no task mode "${name}"; loaded: ${[...loaded.modes.keys()].join(', ')}`,
-        );
-      return mode;
-    });
-    const { batchSize, rollouts, seedSize, maxSeedRounds, supervised } = options;
-    let heldout: Heldout | undefined;
-    if (options.heldout) {
-      const file = resolve(options.configDir ?? '.', options.heldout.file);
-      const items = parseBench(await readFile(file, 'utf8'), file);
-      const heldoutModes = options.heldout.modes.map((name) => {
-        const mode = loaded.modes.get(name);
-        if (!mode) throw new Error(`coordinator: held-out mode "${name}" is not loaded`);
-        return mode;
-      });
-      heldout = { items, modes: heldoutModes };
-    }
-    return {
-      modes,
-      heldout,
-      shapers: loaded.shapers,
-      options: { batchSize, rollouts, seedSize, maxSeedRounds, supervised },
-      peers: peers(ctx),
-      timeoutMs: options.askTimeoutMs,
-    };
+  init: (options, ctx) => start(options, ctx),
+  snapshot: (state): CoordinatorSnapshot => ({ pending: state.pending ?? null }),
+  restore: async (snapshot, options, ctx) => {
+    const state = await start(options, ctx);
+    const pending = (snapshot as Partial<CoordinatorSnapshot> | null)?.pending;
+    if (pending) state.pending = pending;
+    return state;
   },
   handlers: {
     seed: async (state, _msg, ctx) => {
