@@ -15,13 +15,16 @@ export const bufferProtocol = defineProtocol({
 
 export const BufferOptions = Type.Object({
   mode: Type.String({ description: 'The task mode whose tasks this buffer holds.' }),
-  capacity: Type.Integer({ minimum: 1, default: 16384 }),
+  capacity: Type.Integer({ minimum: 1, default: 16384, description: 'Tasks held; the oldest go first.' }),
   dedup: Type.Boolean({
     default: false,
     description: 'Skip a task whose normalised program and input are already held.',
   }),
   /** Identifies the run's configuration; a snapshot from another configuration is refused. */
-  fingerprint: Type.String({ default: '' }),
+  fingerprint: Type.String({
+    default: '',
+    description: 'Set by `azr run`: the configuration, checked on restore.',
+  }),
 });
 
 interface BufferState {

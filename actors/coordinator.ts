@@ -73,12 +73,20 @@ export const CoordinatorOptions = Type.Object({
       "core): one step off-policy, which TRR++'s ratio clipping against the sampling log-probabilities accounts for. " +
       "A step's batch is learned during the next step, so a run of N steps makes N−1 updates.",
   }),
-  trainProposer: Type.Boolean({
-    default: true,
-    description:
-      "Train on the proposer's samples; false freezes the proposing behaviour (an ablation: the solver still learns).",
+  reinforce: Type.Array(
+    Type.Unsafe<'proposer' | 'solver'>({ type: 'string', enum: ['proposer', 'solver'] }),
+    {
+      default: ['proposer', 'solver'],
+      description:
+        'Roles whose samples the learner reinforces (TRR++). Ablations: ["solver"] freezes the proposing behaviour; [] ' +
+        'with `supervised` is supervised-only.',
+    },
+  ),
+  askTimeoutMs: Type.Integer({
+    minimum: 1,
+    default: 600_000,
+    description: 'Deadline of each ask to another actor (ms).',
   }),
-  askTimeoutMs: Type.Integer({ minimum: 1, default: 600_000 }),
   heldout: Type.Optional(
     Type.Object(
       {
@@ -396,6 +404,7 @@ async function collect(
   line: Record<string, unknown>,
 ): Promise<Batch> {
   const { batchSize, rollouts } = state.options;
+  const reinforced = new Set(state.options.reinforce);
   const samples: Sample[] = [];
   const supervised: { prompt: string; target: string }[] = [];
   const reward = (rollout: Rollout, buffer: readonly Task[]) =>
@@ -444,7 +453,7 @@ async function collect(
         },
         held,
       );
-      if (state.options.trainProposer && p.responseIds.length > 0)
+      if (reinforced.has('proposer') && p.responseIds.length > 0)
         samples.push(trainingSample(p, r, `${mode.name}/proposer`));
       return r;
     });
@@ -473,7 +482,8 @@ async function collect(
         },
         held,
       );
-      if (a.responseIds.length > 0) samples.push(trainingSample(a, r, `${mode.name}/solver`));
+      if (reinforced.has('solver') && a.responseIds.length > 0)
+        samples.push(trainingSample(a, r, `${mode.name}/solver`));
       return r;
     });
     if (state.options.supervised && mode.goldAnswer) {

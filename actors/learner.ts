@@ -53,7 +53,10 @@ export const LearnerActorOptions = Type.Object({
   backend: Backend,
   initSeed: Type.Integer({ default: 0, description: 'Seed of the initial weights.' }),
   model: Type.Optional(ModelSpec),
-  tokenizer: Type.Optional(TokenizerSpec),
+  tokenizer: Type.Optional({
+    ...TokenizerSpec,
+    description: '{type: char} (default), {type: byte} or {type: huggingface, file}.',
+  }),
   huggingFace: Type.Optional(
     Type.Object(
       {

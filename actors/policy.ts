@@ -48,8 +48,8 @@ export const Backend = Type.Unsafe<BackendKind>({
 
 export const SamplingOptions = Type.Object(
   {
-    temperature: Type.Number({ minimum: 0, default: 1 }),
-    topP: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 1 }),
+    temperature: Type.Number({ minimum: 0, default: 1, description: '0: greedy.' }),
+    topP: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 1, description: 'Nucleus sampling.' }),
     maxTokens: Type.Integer({ minimum: 1, default: 256, description: 'Longest completion (tokens).' }),
   },
   { additionalProperties: false },

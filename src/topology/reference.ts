@@ -32,9 +32,9 @@ function typeOf(node: SchemaNode): string {
   return `${node.type ?? 'any'}${range}`;
 }
 
-function rows(node: SchemaNode, path: string, out: string[]): void {
+function rows(node: SchemaNode, path: string, out: string[], skip: readonly string[] = []): void {
   for (const [key, child] of Object.entries(node.properties ?? {})) {
-    if (key === '$schema') continue;
+    if (key === '$schema' || skip.includes(key)) continue;
     const here = path ? `${path}.${key}` : key;
     const required = node.required?.includes(key) && child.default === undefined ? 'yes' : '';
     const def = child.default === undefined ? '' : `\`${JSON.stringify(child.default)}\``;
@@ -44,8 +44,11 @@ function rows(node: SchemaNode, path: string, out: string[]): void {
   }
 }
 
-export function configReference(): string {
+/** A markdown table of an object schema's keys (nested ones by dotted path); `skip` leaves top-level keys out. */
+export function optionsReference(schema: unknown, skip: readonly string[] = []): string {
   const out = ['| key | type | required | default | meaning |', '|---|---|---|---|---|'];
-  rows(JSON.parse(JSON.stringify(TopologySchema)) as SchemaNode, '', out);
+  rows(JSON.parse(JSON.stringify(schema)) as SchemaNode, '', out, skip);
   return out.join('\n');
 }
+
+export const configReference = (): string => optionsReference(TopologySchema);

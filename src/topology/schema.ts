@@ -202,6 +202,14 @@ export const TopologySchema = Type.Object(
             default: 2,
             description: 'Checkpoints kept in the run directory.',
           }),
+          maxMinutes: Type.Optional(
+            Type.Number({
+              exclusiveMinimum: 0,
+              description:
+                'Wall-time budget of `azr run`: it stops after the step during which the budget runs out (and scores ' +
+                'the held-out set there), even before `steps`.',
+            }),
+          ),
         },
         { additionalProperties: false, description: 'Settings of `azr run`.' },
       ),
