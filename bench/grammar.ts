@@ -40,6 +40,7 @@ const [deduction] = tinyPythonModes({
   maxProposalTokens,
   maxAnswerTokens: 32,
   constrain: true,
+  requireInputUse: true,
 });
 const prompt = deduction!.proposerPrompt(deduction!.seedTasks());
 const constraint = deduction!.constraint!('proposer')!;

@@ -49,6 +49,7 @@ test('the grammar accepts the identity seed, its reference layout, and rejects w
     maxProposalTokens: 128,
     maxAnswerTokens: 32,
     constrain: true,
+    requireInputUse: true,
   });
   const seed = deduction!.seedTasks()[0]!;
   const completion = `${seed.input}\n# program\n${seed.code}\n# output`;
@@ -84,6 +85,7 @@ test('10,000 grammar-constrained proposals of an untrained model all parse (Pyth
     maxProposalTokens: 128,
     maxAnswerTokens: 32,
     constrain: true,
+    requireInputUse: true,
   });
   const sampling = { temperature: 1, topP: 1, maxTokens: 128 };
   const prompt = deduction!.proposerPrompt(deduction!.seedTasks());

@@ -34,6 +34,7 @@ test('the grammar accepts every held-out program and input (char by char, ending
     maxProposalTokens: 128,
     maxAnswerTokens: 32,
     constrain: true,
+    requireInputUse: true,
   });
   const proposer = deduction!.constraint!('proposer')!;
   for (const item of items) {

@@ -114,6 +114,21 @@ test('malformed completions are format errors with a reason', async () => {
   }
 });
 
+test('a program that never reads x is refused as a constant task, unless requireInputUse is off', async () => {
+  const constant = "5\n# program\ndef f(x):\n    return 'x'.upper() + str(len('y'))\n";
+  const reading = "5\n# program\ndef f(x):\n    if x > 2:\n        return 'x'\n    return 'y'\n";
+  for (const mode of (await modes()).values()) {
+    const refused = mode.parseProposal(constant);
+    assert.equal(refused.ok, false);
+    assert.match(!refused.ok ? refused.reason : '', /never reads x/);
+    assert.equal(mode.parseProposal(reading).ok, true);
+  }
+  const lenient = await loadPlugins([{ use: 'tiny-python', options: { requireInputUse: false } }], {
+    builtins: { 'tiny-python': tinyPython },
+  });
+  assert.equal(lenient.modes.get('deduction')!.parseProposal(constant).ok, true);
+});
+
 test('tasks outside the subset are answered unconstrained in abduction (several arguments)', async () => {
   const abduction = (await modes()).get('abduction')!;
   const foreign: Task = {

@@ -43,6 +43,12 @@ export const tinyPythonOptions = Type.Object({
     description: 'Longest answer, in characters (the grammar closes every answer within it).',
   }),
   constrain: Type.Boolean({ default: true, description: 'Grammar-constrained decoding for both roles.' }),
+  requireInputUse: Type.Boolean({
+    default: true,
+    description:
+      'Refuse (as a format error) a proposal whose program never reads x: a constant function makes a trivial ' +
+      'task (every abduction input works) and, left alone, the proposer learns to write nothing else.',
+  }),
 });
 
 export interface TinyPythonOptions {
@@ -50,6 +56,7 @@ export interface TinyPythonOptions {
   maxProposalTokens: number;
   maxAnswerTokens: number;
   constrain: boolean;
+  requireInputUse: boolean;
 }
 
 const INPUT_HEADER = '# input\n';
@@ -74,6 +81,12 @@ export function parseTinyProposal(completion: string): Parsed<Proposal> {
   if (code === undefined) return { ok: false, reason: 'no "# program" section' };
   if (!code.trim()) return { ok: false, reason: 'no program' };
   return { ok: true, value: { code, input: line.value } };
+}
+
+/** Whether the body of `def f(x):` mentions x outside string literals. */
+export function readsInput(code: string): boolean {
+  const body = code.split('\n').slice(1).join('\n');
+  return /\bx\b/.test(body.replace(/'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"/g, "''"));
 }
 
 /** A solver completion is the literal on the first line. */
@@ -111,7 +124,12 @@ export function tinyPythonModes(o: TinyPythonOptions): TaskMode[] {
       stop: [PROPOSAL_END, '# end'],
       maxTokens: o.maxProposalTokens,
     }),
-    parseProposal: parseTinyProposal,
+    parseProposal: (completion: string): Parsed<Proposal> => {
+      const parsed = parseTinyProposal(completion);
+      return parsed.ok && o.requireInputUse && !readsInput(parsed.value.code)
+        ? { ok: false, reason: 'the program never reads x (a constant function)' }
+        : parsed;
+    },
     toTask({ proposal, output }: ValidatedProposal, meta: { id: string; step: number }): Task {
       if (!('input' in proposal) || output === null)
         throw new Error(`${mode}: toTask needs a valid single-input proposal`);
