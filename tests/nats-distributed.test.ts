@@ -133,18 +133,12 @@ describe('a run whose validator and solver live on two azr node processes over N
       nats.passwords['azr-distributed-tiny-validator']!,
     ];
 
+    const validatorNode = (file: string) =>
+      azr('node', '--config', file, '--roles', 'validator', '--nats', nats.url, ...user);
+
     const otherName = join(dir, 'other-name.yaml');
     await writeFile(otherName, text.replace('name: distributed-tiny', 'name: other-run'));
-    const named = await azr(
-      'node',
-      '--config',
-      otherName,
-      '--roles',
-      'validator',
-      '--nats',
-      nats.url,
-      ...user,
-    );
+    const named = await validatorNode(otherName);
     assert.equal(named.code, 2, named.stderr);
     assert.match(
       named.stderr,
@@ -155,16 +149,7 @@ describe('a run whose validator and solver live on two azr node processes over N
     await head.line(/waiting for nodes/);
     const otherConfig = join(dir, 'other-config.yaml');
     await writeFile(otherConfig, text.replace('delayMs: 250', 'delayMs: 1'));
-    const changed = await azr(
-      'node',
-      '--config',
-      otherConfig,
-      '--roles',
-      'validator',
-      '--nats',
-      nats.url,
-      ...user,
-    );
+    const changed = await validatorNode(otherConfig);
     assert.equal(changed.code, 2, changed.stderr);
     assert.match(
       changed.stderr,

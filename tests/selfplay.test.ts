@@ -3,27 +3,10 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { decode } from '../src/runtime/index.ts';
 import { azr } from './helpers/azr.ts';
+import { checkpointState as state, metricsLines, withoutTimes } from './helpers/run-dir.ts';
 
 const config = 'tests/fixtures/selfplay-tiny.yaml';
-
-async function state(runDir: string, step: number) {
-  return decode<Record<string, any>>(
-    await readFile(join(runDir, 'checkpoints', `step-${step}`, 'state.msgpack')),
-  );
-}
-
-async function metricsLines(runDir: string) {
-  return (await readFile(join(runDir, 'metrics.jsonl'), 'utf8'))
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-}
-
-/** A metrics line without wall-clock figures, for comparing runs. */
-const withoutTimes = (line: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(line).filter(([k]) => !k.startsWith('time.')));
 
 describe('self-play through the real actors, tiny model, real executor', () => {
   let uninterrupted: string;

@@ -18,17 +18,22 @@ export class Progress {
   private readonly started = Date.now();
   private drawn = false;
 
+  /** `deadline` (epoch ms): a wall-time budget that may end the run before `totalSteps`. */
   constructor(
     private readonly startStep: number,
     private readonly totalSteps: number,
+    private readonly deadline?: number,
   ) {}
 
   step(step: number, metrics: Record<string, unknown>): void {
     const done = step - this.startStep;
-    const elapsed = Date.now() - this.started;
-    const eta = done > 0 ? ((this.totalSteps - step) * elapsed) / done : 0;
+    const now = Date.now();
+    const elapsed = now - this.started;
+    const bySteps = done > 0 ? ((this.totalSteps - step) * elapsed) / done : 0;
+    const eta = this.deadline === undefined ? bySteps : Math.max(0, Math.min(bySteps, this.deadline - now));
+    const fraction = Math.max(step / Math.max(1, this.totalSteps), elapsed / Math.max(1, elapsed + eta));
     const width = 20;
-    const filled = Math.round((width * step) / Math.max(1, this.totalSteps));
+    const filled = Math.round(width * Math.min(1, fraction));
     const line =
       `step ${step}/${this.totalSteps} ${'█'.repeat(filled)}${'░'.repeat(width - filled)} ` +
       `valid ${fmt(meanOf(metrics, '.validRate'))}  solve ${fmt(meanOf(metrics, '.solveRate'))}  ` +

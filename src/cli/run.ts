@@ -16,7 +16,7 @@ import { CheckpointError, latestCheckpoint, writeCheckpoint } from './run-dir.ts
 import { Progress } from './progress.ts';
 import { type NatsFlagValues, natsFlags, natsSection, natsUsage, remoteActors, startHead } from './nats.ts';
 
-const usage = `usage: azr run CONFIG [--steps N] [--out DIR] [--resume DIR] [--seed S] ${natsUsage}`;
+const usage = `usage: azr run CONFIG [--steps N] [--max-minutes M] [--out DIR] [--resume DIR] [--seed S] ${natsUsage}`;
 
 function integerFlag(value: string | undefined, name: string, min: number): number | undefined {
   if (value === undefined) return undefined;
@@ -66,6 +66,9 @@ function heldoutEvery(loaded: LoadedTopology): number {
 }
 
 /** Held-out accuracy before (step 0) and after (the last scored step), with the baselines, for summary.json. */
+const prefixedHeldout = (accuracy: Record<string, number>) =>
+  Object.fromEntries(Object.entries(accuracy).map(([mode, a]) => [`heldout.${mode}`, a]));
+
 async function heldoutSummary(runDir: string, baselines: Baselines) {
   const lines = (await readFile(join(runDir, 'metrics.jsonl'), 'utf8').catch(() => ''))
     .split('\n')
@@ -120,6 +123,7 @@ export async function run(args: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         steps: { type: 'string' },
+        'max-minutes': { type: 'string' },
         out: { type: 'string' },
         resume: { type: 'string' },
         seed: { type: 'string' },
@@ -133,9 +137,15 @@ export async function run(args: string[]): Promise<number> {
   }
   let steps: number | undefined;
   let seed: number | undefined;
+  let maxMinutes: number | undefined;
   try {
     steps = integerFlag(values.steps, 'steps', 0);
     seed = integerFlag(values.seed, 'seed', 0);
+    if (values['max-minutes'] !== undefined) {
+      maxMinutes = Number(values['max-minutes']);
+      if (!(maxMinutes > 0))
+        throw new UsageError(`--max-minutes must be a number > 0, got "${values['max-minutes']}"`);
+    }
   } catch (error) {
     console.error(`azr run: ${(error as Error).message}`);
     return 2;
@@ -143,6 +153,7 @@ export async function run(args: string[]): Promise<number> {
   const loaded = await loadConfig(positionals[0]!);
   if (seed !== undefined) loaded.topology.seed = seed;
   const settings = { steps: 10, checkpointEvery: 0, keepCheckpoints: 2, ...loaded.topology.run };
+  if (maxMinutes !== undefined) settings.maxMinutes = maxMinutes;
   const totalSteps = steps ?? settings.steps;
   const runDir = resolve(
     values.resume ?? values.out ?? join('runs', `${loaded.topology.name}-${timestamp()}`),
@@ -180,7 +191,12 @@ export async function run(args: string[]): Promise<number> {
   head?.attach(system);
 
   const coordinator = system.lookup<typeof coordinatorProtocol.spec>('coordinator');
-  const progress = new Progress(firstStep - 1, totalSteps);
+  const budgetMs = settings.maxMinutes === undefined ? undefined : settings.maxMinutes * 60_000;
+  const progress = new Progress(
+    firstStep - 1,
+    totalSteps,
+    budgetMs === undefined ? undefined : Date.now() + budgetMs,
+  );
   let interrupted = false;
   const onSigint = () => {
     if (interrupted) process.exit(130);
@@ -229,23 +245,31 @@ export async function run(args: string[]): Promise<number> {
     if (!snapshots && Object.keys(heldout.accuracy).length > 0) {
       await system.lookup<typeof metricsProtocol.spec>('metrics').tell({
         type: 'record',
-        metrics: {
-          step: 0,
-          ...Object.fromEntries(Object.entries(heldout.accuracy).map(([m, a]) => [`heldout.${m}`, a])),
-        },
+        metrics: { step: 0, ...prefixedHeldout(heldout.accuracy) },
       });
       progress.note(`held-out before training: ${describeHeldout(heldout.accuracy, heldout.baselines)}`);
     }
     const every = heldoutEvery(loaded);
+    const hasHeldout = Object.keys(heldout.accuracy).length > 0;
+    const outOfTime = () => budgetMs !== undefined && Date.now() - started >= budgetMs;
     for (let step = firstStep; step <= totalSteps && !interrupted; step++) {
-      const scoreHeldout =
-        Object.keys(heldout.accuracy).length > 0 &&
-        (step === totalSteps || (every > 0 && step % every === 0));
+      const scoreHeldout = hasHeldout && (step === totalSteps || (every > 0 && step % every === 0));
       lastMetrics = await untilStopped(
         coordinator.ask({ type: 'step', step, heldout: scoreHeldout }, { timeoutMs: 3_600_000 }),
       );
       lastStep = step;
       progress.step(step, lastMetrics);
+      if (step < totalSteps && outOfTime()) {
+        progress.note(`the run's ${settings.maxMinutes}-minute budget is spent: stopping after step ${step}`);
+        if (hasHeldout && !scoreHeldout) {
+          const final = await untilStopped(coordinator.ask({ type: 'heldout' }, { timeoutMs: 3_600_000 }));
+          await system.lookup<typeof metricsProtocol.spec>('metrics').tell({
+            type: 'record',
+            metrics: { step, ...prefixedHeldout(final.accuracy) },
+          });
+        }
+        break;
+      }
       if (settings.checkpointEvery > 0 && step % settings.checkpointEvery === 0 && step < totalSteps)
         await checkpoint(step);
     }

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { azr } from './helpers/azr.ts';
+import { checkpointState as state, metricsLines, withoutTimes } from './helpers/run-dir.ts';
+
+const overlap = 'tests/fixtures/selfplay-overlap.yaml';
+const supervisedOnly = 'tests/fixtures/selfplay-supervised-only.yaml';
+
+describe('overlap: the learner learns step t−1 while step t is generated', () => {
+  let uninterrupted: string;
+
+  test('each step learns the previous batch; the pending batch is part of the checkpoint', async () => {
+    uninterrupted = await mkdtemp(join(tmpdir(), 'azr-overlap-'));
+    const { code, stderr } = await azr('run', overlap, '--out', uninterrupted);
+    assert.equal(code, 0, stderr);
+    const lines = (await metricsLines(uninterrupted)).filter((l) => l.step > 0 && 'deduction.validRate' in l);
+    assert.deepEqual(
+      lines.map((l) => l.version),
+      [undefined, 1, 2],
+      'no update in step 1; step t learns batch t−1',
+    );
+    assert.ok(lines[1]!['learner.supervisedTokens'] > 0, 'the gold answers reach the learner');
+    const last = await state(uninterrupted, 3);
+    assert.equal(last.learner.version, 2);
+    assert.ok(
+      last.coordinator.pending.samples.length > 0,
+      "step 3's batch waits in the coordinator's snapshot",
+    );
+  });
+
+  test('stop after step 2 and resume: step 3 equals the uninterrupted one', async () => {
+    const resumed = await mkdtemp(join(tmpdir(), 'azr-overlap-resume-'));
+    assert.equal((await azr('run', overlap, '--out', resumed, '--steps', '2')).code, 0);
+    const { code, stderr } = await azr('run', overlap, '--resume', resumed);
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(
+      (await state(resumed, 3)).learner.tensors,
+      (await state(uninterrupted, 3)).learner.tensors,
+    );
+    assert.deepEqual(
+      (await metricsLines(resumed)).map(withoutTimes),
+      (await metricsLines(uninterrupted)).map(withoutTimes),
+    );
+  });
+});
+
+test('reinforce: [] with supervised: the learner trains on gold answers only', async () => {
+  const runDir = await mkdtemp(join(tmpdir(), 'azr-supervised-'));
+  const { code, stderr } = await azr('run', supervisedOnly, '--out', runDir, '--steps', '1');
+  assert.equal(code, 0, stderr);
+  const line = (await metricsLines(runDir)).find((l) => l.step === 1 && 'version' in l)!;
+  assert.equal(line['learner.responseTokens'], 0, 'no policy-gradient samples');
+  assert.ok(line['learner.supervisedTokens'] > 0);
+  assert.ok(line['learner.supervisedLoss'] > 0);
+});
+
+test('--max-minutes ends the run after the step in which the budget runs out, with the held-out set scored there', async () => {
+  const runDir = await mkdtemp(join(tmpdir(), 'azr-budget-'));
+  const { code, stderr, stdout } = await azr(
+    'run',
+    'tests/fixtures/selfplay-tiny.yaml',
+    '--out',
+    runDir,
+    '--steps',
+    '50',
+    '--max-minutes',
+    '0.0001',
+  );
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /budget is spent: stopping after step 1/);
+  assert.match(stdout, /done after step 1/);
+  const summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8'));
+  assert.equal(summary.steps, 1);
+  assert.equal(typeof summary.heldout.deduction.after, 'number', 'scored at the last step');
+  const bad = await azr('run', 'tests/fixtures/selfplay-tiny.yaml', '--max-minutes', 'soon');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--max-minutes must be a number > 0, got "soon"/);
+});
