@@ -118,6 +118,24 @@ test('PPO clipping: no gradient from tokens whose ratio left the trust region', 
   model.dispose();
 });
 
+test('a supervised sample longer than the context is cut from the left of its prompt; a target too long is skipped', () => {
+  const model = new Transformer(config, 3);
+  const learner = new Learner(model, { supervisedWeight: 1 });
+  const long = { promptIds: tokenizer.encode('abcabcabcabcabcabc'), targetIds: tokenizer.encode('abca') };
+  assert.ok(long.promptIds.length + long.targetIds.length > config.maxSeqLen);
+  const tooLong = { promptIds: [1], targetIds: tokenizer.encode('abcabcabcabcabcabc') };
+  const { grads, stats } = learner.gradients([], [long, tooLong]);
+  for (const g of grads.values()) g.dispose();
+  assert.equal(
+    stats.supervisedTokens,
+    4,
+    'the long-prompt sample trains on its whole target; the other is skipped',
+  );
+  assert.ok(Number.isFinite(stats.supervisedLoss));
+  learner.dispose();
+  model.dispose();
+});
+
 test('supervised term: executor-supervised targets are learned with weight > 0, ignored at weight 0', () => {
   const target = tokenizer.encode('abca');
   const supervised = [{ promptIds: tasks[0].prompt, targetIds: target }];

@@ -149,7 +149,15 @@ export class Learner implements CheckpointableLearner {
     const trainable = batch.map((s, i) => ({ s, i })).filter(({ s }) => s.responseIds.length > 0);
     const rl = trainable.map(({ s }) => s);
     const advantages = trainable.map(({ i }) => normalised.advantages[i]);
-    const sl = o.supervisedWeight > 0 ? supervised.filter((s) => s.targetIds.length > 0) : [];
+    // A supervised prompt is cut from the left to fit the context, as generation cuts its prompts; a target that
+    // leaves no room for a prompt token is skipped.
+    const context = this.model.config.maxSeqLen;
+    const sl =
+      o.supervisedWeight > 0
+        ? supervised
+            .filter((s) => s.targetIds.length > 0 && s.targetIds.length < context)
+            .map((s) => ({ ...s, promptIds: s.promptIds.slice(-(context - s.targetIds.length)) }))
+        : [];
     const responseTokens = rl.reduce((n, s) => n + s.responseIds.length, 0);
     const supervisedTokens = sl.reduce((n, s) => n + s.targetIds.length, 0);
     const sequences: Sequence[] = [
