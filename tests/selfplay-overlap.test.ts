@@ -57,7 +57,7 @@ test('reinforce: [] with supervised: the learner trains on gold answers only', a
   assert.ok(line['learner.supervisedLoss'] > 0);
 });
 
-test('--max-minutes ends the run after the step in which the budget runs out, with the held-out set scored there', async () => {
+test('--max-minutes ends the run at the step expected to cross the budget, with the held-out set scored in it', async () => {
   const runDir = await mkdtemp(join(tmpdir(), 'azr-budget-'));
   const { code, stderr, stdout } = await azr(
     'run',
@@ -70,11 +70,13 @@ test('--max-minutes ends the run after the step in which the budget runs out, wi
     '0.0001',
   );
   assert.equal(code, 0, stderr);
-  assert.match(stderr, /budget is spent: stopping after step 1/);
+  assert.match(stderr, /budget allows no further step: stopping after step 1/);
   assert.match(stdout, /done after step 1/);
   const summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8'));
   assert.equal(summary.steps, 1);
   assert.equal(typeof summary.heldout.deduction.after, 'number', 'scored at the last step');
+  const steps = (await metricsLines(runDir)).map((l) => l.step);
+  assert.deepEqual(steps, [0, 1], 'one line per step: the held-out score is part of the last one');
   const bad = await azr('run', 'tests/fixtures/selfplay-tiny.yaml', '--max-minutes', 'soon');
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--max-minutes must be a number > 0, got "soon"/);

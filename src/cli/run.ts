@@ -251,23 +251,24 @@ export async function run(args: string[]): Promise<number> {
     }
     const every = heldoutEvery(loaded);
     const hasHeldout = Object.keys(heldout.accuracy).length > 0;
-    const outOfTime = () => budgetMs !== undefined && Date.now() - started >= budgetMs;
+    // With a budget, the step expected (by the previous step's time) to end past it is the last one, so the
+    // held-out set is scored inside it, like at a planned last step.
+    let stepMs = 0;
+    const lastInBudget = () => budgetMs !== undefined && Date.now() - started + stepMs >= budgetMs;
     for (let step = firstStep; step <= totalSteps && !interrupted; step++) {
-      const scoreHeldout = hasHeldout && (step === totalSteps || (every > 0 && step % every === 0));
+      const final = step === totalSteps || lastInBudget();
+      const scoreHeldout = hasHeldout && (final || (every > 0 && step % every === 0));
+      const stepStarted = Date.now();
       lastMetrics = await untilStopped(
         coordinator.ask({ type: 'step', step, heldout: scoreHeldout }, { timeoutMs: 3_600_000 }),
       );
+      stepMs = Date.now() - stepStarted;
       lastStep = step;
       progress.step(step, lastMetrics);
-      if (step < totalSteps && outOfTime()) {
-        progress.note(`the run's ${settings.maxMinutes}-minute budget is spent: stopping after step ${step}`);
-        if (hasHeldout && !scoreHeldout) {
-          const final = await untilStopped(coordinator.ask({ type: 'heldout' }, { timeoutMs: 3_600_000 }));
-          await system.lookup<typeof metricsProtocol.spec>('metrics').tell({
-            type: 'record',
-            metrics: { step, ...prefixedHeldout(final.accuracy) },
-          });
-        }
+      if (final && step < totalSteps) {
+        progress.note(
+          `the run's ${settings.maxMinutes}-minute budget allows no further step: stopping after step ${step}`,
+        );
         break;
       }
       if (settings.checkpointEvery > 0 && step % settings.checkpointEvery === 0 && step < totalSteps)

@@ -206,8 +206,8 @@ export const TopologySchema = Type.Object(
             Type.Number({
               exclusiveMinimum: 0,
               description:
-                'Wall-time budget of `azr run`: it stops after the step during which the budget runs out (and scores ' +
-                'the held-out set there), even before `steps`.',
+                'Wall-time budget of `azr run`: the step expected (by the previous one) to end past it is the last, ' +
+                'and the held-out set is scored there, even before `steps`.',
             }),
           ),
         },
