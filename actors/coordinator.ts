@@ -161,7 +161,6 @@ interface State {
   heldout?: Heldout;
   options: Static<typeof CoordinatorOptions>;
   peers: Peers;
-  timeoutMs: number;
   /** With `overlap`: the batch generated last step, learned during the next one (part of the snapshot). */
   pending?: Batch;
 }
@@ -235,7 +234,7 @@ async function propose(
 ) {
   const { proposer, validator } = state.peers;
   const buffer = state.peers.buffer(mode.name);
-  const t = { timeoutMs: state.timeoutMs };
+  const t = { timeoutMs: state.options.askTimeoutMs };
   const sampled = await timings.time('buffers', () =>
     buffer.ask({ type: 'sample', count: count * mode.references }, t),
   );
@@ -289,7 +288,7 @@ async function solve(
   temperature?: number,
 ) {
   if (tasks.length === 0) return [];
-  const t = { timeoutMs: state.timeoutMs };
+  const t = { timeoutMs: state.options.askTimeoutMs };
   const { answers, faults } = await timings.time(
     'generation',
     () =>
@@ -525,7 +524,7 @@ async function collect(
 }
 
 async function learn(state: State, { samples, supervised }: Batch, timings: Timings): Promise<LearnerUpdate> {
-  const t = { timeoutMs: state.timeoutMs };
+  const t = { timeoutMs: state.options.askTimeoutMs };
   const { learner } = state.peers;
   let supervisedSamples: { promptIds: number[]; targetIds: number[] }[] = [];
   if (supervised.length) {
@@ -547,7 +546,7 @@ function prefixed(prefix: string, values: Record<string, unknown>): Record<strin
 }
 
 async function broadcastWeights(state: State, timings = new Timings()): Promise<number> {
-  const t = { timeoutMs: state.timeoutMs };
+  const t = { timeoutMs: state.options.askTimeoutMs };
   const { payload } = await timings.time(
     'learning',
     () => state.peers.learner.ask({ type: 'weights' }, t),
@@ -579,7 +578,7 @@ async function score(
   const checks = tasks.map((task, i) => mode.check(task, answers[i]!));
   const { results } = await state.peers.validator.ask(
     { type: 'verify', answers: checks, executor: mode.executor },
-    { timeoutMs: state.timeoutMs },
+    { timeoutMs: state.options.askTimeoutMs },
   );
   return results.filter((r) => r.correct).length / Math.max(1, results.length);
 }
@@ -644,7 +643,6 @@ async function start(options: Static<typeof CoordinatorOptions>, ctx: ActorConte
     shapers: loaded.shapers,
     options,
     peers: peers(ctx),
-    timeoutMs: options.askTimeoutMs,
   };
 }
 
