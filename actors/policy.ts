@@ -2,7 +2,7 @@
 // travels from the learner to the generators, and text-in/text-out generation on a local copy of the model.
 import { type Static, Type } from '@sinclair/typebox';
 import { type BackendKind, initBackend } from '../src/model/backend.ts';
-import { type LogitsMask, sample } from '../src/model/sampling.ts';
+import { type LogitsBias, type LogitsMask, sample } from '../src/model/sampling.ts';
 import { ByteTokenizer, CharTokenizer, type Tokenizer } from '../src/model/tokenizer.ts';
 import { Transformer, type TransformerConfig } from '../src/model/transformer.ts';
 import type { PromptSpec, TextConstraint } from '../src/plugins/index.ts';
@@ -157,6 +157,7 @@ export class Policy {
       stopTokenIds: eos === undefined ? [] : [eos],
       seed,
       logitsMask: rowConstraints?.some(Boolean) ? characterMask(tokenizer, rowConstraints) : undefined,
+      logitsBias: rowConstraints?.some((c) => c?.bias) ? characterBias(tokenizer, rowConstraints) : undefined,
     });
     return result.tokens.map((responseIds, i) => ({
       completion: cutAtStop(tokenizer.decode(responseIds), stop),
@@ -172,19 +173,24 @@ export class Policy {
   }
 }
 
-/** A logits mask from per-row text constraints: the allowed characters, as token ids of a character tokenizer. */
-function characterMask(
-  tokenizer: Tokenizer,
-  constraints: readonly (TextConstraint | undefined)[],
-): LogitsMask {
+/** The token id of each single character (undefined when a character is not one token), memoised. */
+function characterIds(tokenizer: Tokenizer): (char: string) => number | undefined {
   const idOf = new Map<string, number | undefined>();
-  const id = (char: string) => {
+  return (char) => {
     if (!idOf.has(char)) {
       const ids = tokenizer.encode(char);
       idOf.set(char, ids.length === 1 && tokenizer.decode(ids) === char ? ids[0] : undefined);
     }
     return idOf.get(char);
   };
+}
+
+/** A logits mask from per-row text constraints: the allowed characters, as token ids of a character tokenizer. */
+function characterMask(
+  tokenizer: Tokenizer,
+  constraints: readonly (TextConstraint | undefined)[],
+): LogitsMask {
+  const id = characterIds(tokenizer);
   return (tokensSoFar, row) => {
     const constraint = constraints[row];
     if (!constraint) return null;
@@ -192,6 +198,26 @@ function characterMask(
       .allowedNext(tokenizer.decode(tokensSoFar))
       .map(id)
       .filter((i): i is number => i !== undefined);
+  };
+}
+
+/** The constraints' priors over the allowed characters, as biases by token id. */
+function characterBias(
+  tokenizer: Tokenizer,
+  constraints: readonly (TextConstraint | undefined)[],
+): LogitsBias {
+  const id = characterIds(tokenizer);
+  return (tokensSoFar, row) => {
+    const constraint = constraints[row];
+    if (!constraint?.bias) return null;
+    const prefix = tokenizer.decode(tokensSoFar);
+    const bias = constraint.bias(prefix);
+    const byId = new Map<number, number>();
+    constraint.allowedNext(prefix).forEach((char, i) => {
+      const token = id(char);
+      if (token !== undefined) byId.set(token, bias[i]!);
+    });
+    return byId;
   };
 }
 

@@ -1,11 +1,12 @@
-// `npm run bench -- supervised [--minutes M] [--max-level L] [--examples N] [--dump FILE]`: how fast can the
+// `npm run bench -- supervised [--minutes M] [--max-level L] [--examples N] [--dump FILE] [--data FILE]
+// [--batch B] [--lr LR] [--d-model D] [--ffn F] [--layers L]`: how fast can the
 // tiny-zero model learn deduction at all? Pure executor-supervised training — no self-play — on a stream of random
 // derivations of the tiny-python grammar (labelled by the sandboxed executor, none of them held-out programs,
 // difficulty ≤ L as the held-out set grades it), scored with greedy decoding on examples/heldout/tiny-python.jsonl
 // as training goes. It is an upper bound for what self-play's supervised term can reach in the same time, and it
 // is how docs/learning.md measured the issue-7 target. `--dump FILE` writes the stream and exits, for the PyTorch
 // twin `bench/supervised_torch.py FILE` (same model shape, same data).
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ensureBackend, makeTokenizer, Policy, transformerConfig, weightsPayload } from '../actors/policy.ts';
 import { type HeldoutItem, loadHeldout } from '../plugins/tiny-python/heldout.ts';
@@ -26,6 +27,10 @@ const { values } = parseArgs({
     lr: { type: 'string', default: '1e-3' },
     every: { type: 'string', default: '200' },
     dump: { type: 'string' },
+    data: { type: 'string' },
+    'd-model': { type: 'string', default: '96' },
+    ffn: { type: 'string', default: '256' },
+    layers: { type: 'string', default: '2' },
   },
 });
 const maxLevel = Number(values['max-level']);
@@ -76,7 +81,12 @@ async function stream(count: number): Promise<Example[]> {
 }
 
 const started = performance.now();
-const data = await stream(Number(values.examples));
+const data: Example[] = values.data
+  ? readFileSync(values.data, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Example)
+  : await stream(Number(values.examples));
 console.log(`stream: ${data.length} labelled examples (difficulty ≤ ${maxLevel}) in ${seconds(started)} s`);
 if (values.dump) {
   writeFileSync(values.dump, `${data.map((d) => JSON.stringify(d)).join('\n')}\n`);
@@ -86,7 +96,14 @@ if (values.dump) {
 
 await ensureBackend('wasm');
 const tokenizer = makeTokenizer({ type: 'char' });
-const spec = { dModel: 96, nLayers: 2, nHeads: 4, ffnHidden: 256, maxSeqLen: 256, tieEmbeddings: true };
+const spec = {
+  dModel: Number(values['d-model']),
+  nLayers: Number(values.layers),
+  nHeads: 4,
+  ffnHidden: Number(values.ffn),
+  maxSeqLen: 256,
+  tieEmbeddings: true,
+};
 const model = new Transformer(transformerConfig(spec, tokenizer), 0);
 const learner = new Learner(model, { lr: Number(values.lr), supervisedWeight: 1, microBatchSize: batchSize });
 const [deduction] = tinyPythonModes({

@@ -130,3 +130,23 @@ test('chooseToken: temperature, top-p and greedy', () => {
   for (let i = 0; i < 2000; i++) topTwo[chooseToken(logits, null, 1, 0.8, rng)]++;
   assert.equal(topTwo[0] + topTwo[3], 0, 'top-p 0.8 keeps tokens 1 and 2 only');
 });
+
+test('a logits bias steers the choice while the recorded log-probabilities stay the model’s', () => {
+  const greedy = sample(model, [prompts[0]], { maxTokens: 6, temperature: 0 });
+  // A large bias towards a token the model would not pick: greedy decoding now picks it every time.
+  const forced = greedy.tokens[0][0] === 3 ? 4 : 3;
+  const steered = sample(model, [prompts[0]], {
+    maxTokens: 6,
+    temperature: 0,
+    logitsBias: () => new Map([[forced, 1e4]]),
+  });
+  assert.deepEqual(steered.tokens[0], Array(6).fill(forced));
+  const sequence = [...prompts[0], ...steered.tokens[0]];
+  const logits = model.forward([sequence]);
+  const logp = tf.logSoftmax(logits);
+  const values = logp.arraySync()[0];
+  steered.tokens[0].forEach((token, i) => {
+    assert.ok(Math.abs(values[prompts[0].length - 1 + i][token] - steered.logprobs[0][i]) < 1e-4);
+  });
+  tf.dispose([logits, logp]);
+});

@@ -35,5 +35,13 @@ test('a text constraint steers every sampled completion of a random model (gramm
     generations.slice(8).some((g) => !/^\d{3}\]$/.test(g.completion)),
     'the unconstrained prompt is free',
   );
+
+  // A constraint's bias (a prior over its allowed characters) steers the choice: here towards '7' only.
+  const sevens: TextConstraint = {
+    ...digits,
+    bias: (prefix) => digits.allowedNext(prefix).map((c) => (c === '7' ? 50 : 0)),
+  };
+  const steered = policy.generate([prompts[0]!], 8, { temperature: 1, topP: 1, maxTokens: 20 }, 11, [sevens]);
+  for (const g of steered) assert.equal(g.completion, '777]');
   policy.dispose();
 });

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { ensureBackend, makeTokenizer, Policy, transformerConfig, weightsPayload } from '../actors/policy.ts';
-import { GrammarConstraint } from '../plugins/tiny-python/grammar.ts';
+import { chars, Grammar, GrammarConstraint, lit, nt, Rules } from '../plugins/tiny-python/grammar.ts';
 import { parseTinyProposal, tinyPythonModes } from '../plugins/tiny-python/index.ts';
 import { inputAnswerGrammar, proposalGrammar, valueAnswerGrammar } from '../plugins/tiny-python/subset.ts';
 import { Transformer } from '../src/model/transformer.ts';
+import { createRng } from '../src/runtime/index.ts';
 import type { PromptSpec, Task, TextConstraint } from '../src/plugins/index.ts';
 
 /** Checks every item with Python's ast in one /usr/bin/python3 call; returns the failures. */
@@ -143,9 +144,66 @@ test('10,000 grammar-constrained proposals of an untrained model all parse (Pyth
 });
 
 test('a constraint over the subset grammar keeps its cache bounded and answers from any prefix', () => {
-  const c = new GrammarConstraint(proposalGrammar(), 128, 10);
+  const c = new GrammarConstraint(proposalGrammar(), 128, 0, 10);
   const text = "'abc'\n# program\ndef f(x):\n    return x[::-1]\n# output";
   assert.equal(drive(c, text), null);
   assert.deepEqual(c.allowedNext('zzz'), [], 'a rejected prefix allows nothing');
   assert.ok(c.allowedNext(text.slice(0, 20)).length > 0);
+});
+
+test("the grammar prior is random derivation's next-character distribution", () => {
+  // S → 'a' S 'b' (weight 1) | 'c' (weight 3) | one of 'xyz' (weight 1); T → 'p' 'q' | 'p' 'r' (ambiguous prefix).
+  const rules = new Rules();
+  rules.define('S', [
+    { syms: [lit('a'), nt('S'), lit('b')], weight: 1 },
+    { syms: [lit('c')], weight: 3 },
+    { syms: [chars('xyz')], weight: 1 },
+  ]);
+  rules.define('T', [[lit('p'), lit('q')], [lit('pr')]]);
+  const grammar = new Grammar(rules, 'S');
+  const near = (actual: readonly number[], expected: number[]) =>
+    assert.ok(
+      actual.every((p, i) => Math.abs(p - expected[i]!) < 1e-9),
+      `${actual.join(', ')} ≠ ${expected.join(', ')}`,
+    );
+  const start = grammar.initial();
+  assert.deepEqual(start.allowed, ['a', 'c', 'x', 'y', 'z']);
+  near(start.prior, [0.2, 0.6, 0.2 / 3, 0.2 / 3, 0.2 / 3]);
+  near(grammar.read('aa').prior, [0.2, 0.6, 0.2 / 3, 0.2 / 3, 0.2 / 3]);
+  near(grammar.read('aac').prior, [1]);
+  // A budget prunes parses that could not finish in time, and the rest is renormalised.
+  near(grammar.read('a', 3).prior, [0.6 / 0.8, 0.2 / 3 / 0.8, 0.2 / 3 / 0.8, 0.2 / 3 / 0.8]);
+  const ambiguous = new Grammar(rules, 'T');
+  near(ambiguous.read('p').prior, [0.5, 0.5]);
+
+  // On the subset: the prior of the first two characters matches what derive writes (20,000 derivations).
+  const subset = proposalGrammar();
+  const rng = createRng('prior');
+  const random = () => rng.next();
+  const counts = new Map<string, number>();
+  const n = 20_000;
+  for (let i = 0; i < n; i++) {
+    const first = subset.derive(random, 10_000).text[0]!;
+    counts.set(first, (counts.get(first) ?? 0) + 1);
+  }
+  const initial = subset.initial();
+  initial.allowed.forEach((c, i) => {
+    const observed = (counts.get(c) ?? 0) / n;
+    assert.ok(
+      Math.abs(observed - initial.prior[i]!) < 0.015,
+      `${c}: derive ${observed}, prior ${initial.prior[i]}`,
+    );
+  });
+  assert.equal([...counts.keys()].filter((c) => !initial.allowed.includes(c)).length, 0);
+});
+
+test('a constraint with a prior weight biases by w · log(prior); without one it has no bias', () => {
+  const weighted = new GrammarConstraint(proposalGrammar(), 128, 2);
+  const state = proposalGrammar().initial(128);
+  const bias = weighted.bias!('');
+  assert.deepEqual(weighted.allowedNext(''), state.allowed);
+  state.prior.forEach((p, i) => {
+    assert.ok(Math.abs(bias[i]! - 2 * Math.log(p)) < 1e-9);
+  });
+  assert.equal(new GrammarConstraint(proposalGrammar(), 128).bias, undefined);
 });

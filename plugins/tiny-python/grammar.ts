@@ -63,10 +63,14 @@ interface Node {
   rest: number;
 }
 
-/** One live parse: the stack's head is a terminal, `off` characters of it already read. null node = finished. */
+/**
+ * One live parse: the stack's head is a terminal, `off` characters of it already read. null node = finished.
+ * `p`: the parse's share of the probability that random derivation produces the text read so far.
+ */
 interface Thread {
   node: Node | null;
   off: number;
+  p: number;
 }
 
 export interface ParseState {
@@ -75,6 +79,12 @@ export interface ParseState {
   readonly threads: readonly Thread[];
   /** Characters allowed next (empty when the text is complete or dead). */
   readonly allowed: readonly string[];
+  /**
+   * For each allowed character, the probability that random derivation (`derive`, production weights, classes
+   * uniform) writes it next, given the text so far. Budget pruning is not renormalised per production, so this is
+   * derive's distribution up to the budget's effect.
+   */
+  readonly prior: readonly number[];
   /** The text read is a complete sentence of the grammar. */
   readonly complete: boolean;
 }
@@ -147,22 +157,23 @@ export class Grammar {
   }
 
   /** Expands nonterminals at the head of `node` until every parse has a terminal head; appends the parses. */
-  private close(node: Node | null, out: Thread[], guard = 0): void {
+  private close(node: Node | null, out: Thread[], p: number, guard = 0): void {
     if (guard > 200) throw new Error('grammar: left recursion');
     if (node === null) {
-      out.push({ node: null, off: 0 });
+      out.push({ node: null, off: 0, p });
       return;
     }
     const s = this.syms[node.sym]!;
     if (s.kind !== Kind.Nt) {
-      out.push({ node, off: 0 });
+      out.push({ node, off: 0, p });
       return;
     }
-    for (const p of s.productions!) {
+    const total = s.weights!.reduce((a, b) => a + b, 0);
+    s.productions!.forEach((production, k) => {
       let n = node.next;
-      for (let i = p.length - 1; i >= 0; i--) n = this.push(p[i]!, n);
-      this.close(n, out, guard + 1);
-    }
+      for (let i = production.length - 1; i >= 0; i--) n = this.push(production[i]!, n);
+      this.close(n, out, (p * s.weights![k]!) / total, guard + 1);
+    });
   }
 
   /** What the shortest completion of a parse still needs, counting the rest of its head terminal. */
@@ -176,38 +187,40 @@ export class Grammar {
   private state(threads: Thread[], length: number, budget: number): ParseState {
     const live = threads.filter((t) => length + this.needs(t) <= budget);
     if (live.length > this.maxThreads) this.maxThreads = live.length;
-    const seen = new Uint8Array(128);
+    // Slot of each allowed character code in `allowed` (+1; 0 = not seen yet).
+    const slot = new Uint8Array(128);
     const allowed: string[] = [];
+    const prior: number[] = [];
+    const add = (code: number, p: number) => {
+      if (!slot[code]) {
+        allowed.push(String.fromCharCode(code));
+        prior.push(0);
+        slot[code] = allowed.length;
+      }
+      prior[slot[code]! - 1]! += p;
+    };
     let complete = false;
+    let mass = 0;
+    for (const t of live) mass += t.p;
     for (const t of live) {
+      t.p /= mass;
       if (t.node === null) {
         complete = true;
         continue;
       }
       const s = this.syms[t.node.sym]!;
-      if (s.kind === Kind.Lit) {
-        const c = s.text.charCodeAt(t.off);
-        if (!seen[c]) {
-          seen[c] = 1;
-          allowed.push(s.text[t.off]!);
-        }
-      } else {
-        for (let i = 0; i < s.text.length; i++) {
-          const c = s.text.charCodeAt(i);
-          if (!seen[c]) {
-            seen[c] = 1;
-            allowed.push(s.text[i]!);
-          }
-        }
-      }
+      if (s.kind === Kind.Lit) add(s.text.charCodeAt(t.off), t.p);
+      else for (let i = 0; i < s.text.length; i++) add(s.text.charCodeAt(i), t.p / s.text.length);
     }
-    return { length, threads: live, allowed, complete };
+    const next = prior.reduce((a, b) => a + b, 0);
+    for (let i = 0; i < prior.length; i++) prior[i]! /= next;
+    return { length, threads: live, allowed, prior, complete };
   }
 
   /** The state before any text, under a length budget. */
   initial(budget = Number.POSITIVE_INFINITY): ParseState {
     const out: Thread[] = [];
-    this.close(this.push(this.start, null), out);
+    this.close(this.push(this.start, null), out, 1);
     return this.state(out, 0, budget);
   }
 
@@ -220,10 +233,10 @@ export class Grammar {
       const s = this.syms[t.node.sym]!;
       if (s.kind === Kind.Lit) {
         if (s.text.charCodeAt(t.off) !== code) continue;
-        if (t.off + 1 < s.text.length) out.push({ node: t.node, off: t.off + 1 });
-        else this.close(t.node.next, out);
+        if (t.off + 1 < s.text.length) out.push({ node: t.node, off: t.off + 1, p: t.p });
+        else this.close(t.node.next, out, t.p);
       } else if (code < 128 && s.member![code]) {
-        this.close(t.node.next, out);
+        this.close(t.node.next, out, t.p / s.text.length);
       }
     }
     return this.state(out, state.length + 1, budget);
@@ -288,6 +301,7 @@ export class Grammar {
 /**
  * A TextConstraint over a grammar with a length budget (the most characters a completion may have). It caches the
  * parse state of each prefix it has seen, so the sampler's one-call-per-token pattern costs one `step` per call.
+ * With `priorWeight` w > 0 it also biases the choice towards what random derivation would write: w · log(prior).
  */
 export class GrammarConstraint implements TextConstraint {
   /** Parse states by prefix, in two generations: when `recent` fills up, it becomes `older` (one lookup back). */
@@ -298,9 +312,11 @@ export class GrammarConstraint implements TextConstraint {
   constructor(
     readonly grammar: Grammar,
     readonly budget: number,
+    readonly priorWeight = 0,
     private readonly generation = 50000,
   ) {
     this.root = grammar.initial(budget);
+    if (priorWeight <= 0) this.bias = undefined;
   }
 
   private cached(prefix: string): ParseState | undefined {
@@ -336,5 +352,9 @@ export class GrammarConstraint implements TextConstraint {
 
   allowedNext(prefix: string): readonly string[] {
     return this.stateOf(prefix).allowed;
+  }
+
+  bias?(prefix: string): readonly number[] {
+    return this.stateOf(prefix).prior.map((p) => this.priorWeight * Math.log(p));
   }
 }

@@ -43,6 +43,15 @@ export const tinyPythonOptions = Type.Object({
     description: 'Longest answer, in characters (the grammar closes every answer within it).',
   }),
   constrain: Type.Boolean({ default: true, description: 'Grammar-constrained decoding for both roles.' }),
+  grammarPrior: Type.Number({
+    minimum: 0,
+    default: 0,
+    description:
+      "Weight w of the grammar's own derivation probabilities in the proposer's sampling (logits + w · log " +
+      'prior): an untrained model then proposes programs shaped like random derivations (mostly short ' +
+      'expressions, every input type) instead of whatever its first characters drift to. 0 = off. The recorded ' +
+      "log-probabilities stay the model's.",
+  }),
   requireInputUse: Type.Boolean({
     default: true,
     description:
@@ -57,6 +66,8 @@ export interface TinyPythonOptions {
   maxAnswerTokens: number;
   constrain: boolean;
   requireInputUse: boolean;
+  /** Default 0 (off). */
+  grammarPrior?: number;
 }
 
 const INPUT_HEADER = '# input\n';
@@ -97,7 +108,7 @@ function parseLiteral(completion: string, what: string): Parsed<string> {
 /** The task modes: deduction and abduction. */
 export function tinyPythonModes(o: TinyPythonOptions): TaskMode[] {
   const proposerConstraint = o.constrain
-    ? new GrammarConstraint(proposalGrammar(), o.maxProposalTokens)
+    ? new GrammarConstraint(proposalGrammar(), o.maxProposalTokens, o.grammarPrior ?? 0)
     : undefined;
   const valueConstraint = o.constrain
     ? new GrammarConstraint(valueAnswerGrammar(), o.maxAnswerTokens)

@@ -14,6 +14,12 @@ import { disposeCache, type KVCache, type Transformer } from './transformer.ts';
  */
 export type LogitsMask = (tokensSoFar: number[], row: number) => number[] | Uint8Array | null;
 
+/**
+ * A prior over the next token: additive logits by token id, or null for none. It changes which token is chosen,
+ * not the recorded log-probabilities (those stay the model's: the learner's PPO ratio needs them).
+ */
+export type LogitsBias = (tokensSoFar: number[], row: number) => ReadonlyMap<number, number> | null;
+
 export interface SampleOptions {
   /** New tokens per row; capped so that prompt + output fit in the model's maxSeqLen. */
   maxTokens: number;
@@ -30,6 +36,7 @@ export interface SampleOptions {
   rng?: Rng;
   seed?: number;
   logitsMask?: LogitsMask;
+  logitsBias?: LogitsBias;
   /** Recompute the whole sequence every step instead of using the KV cache (reference path for tests). */
   useCache?: boolean;
 }
@@ -74,7 +81,14 @@ export function sample(model: Transformer, prompts: number[][], options: SampleO
         if (finishReasons[row]) continue;
         const rowLogits = values.subarray(row * vocab, (row + 1) * vocab);
         const allowed = allowedMask(options.logitsMask?.(tokens[row], row) ?? null, vocab);
-        const token = chooseToken(rowLogits, allowed, temperature, topP, rng);
+        const bias = options.logitsBias?.(tokens[row], row);
+        const token = chooseToken(
+          bias ? biased(rowLogits, bias) : rowLogits,
+          allowed,
+          temperature,
+          topP,
+          rng,
+        );
         if (token < 0) {
           finishReasons[row] = 'mask';
           continue;
@@ -163,6 +177,12 @@ function forwardStep(
   for (let i = 0; i < kv.length; i += 2)
     layers.push({ kT: kv[i] as tf.Tensor4D, v: kv[i + 1] as tf.Tensor4D });
   return { values, cache: { layers, length: total } };
+}
+
+function biased(logits: Float32Array, bias: ReadonlyMap<number, number>): Float32Array {
+  const out = Float32Array.from(logits);
+  for (const [id, b] of bias) out[id] += b;
+  return out;
 }
 
 function allowedMask(allowance: number[] | Uint8Array | null, vocab: number): Uint8Array | null {

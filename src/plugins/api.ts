@@ -86,6 +86,11 @@ export interface PromptSpec {
 export interface TextConstraint {
   /** Characters allowed after `prefix` (the completion so far); an empty list ends the completion. */
   allowedNext(prefix: string): readonly string[];
+  /**
+   * Optional additive logits for the allowed characters (same order as `allowedNext`), applied to the choice only:
+   * a prior that steers sampling while the recorded log-probabilities stay the model's own.
+   */
+  bias?(prefix: string): readonly number[];
 }
 
 /**

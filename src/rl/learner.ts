@@ -179,6 +179,9 @@ export class Learner implements CheckpointableLearner {
       })),
     ];
     if (sequences.length === 0) throw new Error('learner step with no tokens to train on');
+    // Micro-batches are padded to their longest sequence: neighbours by length waste the least padding. The loss
+    // is a weighted sum over tokens, so the order does not change it.
+    sequences.sort((a, b) => a.ids.length - b.ids.length);
 
     const totals = Object.fromEntries(statNames.map((n) => [n, 0])) as Record<
       (typeof statNames)[number],
