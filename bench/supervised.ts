@@ -5,7 +5,8 @@
 // difficulty ≤ L as the held-out set grades it), scored with greedy decoding on examples/heldout/tiny-python.jsonl
 // as training goes. It is an upper bound for what self-play's supervised term can reach in the same time, and it
 // is how docs/learning.md measured the issue-7 target. `--dump FILE` writes the stream and exits, for the PyTorch
-// twin `bench/supervised_torch.py FILE` (same model shape, same data).
+// twin `bench/supervised_torch.py FILE` (same model shape, same data) and for `--data FILE`, which trains on a
+// dumped stream instead of generating one (the first N examples of a stream do not depend on its length).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ensureBackend, makeTokenizer, Policy, transformerConfig, weightsPayload } from '../actors/policy.ts';
