@@ -20,6 +20,15 @@ export const builtinPlugins: Record<string, Plugin<any>> = {
   format,
 };
 
+/** Name, description and options schema of each built-in plugin, for the README's config reference. */
+export function builtinPluginReference(): { name: string; description?: string; options?: unknown }[] {
+  return Object.entries(builtinPlugins).map(([name, p]) => ({
+    name,
+    description: p.description,
+    options: p.options,
+  }));
+}
+
 /** What a run uses when its config names no plugins: AZR's three task modes and its three reward terms. */
 export const defaultPluginNames = [
   'deduction',

@@ -6,7 +6,10 @@ export default definePlugin({
   name: 'correctness',
   description: 'Rewards correct answers, as judged by the executor.',
   options: Type.Object({
-    correctReward: Type.Number({ default: 1 }),
+    correctReward: Type.Number({
+      default: 1,
+      description: 'Reward of an answer the executor judges correct.',
+    }),
     wrongReward: Type.Number({ default: -0.5, description: 'Reward of a well-formed but wrong answer.' }),
   }),
   rewardShapers: (o) => [

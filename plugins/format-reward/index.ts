@@ -6,8 +6,14 @@ export default definePlugin({
   name: 'format',
   description: 'Penalises completions that do not parse and proposals that are not valid tasks.',
   options: Type.Object({
-    formatErrorReward: Type.Number({ default: -1 }),
-    invalidProposalReward: Type.Number({ default: -1 }),
+    formatErrorReward: Type.Number({
+      default: -1,
+      description: 'Reward of a completion that does not parse.',
+    }),
+    invalidProposalReward: Type.Number({
+      default: -1,
+      description: 'Reward of a proposal that parses but the executor rejects (AZR-SPEC §3).',
+    }),
   }),
   rewardShapers: (o) => [
     {

@@ -48,9 +48,9 @@ export const tinyPythonOptions = Type.Object({
     default: 0,
     description:
       "Weight w of the grammar's own derivation probabilities in the proposer's sampling (logits + w · log " +
-      'prior): an untrained model then proposes programs shaped like random derivations (mostly short ' +
-      'expressions, every input type) instead of whatever its first characters drift to. 0 = off. The recorded ' +
-      "log-probabilities stay the model's.",
+      'prior): an untrained model then proposes what random derivation would (every input type alike, programs ' +
+      'that read x) instead of whatever its first characters drift to. 0 = off. The recorded log-probabilities ' +
+      "stay the model's.",
   }),
   requireInputUse: Type.Boolean({
     default: true,

@@ -26,8 +26,18 @@ export function programModeOptions(defaultReferences: number) {
       default: defaultReferences,
       description: 'Reference tasks per proposal.',
     }),
-    maxProposalTokens: Type.Optional(Type.Integer({ minimum: 1 })),
-    maxAnswerTokens: Type.Optional(Type.Integer({ minimum: 1 })),
+    maxProposalTokens: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: "Most tokens of a proposal; unset = the proposer's sampling maxTokens.",
+      }),
+    ),
+    maxAnswerTokens: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: "Most tokens of an answer; unset = the solver's sampling maxTokens.",
+      }),
+    ),
   });
 }
 
