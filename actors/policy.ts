@@ -156,8 +156,7 @@ export class Policy {
       decode: (ids) => tokenizer.decode(ids),
       stopTokenIds: eos === undefined ? [] : [eos],
       seed,
-      logitsMask: rowConstraints?.some(Boolean) ? characterMask(tokenizer, rowConstraints) : undefined,
-      logitsBias: rowConstraints?.some((c) => c?.bias) ? characterBias(tokenizer, rowConstraints) : undefined,
+      ...characterHooks(tokenizer, rowConstraints ?? []),
     });
     return result.tokens.map((responseIds, i) => ({
       completion: cutAtStop(tokenizer.decode(responseIds), stop),
@@ -173,44 +172,40 @@ export class Policy {
   }
 }
 
-/** The token id of each single character (undefined when a character is not one token), memoised. */
-function characterIds(tokenizer: Tokenizer): (char: string) => number | undefined {
+/**
+ * The sampler's hooks for per-row text constraints on a character tokenizer: the mask (allowed characters as token
+ * ids) and, where a constraint has one, its bias. Both read the same decoded prefix, decoded once per row and token.
+ */
+function characterHooks(
+  tokenizer: Tokenizer,
+  constraints: readonly (TextConstraint | undefined)[],
+): { logitsMask?: LogitsMask; logitsBias?: LogitsBias } {
+  if (!constraints.some(Boolean)) return {};
   const idOf = new Map<string, number | undefined>();
-  return (char) => {
+  const id = (char: string) => {
     if (!idOf.has(char)) {
       const ids = tokenizer.encode(char);
       idOf.set(char, ids.length === 1 && tokenizer.decode(ids) === char ? ids[0] : undefined);
     }
     return idOf.get(char);
   };
-}
-
-/** A logits mask from per-row text constraints: the allowed characters, as token ids of a character tokenizer. */
-function characterMask(
-  tokenizer: Tokenizer,
-  constraints: readonly (TextConstraint | undefined)[],
-): LogitsMask {
-  const id = characterIds(tokenizer);
-  return (tokensSoFar, row) => {
-    const constraint = constraints[row];
-    if (!constraint) return null;
-    return constraint
-      .allowedNext(tokenizer.decode(tokensSoFar))
-      .map(id)
-      .filter((i): i is number => i !== undefined);
+  const decoded = new Map<number, { length: number; text: string }>();
+  const prefixOf = (tokensSoFar: number[], row: number) => {
+    const last = decoded.get(row);
+    if (last?.length === tokensSoFar.length) return last.text;
+    const text = tokenizer.decode(tokensSoFar);
+    decoded.set(row, { length: tokensSoFar.length, text });
+    return text;
   };
-}
-
-/** The constraints' priors over the allowed characters, as biases by token id. */
-function characterBias(
-  tokenizer: Tokenizer,
-  constraints: readonly (TextConstraint | undefined)[],
-): LogitsBias {
-  const id = characterIds(tokenizer);
-  return (tokensSoFar, row) => {
+  const logitsMask: LogitsMask = (tokensSoFar, row) =>
+    constraints[row]
+      ?.allowedNext(prefixOf(tokensSoFar, row))
+      .map(id)
+      .filter((i): i is number => i !== undefined) ?? null;
+  const logitsBias: LogitsBias = (tokensSoFar, row) => {
     const constraint = constraints[row];
     if (!constraint?.bias) return null;
-    const prefix = tokenizer.decode(tokensSoFar);
+    const prefix = prefixOf(tokensSoFar, row);
     const bias = constraint.bias(prefix);
     const byId = new Map<number, number>();
     constraint.allowedNext(prefix).forEach((char, i) => {
@@ -219,6 +214,7 @@ function characterBias(
     });
     return byId;
   };
+  return { logitsMask, logitsBias: constraints.some((c) => c?.bias) ? logitsBias : undefined };
 }
 
 function cutAtStop(text: string, stop: readonly string[]): string {
