@@ -6,7 +6,8 @@ type Command = { summary: string; load: () => Promise<{ run(args: string[]): Pro
 
 const commands: Record<string, Command> = {
   run: {
-    summary: 'run CONFIG [--steps N] [--out DIR] [--resume DIR] [--seed S]   self-play',
+    summary:
+      'run CONFIG [--steps N] [--max-minutes M] [--out DIR] [--resume DIR] [--seed S] [--set PATH=VALUE]   self-play',
     load: () => import('./run.ts'),
   },
   demo: {
@@ -30,6 +31,10 @@ const commands: Record<string, Command> = {
   report: {
     summary: 'report RUN_DIR            write RUN_DIR/report.html with learning curves',
     load: () => import('./report.ts'),
+  },
+  setup: {
+    summary: 'setup [--for run|test] [--check]   check (and install) bubblewrap, python3, OpenBLAS, nats-server',
+    load: () => import('./setup.ts'),
   },
   topology: {
     summary: 'topology check CONFIG     validate a topology file and print its actor tree',

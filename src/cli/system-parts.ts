@@ -1,0 +1,109 @@
+// The parts of the system azr needs beyond npm packages, how to tell whether each works, and how to get it.
+// `azr setup` (run by npm's install/prestart/pretest hooks) checks them, installs what is missing with apt-get when
+// it can, and otherwise stops with the exact command to run.
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { DEFAULT_BWRAP, DEFAULT_PYTHON, DEFAULT_LIMITS, sandboxProblem } from '../executor/index.ts';
+
+/** What a part is needed for: `run` (self-play on this machine) or `test` (the test suite, which also needs `run`). */
+export type Purpose = 'run' | 'test';
+
+export interface SystemPart {
+  name: string;
+  /** Why azr needs it, in a few words (printed when it is installed or missing). */
+  why: string;
+  /** Debian packages that provide it. */
+  packages: string[];
+  neededFor: Purpose[];
+  /** Without it `run` still works (slower, or a feature off): missing is a warning there, not a stop. */
+  optionalFor?: Purpose[];
+  /** Why it does not work here, or null when it does. */
+  problem(): string | null;
+  /** A problem that installing the packages cannot fix (e.g. user namespaces turned off), with what to do. */
+  unfixable?(problem: string): string | null;
+}
+
+/** The first executable called `name` on PATH, or null. */
+export function onPath(name: string, path = process.env.PATH ?? ''): string | null {
+  for (const dir of path.split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {}
+  }
+  return null;
+}
+
+const LIBRARY_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib'];
+
+/** Where the dynamic loader would find `soname` (ldconfig's cache, then the usual folders), or null. */
+export function findLibrary(soname: string): string | null {
+  const cache = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' });
+  const line = cache.stdout?.split('\n').find((l) => l.trim().startsWith(`${soname} `));
+  const cached = line?.split('=>')[1]?.trim();
+  if (cached && existsSync(cached)) return cached;
+  for (const dir of LIBRARY_DIRS) if (existsSync(join(dir, soname))) return join(dir, soname);
+  return null;
+}
+
+const python: SystemPart = {
+  name: 'python3',
+  why: 'the system Python that the sandboxed executor runs',
+  packages: ['python3'],
+  neededFor: ['run', 'test'],
+  problem: () => {
+    try {
+      accessSync(DEFAULT_PYTHON, constants.X_OK);
+      return null;
+    } catch {
+      return `${DEFAULT_PYTHON} not found`;
+    }
+  },
+};
+
+const bubblewrap: SystemPart = {
+  name: 'bubblewrap',
+  why: 'the sandbox around every Python program the model writes',
+  packages: ['bubblewrap'],
+  neededFor: ['run', 'test'],
+  problem: () => {
+    if (!existsSync(DEFAULT_BWRAP)) return `${DEFAULT_BWRAP} not found`;
+    return sandboxProblem({
+      mode: 'bwrap',
+      bwrapPath: DEFAULT_BWRAP,
+      pythonPath: DEFAULT_PYTHON,
+      limits: DEFAULT_LIMITS,
+    });
+  },
+  unfixable: (problem) =>
+    problem.includes('not found')
+      ? null
+      : 'bubblewrap is installed but cannot create a sandbox here, usually because unprivileged user namespaces ' +
+        'are turned off. Turn them on: `sudo sysctl -w kernel.unprivileged_userns_clone=1` (Debian) or ' +
+        '`sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0` (Ubuntu ≥ 23.10); in a container, ' +
+        'run it with user namespaces allowed (e.g. docker --security-opt seccomp=unconfined).',
+};
+
+const natsServer: SystemPart = {
+  name: 'nats-server',
+  why: 'the message server of distributed runs; the tests start their own on 127.0.0.1',
+  packages: ['nats-server'],
+  neededFor: ['test'],
+  problem: () => (onPath('nats-server') ? null : 'nats-server not found on PATH'),
+};
+
+const openblas: SystemPart = {
+  name: 'OpenBLAS',
+  why: 'native matrix products under the wasm backend, several times faster',
+  packages: ['libopenblas0-pthread'],
+  neededFor: ['run', 'test'],
+  optionalFor: ['run'],
+  problem: () =>
+    findLibrary('libopenblas.so.0') ? null : 'libopenblas.so.0 not found by the dynamic loader',
+};
+
+/** Everything azr checks, in the order it checks them. */
+export const systemParts: SystemPart[] = [python, bubblewrap, openblas, natsServer];
