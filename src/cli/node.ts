@@ -6,6 +6,7 @@ import { type NatsNode, NatsNode as Node } from '../runtime/nats-node.ts';
 import { NATS_NAME, runNames } from '../runtime/nats-subjects.ts';
 import { NatsRefusedError } from '../runtime/nats-wire.ts';
 import { loadConfig } from './load.ts';
+import { sandboxReadiness, startsSandbox } from './system-parts.ts';
 import { natsFlags, natsSection, natsSettings, natsUsage, remoteActors, runFingerprint } from './nats.ts';
 
 const usage = `usage: azr node --config FILE --roles ROLE[,ROLE…] [--id NAME] [--verbose] ${natsUsage}`;
@@ -53,6 +54,13 @@ export async function run(args: string[]): Promise<number> {
         `its remote roles (host: remote): ${known.join(', ') || '(none)'}`,
     );
     return 2;
+  }
+  if (remote.some((actor) => roles.includes(actor.role) && startsSandbox(actor.entry))) {
+    const problem = sandboxReadiness();
+    if (problem !== null) {
+      console.error(`azr node: ${problem}`);
+      return 1;
+    }
   }
   const section = natsSection(loaded.topology);
   const names = runNames(loaded.topology.name);

@@ -14,6 +14,7 @@ import { writeReport } from '../report/index.ts';
 import { loadConfig } from './load.ts';
 import { CheckpointError, latestCheckpoint, writeCheckpoint } from './run-dir.ts';
 import { Progress } from './progress.ts';
+import { sandboxReadiness, startsSandbox } from './system-parts.ts';
 import { type NatsFlagValues, natsFlags, natsSection, natsUsage, remoteActors, startHead } from './nats.ts';
 
 const usage = `usage: azr run CONFIG [--steps N] [--max-minutes M] [--out DIR] [--resume DIR] [--seed S] ${natsUsage}`;
@@ -151,6 +152,13 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const loaded = await loadConfig(positionals[0]!);
+  if (loaded.topology.actors.some((entry) => entry.host !== 'remote' && startsSandbox(entry))) {
+    const problem = sandboxReadiness();
+    if (problem !== null) {
+      console.error(`azr run: ${problem}`);
+      return 1;
+    }
+  }
   if (seed !== undefined) loaded.topology.seed = seed;
   const settings = { steps: 10, checkpointEvery: 0, keepCheckpoints: 2, ...loaded.topology.run };
   if (maxMinutes !== undefined) settings.maxMinutes = maxMinutes;

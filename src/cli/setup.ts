@@ -4,7 +4,7 @@
 // `npm install && npm start` and `npm test` need nothing else on a fresh machine. Quick when everything is there.
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { onPath, type Purpose, type SystemPart, systemParts } from './system-parts.ts';
+import { installCommand, onPath, type Purpose, type SystemPart, systemParts } from './system-parts.ts';
 
 export interface SetupEnvironment {
   parts: SystemPart[];
@@ -37,19 +37,15 @@ export interface SetupResult {
 const needed = (part: SystemPart, purpose: Purpose) =>
   part.neededFor.includes(purpose) || (purpose === 'test' && part.neededFor.includes('run'));
 
-/** The command that installs these packages, as the user should type it. */
-export function installCommand(packages: string[], isRoot: boolean): string {
-  const sudo = isRoot ? '' : 'sudo ';
-  return `${sudo}apt-get update && ${sudo}apt-get install -y ${packages.join(' ')}`;
-}
-
 function aptInstall(env: SetupEnvironment, packages: string[]): boolean {
   const apt = env.aptGet!;
   const aptEnv = { DEBIAN_FRONTEND: 'noninteractive' };
   // Another apt-get may hold the lock (a second install running): wait for it rather than fail.
   const lock = ['-o', 'DPkg::Lock::Timeout=300'];
   if (env.exec(apt, [...lock, 'update', '-qq'], aptEnv) !== 0) return false;
-  return env.exec(apt, [...lock, 'install', '-y', '-qq', '--no-install-recommends', ...packages], aptEnv) === 0;
+  return (
+    env.exec(apt, [...lock, 'install', '-y', '-qq', '--no-install-recommends', ...packages], aptEnv) === 0
+  );
 }
 
 export async function setup(env: SetupEnvironment, options: SetupOptions): Promise<SetupResult> {

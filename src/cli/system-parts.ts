@@ -37,7 +37,13 @@ export function onPath(name: string, path = process.env.PATH ?? ''): string | nu
   return null;
 }
 
-const LIBRARY_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib'];
+const LIBRARY_DIRS = [
+  '/usr/lib/x86_64-linux-gnu',
+  '/usr/lib/aarch64-linux-gnu',
+  '/usr/lib64',
+  '/usr/lib',
+  '/lib',
+];
 
 /** Where the dynamic loader would find `soname` (ldconfig's cache, then the usual folders), or null. */
 export function findLibrary(soname: string): string | null {
@@ -107,3 +113,28 @@ const openblas: SystemPart = {
 
 /** Everything azr checks, in the order it checks them. */
 export const systemParts: SystemPart[] = [python, bubblewrap, openblas, natsServer];
+
+/**
+ * Why the Python executor cannot start on this machine, in one line with the command that fixes it, or null when
+ * it can. `azr run` and `azr node` ask this once, before any actor starts.
+ */
+export function sandboxReadiness(isRoot = process.getuid?.() === 0): string | null {
+  for (const part of [python, bubblewrap]) {
+    const problem = part.problem();
+    if (problem === null) continue;
+    const fix = part.unfixable?.(problem) ?? `install it: ${installCommand(part.packages, isRoot)}`;
+    return `the Python sandbox cannot start here (${part.name}: ${problem}); ${fix}`;
+  }
+  return null;
+}
+
+/** The command that installs these Debian packages, as the user should type it. */
+export function installCommand(packages: string[], isRoot: boolean): string {
+  const sudo = isRoot ? '' : 'sudo ';
+  return `${sudo}apt-get update && ${sudo}apt-get install -y ${packages.join(' ')}`;
+}
+
+/** Whether an actor entry starts a sandboxed Python executor (a validator not asked to run unsandboxed). */
+export function startsSandbox(entry: { kind: string; options?: Record<string, unknown> }): boolean {
+  return entry.kind === 'validator' && entry.options?.sandbox !== 'none';
+}
