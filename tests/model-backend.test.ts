@@ -20,7 +20,10 @@ test('auto falls back to wasm when tfjs-node is absent (the real importer, as in
   );
   assert.match(choice.skipped[0].reason, /@tensorflow\/tfjs-node-gpu: not installed/);
   assert.equal(lines.length, 1);
-  assert.match(lines[0], /backend: wasm; tensorflow-gpu skipped: .*; tensorflow skipped: /);
+  assert.match(
+    lines[0],
+    /backend: wasm( \+ native products \(.*\)| \(native products off: .*\))?; tensorflow-gpu skipped: .*; tensorflow skipped: /,
+  );
 });
 
 test('auto reports why a present but broken tfjs-node-gpu was skipped', async () => {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { installNativeProducts, type NativeStatus } from './native/kernels.ts';
 import { installWasmKernels } from './wasm-kernels.ts';
 
 export type BackendKind = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -16,6 +17,8 @@ export interface BackendChoice {
   /** The tfjs backend id now active (`tf.getBackend()`). */
   tfBackend: string;
   skipped: Array<{ name: BackendName; reason: string }>;
+  /** On wasm: whether products run through the native BLAS (src/model/native), or why not. */
+  native?: NativeStatus;
 }
 
 export interface InitBackendOptions {
@@ -23,6 +26,11 @@ export interface InitBackendOptions {
   importer?: (pkg: string) => Promise<unknown>;
   /** Receives one human-readable line describing the choice; defaults to console.error. Pass `null` to silence. */
   log?: ((line: string) => void) | null;
+  /**
+   * Native products on wasm (src/model/native): by default on when built and the BLAS is present, unless
+   * AZR_NATIVE=0; `false` turns them off; `true` makes their absence an error.
+   */
+  native?: boolean;
 }
 
 const nativeCandidates: Array<{ name: BackendName; pkg: string }> = [
@@ -81,8 +89,8 @@ export async function initBackend(
   const importer = options.importer ?? ((pkg: string) => import(pkg));
   const log = options.log === undefined ? (line: string) => console.error(line) : options.log;
   const skipped: BackendChoice['skipped'] = [];
-  const done = (name: BackendName): BackendChoice => {
-    const choice = { name, tfBackend: tf.getBackend(), skipped };
+  const done = (name: BackendName, native?: NativeStatus): BackendChoice => {
+    const choice: BackendChoice = { name, tfBackend: tf.getBackend(), skipped, ...(native && { native }) };
     log?.(formatChoice(choice));
     return choice;
   };
@@ -98,19 +106,39 @@ export async function initBackend(
     }
   }
   if (kind === 'auto' || kind === 'wasm') {
+    let active = false;
     try {
       await activate('wasm');
-      return done('wasm');
+      active = true;
     } catch (error) {
       if (kind === 'wasm') throw new Error(`backend 'wasm' unavailable: ${describe(error)}`);
       skipped.push({ name: 'wasm', reason: describe(error) });
+    }
+    if (active) {
+      const native = installNativeProducts(nativeOffBy(options.native));
+      if (options.native === true && !native.active) {
+        throw new Error(`native products unavailable: ${native.reason}`);
+      }
+      return done('wasm', native);
     }
   }
   await activate('cpu');
   return done('cpu');
 }
 
+/** Why the user turned native products off, if they did: the option wins over the environment. */
+function nativeOffBy(option: boolean | undefined): string | undefined {
+  if (option === false) return 'an option (native: false)';
+  if (option === undefined && process.env.AZR_NATIVE === '0') return 'AZR_NATIVE=0';
+  return undefined;
+}
+
 export function formatChoice(choice: BackendChoice): string {
   const skipped = choice.skipped.map((s) => `${s.name} skipped: ${s.reason}`);
-  return [`[azr/model] backend: ${choice.name}`, ...skipped].join('; ');
+  const native = !choice.native
+    ? ''
+    : choice.native.active
+      ? ` + native products (${choice.native.blas})`
+      : ` (native products off: ${choice.native.reason})`;
+  return [`[azr/model] backend: ${choice.name}${native}`, ...skipped].join('; ');
 }

@@ -1,7 +1,10 @@
 // Differentiable building blocks that avoid the wasm backend's weak spots (see DESIGN.md, "Measured dependency facts"):
 // transposed matMuls take a slow path there, the `gather` gradient is missing and the `bandPart` gradient fails.
+// With native products (src/model/native) the products are BLAS calls: batched and transposed ones are fast, so the
+// per-slice split and the explicit transposes are skipped.
 import * as tf from '@tensorflow/tfjs-core';
 import './gradients.ts';
+import { nativeProductsActive } from './native/kernels.ts';
 
 function swapLastTwo(rank: number): number[] {
   const perm = Array.from({ length: rank }, (_, i) => i);
@@ -19,7 +22,8 @@ function batchedMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   if (a.rank === 2 && b.rank === 2) return tf.matMul(a, b);
   const [m, k] = a.shape.slice(-2);
   const n = b.shape[b.rank - 1];
-  if (tf.getBackend() !== 'wasm' || m * k * n < SLICE_MIN_FLOPS) return tf.matMul(a, b);
+  if (tf.getBackend() !== 'wasm' || nativeProductsActive() || m * k * n < SLICE_MIN_FLOPS)
+    return tf.matMul(a, b);
   return tf.tidy(() => {
     const batchShape = a.shape.slice(0, -2);
     const batch = batchShape.reduce((x, y) => x * y, 1);
@@ -40,6 +44,7 @@ const matMulExplicitTransposes = tf.customGrad((...args: Array<tf.Tensor | tf.Gr
     value: batchedMatMul(a, b),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sa, sb] = saved;
+      if (nativeProductsActive()) return [tf.matMul(dy, sb, false, true), tf.matMul(sa, dy, true, false)];
       return [
         batchedMatMul(dy, tf.transpose(sb, swapLastTwo(sb.rank))),
         batchedMatMul(tf.transpose(sa, swapLastTwo(sa.rank)), dy),
@@ -48,7 +53,7 @@ const matMulExplicitTransposes = tf.customGrad((...args: Array<tf.Tensor | tf.Gr
   };
 }) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
-/** `a @ b` (equal batch dims) whose gradient uses explicit transposes instead of transposed matMuls. */
+/** `a @ b` (equal batch dims) whose gradient uses explicit transposes instead of transposed matMuls (stock wasm). */
 export function matMul<T extends tf.Tensor>(a: T, b: tf.Tensor): T {
   return matMulExplicitTransposes(a, b) as T;
 }

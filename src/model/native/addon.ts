@@ -1,0 +1,52 @@
+// Loads build/azr_native.node (see build.ts) and says why not when it cannot: not built, or no BLAS on the system.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { nativeBinary } from './build.ts';
+
+/** The addon's functions; every offset is a byte offset into the wasm heap, every stride a count of floats. */
+export interface NativeAddon {
+  info(): { blasLoaded: true; blas: string } | { blasLoaded: false; error: string };
+  /** C[i] = op(A[i]) @ op(B[i]) for i < batch, row-major; a batch stride of 0 reuses one matrix for every i. */
+  sgemm(
+    heap: ArrayBuffer,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: number,
+    transB: number,
+    aOffset: number,
+    aBatchStride: number,
+    bOffset: number,
+    bBatchStride: number,
+    cOffset: number,
+  ): void;
+}
+
+export const BUILD_COMMAND = 'node --import tsx src/model/native/build.ts';
+export const BLAS_INSTALL_COMMAND = 'apt-get install -y libopenblas0-pthread';
+
+export type AddonLoad = { ok: true; addon: NativeAddon; blas: string } | { ok: false; reason: string };
+
+let loaded: AddonLoad | undefined;
+
+export function loadAddon(): AddonLoad {
+  loaded ??= load();
+  return loaded;
+}
+
+function load(): AddonLoad {
+  if (!existsSync(nativeBinary)) return { ok: false, reason: `not built (run: ${BUILD_COMMAND})` };
+  let addon: NativeAddon;
+  try {
+    addon = createRequire(import.meta.url)(nativeBinary) as NativeAddon;
+  } catch (error) {
+    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    return { ok: false, reason: `failed to load ${nativeBinary}: ${message} (rebuild: ${BUILD_COMMAND})` };
+  }
+  const info = addon.info();
+  if (!info.blasLoaded) {
+    return { ok: false, reason: `library missing: ${info.error} (install: ${BLAS_INSTALL_COMMAND})` };
+  }
+  return { ok: true, addon, blas: info.blas };
+}

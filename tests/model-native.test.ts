@@ -1,0 +1,203 @@
+// Native products (src/model/native) against the stock wasm kernels. Nothing here skips: without the addon or the
+// BLAS, `before` fails with the command that fixes it.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../src/model/backend.ts';
+import { nativeProductCount, nativeProductsActive, setNativeEnabled } from '../src/model/native/kernels.ts';
+import { Rng } from '../src/model/rng.ts';
+import { sample } from '../src/model/sampling.ts';
+import { Transformer, type TransformerConfig } from '../src/model/transformer.ts';
+import { Learner, type RolloutSample } from '../src/rl/learner.ts';
+
+before(async () => {
+  try {
+    await initBackend('wasm', { log: null, native: true });
+  } catch (error) {
+    assert.fail(`the native path is required here: ${(error as Error).message}`);
+  }
+});
+after(() => {
+  setNativeEnabled(true);
+  tf.disposeVariables();
+});
+
+/** `run` once on the native kernels and once on the stock ones. */
+function bothPaths<T>(run: () => T): { native: T; stock: T } {
+  setNativeEnabled(true);
+  const calls = nativeProductCount();
+  const native = run();
+  assert.ok(nativeProductCount() > calls, 'the native run used no native product');
+  setNativeEnabled(false);
+  try {
+    return { native, stock: run() };
+  } finally {
+    setNativeEnabled(true);
+  }
+}
+
+function maxRelativeError(actual: Float32Array | number[], expected: Float32Array | number[]): number {
+  let error = 0;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    error = Math.max(error, Math.abs(actual[i] - expected[i]));
+    scale = Math.max(scale, Math.abs(expected[i]));
+  }
+  return error / Math.max(scale, 1e-30);
+}
+
+function randomTensor(shape: number[], rng: Rng): tf.Tensor {
+  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < data.length; i++) data[i] = rng.normal();
+  return tf.tensor(data, shape);
+}
+
+test('BatchMatMul and plain _FusedMatMul match the stock kernels: random shapes, transposes, batch-1 broadcast', () => {
+  const rng = new Rng(11);
+  const dim = () => 1 + rng.int(40);
+  for (let trial = 0; trial < 40; trial++) {
+    const [m, n, k] = [dim(), dim(), dim()];
+    const transA = rng.next() < 0.5;
+    const transB = rng.next() < 0.5;
+    const batch = trial % 4 === 0 ? [] : trial % 4 === 1 ? [1 + rng.int(5)] : [2, 1 + rng.int(3)];
+    // Every fourth batched case gives one side a single matrix (leading 1s or no batch dims) to broadcast.
+    const broadcastSide = trial % 8 === 3 ? 'a' : trial % 8 === 7 ? 'b' : null;
+    const outer = (side: 'a' | 'b') =>
+      broadcastSide === side ? (trial % 16 < 8 ? batch.map(() => 1) : []) : batch;
+    const a = randomTensor([...outer('a'), ...(transA ? [k, m] : [m, k])], rng);
+    const b = randomTensor([...outer('b'), ...(transB ? [n, k] : [k, n])], rng);
+    const shapes = `${a.shape} × ${b.shape} (transposeA ${transA}, transposeB ${transB})`;
+    for (const product of [
+      () => tf.matMul(a, b, transA, transB),
+      () => tf.fused.matMul({ a, b, transposeA: transA, transposeB: transB }),
+    ]) {
+      const { native, stock } = bothPaths(product);
+      assert.deepEqual(native.shape, stock.shape, shapes);
+      const error = maxRelativeError(native.dataSync() as Float32Array, stock.dataSync() as Float32Array);
+      assert.ok(error < 1e-5, `${shapes}: relative error ${error}`);
+      tf.dispose([native, stock]);
+    }
+    tf.dispose([a, b]);
+  }
+});
+
+test('cases the native kernels leave to the stock ones still compute the same values', () => {
+  const rng = new Rng(12);
+  const a = randomTensor([2, 1, 5, 3], rng);
+  const b = randomTensor([1, 3, 3, 4], rng); // a general broadcast: [2,1] against [1,3]
+  const bias = randomTensor([4], rng);
+  for (const product of [
+    () => tf.matMul(a, b),
+    () =>
+      tf.fused.matMul({
+        a: tf.reshape(a, [2, 5, 3]),
+        b: tf.reshape(tf.slice(b, 0, [1, 2]), [2, 3, 4]),
+        bias,
+      }),
+    () =>
+      tf.fused.matMul({
+        a: tf.reshape(a, [10, 3]),
+        b: tf.reshape(tf.slice(b, 0, [1, 1]), [3, 4]),
+        activation: 'relu',
+      }),
+  ]) {
+    setNativeEnabled(true);
+    const calls = nativeProductCount();
+    const native = tf.tidy(product);
+    assert.equal(nativeProductCount(), calls, 'left to the stock kernel');
+    setNativeEnabled(false);
+    const stock = tf.tidy(product);
+    setNativeEnabled(true);
+    assert.deepEqual(native.shape, stock.shape);
+    assert.ok(maxRelativeError(native.dataSync() as Float32Array, stock.dataSync() as Float32Array) < 1e-6);
+    tf.dispose([native, stock]);
+  }
+  tf.dispose([a, b, bias]);
+});
+
+const config: TransformerConfig = {
+  vocabSize: 40,
+  dModel: 64,
+  nLayers: 2,
+  nHeads: 4,
+  nKvHeads: 2,
+  ffnHidden: 96,
+  maxSeqLen: 64,
+};
+
+function rollouts(rng: Rng): RolloutSample[] {
+  return Array.from({ length: 6 }, (_, i) => {
+    const promptIds = Array.from({ length: 4 + rng.int(20) }, () => rng.int(40));
+    const responseIds = Array.from({ length: 4 + rng.int(30) }, () => rng.int(40));
+    return {
+      promptIds,
+      responseIds,
+      samplingLogprobs: responseIds.map(() => -Math.log(40) + 0.1 * rng.normal()),
+      reward: rng.next(),
+      group: `g${i % 2}`,
+    };
+  });
+}
+
+test("a learner step's weights agree with the stock path within 1e-4", () => {
+  const { native, stock } = bothPaths(() => {
+    const model = new Transformer(config, 3);
+    const learner = new Learner(model, { lr: 1e-3, microBatchSize: 4, supervisedWeight: 0.5 });
+    const rng = new Rng(4);
+    const supervised = [{ promptIds: [1, 2, 3, 4, 5], targetIds: [6, 7, 8, 9] }];
+    for (let step = 0; step < 2; step++) learner.step(rollouts(rng), supervised);
+    const weights = model.weights();
+    learner.dispose();
+    model.dispose();
+    return weights;
+  });
+  for (const [name, values] of stock) {
+    const got = native.get(name)!;
+    let worst = 0;
+    for (let i = 0; i < values.length; i++) worst = Math.max(worst, Math.abs(got[i] - values[i]));
+    assert.ok(worst < 1e-4, `${name}: max abs difference ${worst}`);
+  }
+});
+
+test('sampling with the same seed gives the same tokens on both paths', () => {
+  const model = new Transformer(config, 5);
+  for (const v of model.variables()) if (v.rank === 2) v.assign(tf.mul(v, 10));
+  const prompts = [[1, 2, 3], [4, 5, 6, 7, 8, 9], [10], [11, 12, 13, 14]];
+  const { native, stock } = bothPaths(() =>
+    sample(model, prompts, { maxTokens: 40, temperature: 1, seed: 9 }),
+  );
+  assert.deepEqual(native.tokens, stock.tokens);
+  assert.ok(maxRelativeError(native.logprobs.flat(), stock.logprobs.flat()) < 1e-4);
+  const again = sample(model, prompts, { maxTokens: 40, temperature: 1, seed: 9 });
+  assert.deepEqual(again.tokens, native.tokens);
+  model.dispose();
+});
+
+test('the stock path can be forced: native: false, or AZR_NATIVE=0', async () => {
+  const saved = process.env.AZR_NATIVE;
+  try {
+    const lines: string[] = [];
+    const off = await initBackend('wasm', { log: (line) => lines.push(line), native: false });
+    assert.deepEqual(off.native, { active: false, reason: 'turned off by an option (native: false)' });
+    assert.equal(nativeProductsActive(), false);
+    assert.match(lines[0], /backend: wasm \(native products off: turned off by an option/);
+    const a = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    assert.deepEqual(Array.from(tf.matMul(a, a, false, true).dataSync()), [5, 11, 11, 25]);
+
+    process.env.AZR_NATIVE = '0';
+    const byEnv = await initBackend('wasm', { log: null });
+    assert.deepEqual(byEnv.native, { active: false, reason: 'turned off by AZR_NATIVE=0' });
+    assert.equal(nativeProductsActive(), false);
+
+    delete process.env.AZR_NATIVE;
+    lines.length = 0;
+    const on = await initBackend('wasm', { log: (line) => lines.push(line) });
+    assert.equal(on.native?.active, true);
+    assert.equal(nativeProductsActive(), true);
+    assert.match(lines[0], /backend: wasm \+ native products \(OpenBLAS /);
+  } finally {
+    if (saved === undefined) delete process.env.AZR_NATIVE;
+    else process.env.AZR_NATIVE = saved;
+    await initBackend('wasm', { log: null, native: true });
+  }
+});
