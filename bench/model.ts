@@ -1,12 +1,14 @@
-// `npm run bench -- model`: training and sampling throughput of the policy transformer on the wasm and cpu backends
-// for the fixed config of issue 4 (4 layers, d_model 256, 8 heads, SwiGLU 768, vocab 256, tied embeddings).
+// `npm run bench -- model [--cpu]`: training and sampling throughput of the policy transformer for the fixed config
+// of issue 4 (4 layers, d_model 256, 8 heads, SwiGLU 768, vocab 256, tied embeddings), on the wasm backend's stock
+// kernels and with native products (src/model/native), in one process; `--cpu` adds the pure-JS cpu backend.
 // Training: one TRR++ learner step (PPO-clipped REINFORCE++ loss + entropy, AdamW) on 16 sequences × 256 tokens.
 // Sampling: 64 prompts × 64 tokens, 128 new tokens each, KV cache, temperature 1.
 // The pure-JS cpu backend is ~30× slower, so it runs a reduced workload (fewer rows / new tokens; tokens/s is per
 // token, so the figures stay comparable). If /usr/bin/python3 has torch, bench/model_torch.py gives a reference.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { initBackend } from '../src/model/backend.ts';
+import { parseArgs } from 'node:util';
+import { type BackendChoice, formatChoice, initBackend } from '../src/model/backend.ts';
 import { Rng } from '../src/model/rng.ts';
 import { sample } from '../src/model/sampling.ts';
 import { Transformer, type TransformerConfig } from '../src/model/transformer.ts';
@@ -51,7 +53,7 @@ function rollouts(rows: number, rng: Rng): RolloutSample[] {
   });
 }
 
-function measure(backend: 'wasm' | 'cpu') {
+function measure(backend: 'wasm' | 'cpu', choice: BackendChoice) {
   const w = workloads[backend];
   const rng = new Rng(1);
   const model = new Transformer(config, 1);
@@ -75,7 +77,7 @@ function measure(backend: 'wasm' | 'cpu') {
   learner.dispose();
   model.dispose();
   return {
-    backend,
+    backend: formatChoice(choice).replace(/^\[azr\/model\] backend: /, ''),
     trainTokensPerSec,
     trainStepSeconds: trainSeconds,
     trainTokensPerStep: w.trainRows * SEQ,
@@ -107,51 +109,84 @@ function torchReference(): { torch: string; runs: TorchRun[] } | null {
   return JSON.parse(out.trim().split('\n').at(-1)!);
 }
 
-const results: Record<string, ReturnType<typeof measure>> = {};
-for (const backend of ['wasm', 'cpu'] as const) {
-  await initBackend(backend, { log: null });
-  const r = measure(backend);
-  results[backend] = r;
+const { values: flags } = parseArgs({ args: process.argv.slice(3), options: { cpu: { type: 'boolean' } } });
+type Result = ReturnType<typeof measure>;
+const paths: Array<{ key: 'wasm' | 'native' | 'cpu'; label: string; run: () => Promise<Result | string> }> = [
+  {
+    key: 'wasm',
+    label: 'wasm (stock kernels)',
+    run: async () => measure('wasm', await initBackend('wasm', { log: null, native: false })),
+  },
+  {
+    key: 'native',
+    label: 'wasm + native products',
+    run: async () => {
+      const choice = await initBackend('wasm', { log: null });
+      return choice.native?.active ? measure('wasm', choice) : formatChoice(choice);
+    },
+  },
+];
+if (flags.cpu)
+  paths.push({
+    key: 'cpu',
+    label: 'cpu (pure JS)',
+    run: async () => measure('cpu', await initBackend('cpu', { log: null })),
+  });
+
+const results: Partial<Record<'wasm' | 'native' | 'cpu', Result>> = {};
+for (const path of paths) {
+  const r = await path.run();
+  if (typeof r === 'string') {
+    console.log(`${path.label}: skipped — ${r}`);
+    continue;
+  }
+  results[path.key] = r;
   console.log(
-    `${backend.padEnd(4)}  training ${r.trainTokensPerSec.toFixed(0).padStart(6)} tokens/s ` +
+    `${path.label.padEnd(24)} training ${r.trainTokensPerSec.toFixed(0).padStart(6)} tokens/s ` +
       `(${r.trainTokensPerStep} tokens/step, ${r.trainStepSeconds.toFixed(2)} s/step)   ` +
       `sampling ${r.sampleTokensPerSec.toFixed(0).padStart(6)} tokens/s (${r.sampleRows} rows, ${r.sampleNewTokens} new tokens in ${r.sampleSeconds.toFixed(2)} s)`,
   );
 }
-const ratio = {
-  trainWasmOverCpu: results.wasm.trainTokensPerSec / results.cpu.trainTokensPerSec,
-  sampleWasmOverCpu: results.wasm.sampleTokensPerSec / results.cpu.sampleTokensPerSec,
+console.log(`native path: ${results.native?.backend ?? 'not measured'}`);
+const ratio: Record<string, number> = {};
+const over = (name: string, a: Result | undefined, b: Result | undefined) => {
+  if (!a || !b) return;
+  ratio[`train${name}`] = a.trainTokensPerSec / b.trainTokensPerSec;
+  ratio[`sample${name}`] = a.sampleTokensPerSec / b.sampleTokensPerSec;
+  console.log(
+    `${name}: training ×${ratio[`train${name}`]!.toFixed(2)}, sampling ×${ratio[`sample${name}`]!.toFixed(2)}`,
+  );
 };
-console.log(
-  `wasm/cpu: training ×${ratio.trainWasmOverCpu.toFixed(1)}, sampling ×${ratio.sampleWasmOverCpu.toFixed(1)}`,
-);
+over('NativeOverStock', results.native, results.wasm);
+over('WasmOverCpu', results.wasm, results.cpu);
 const torch = torchReference();
 let versusTorch: Record<string, number> | undefined;
 if (torch) {
-  // Compare with torch's best configuration for each figure.
-  const bestTrain = Math.max(...torch.runs.map((r) => r.trainTokensPerSec));
-  const bestSample = Math.max(...torch.runs.map((r) => r.sampleTokensPerSec));
-  versusTorch = {
-    torchTrainTokensPerSec: bestTrain,
-    torchSampleTokensPerSec: bestSample,
-    trainWasmOverTorch: results.wasm.trainTokensPerSec / bestTrain,
-    sampleWasmOverTorch: results.wasm.sampleTokensPerSec / bestSample,
-  };
   for (const r of torch.runs) {
     console.log(
       `torch ${torch.torch} (CPU, ${r.threads} thread${r.threads > 1 ? 's' : ''}): training ` +
         `${r.trainTokensPerSec.toFixed(0)} tokens/s, sampling ${r.sampleTokensPerSec.toFixed(0)} tokens/s`,
     );
   }
-  console.log(
-    `wasm/torch (best torch run): training ×${versusTorch.trainWasmOverTorch.toFixed(2)} (aim ≥ 0.7), ` +
-      `sampling ×${versusTorch.sampleWasmOverTorch.toFixed(2)} (aim ≥ 0.5)`,
-  );
+  // Compare with torch's best configuration for each figure.
+  const bestTrain = Math.max(...torch.runs.map((r) => r.trainTokensPerSec));
+  const bestSample = Math.max(...torch.runs.map((r) => r.sampleTokensPerSec));
+  versusTorch = { torchTrainTokensPerSec: bestTrain, torchSampleTokensPerSec: bestSample };
+  for (const [key, r] of [
+    ['Stock', results.wasm],
+    ['Native', results.native],
+  ] as const) {
+    if (!r) continue;
+    versusTorch[`train${key}OverTorch`] = r.trainTokensPerSec / bestTrain;
+    versusTorch[`sample${key}OverTorch`] = r.sampleTokensPerSec / bestSample;
+    console.log(
+      `${key.toLowerCase()}/torch (best torch run): training ×${versusTorch[`train${key}OverTorch`]!.toFixed(2)} (aim ≥ 0.7), ` +
+        `sampling ×${versusTorch[`sample${key}OverTorch`]!.toFixed(2)} (aim ≥ 0.5)`,
+    );
+  }
 } else {
   console.log(
     'torch reference: skipped (/usr/bin/python3 cannot import torch; apt-get install -y python3-torch)',
   );
 }
-console.log(
-  JSON.stringify({ bench: 'model', config, wasm: results.wasm, cpu: results.cpu, ratio, torch, versusTorch }),
-);
+console.log(JSON.stringify({ bench: 'model', config, ...results, ratio, torch, versusTorch }));
