@@ -1,5 +1,5 @@
 // `npm run bench -- supervised [--minutes M] [--max-level L] [--examples N] [--dump FILE] [--data FILE]
-// [--batch B] [--lr LR] [--d-model D] [--ffn F] [--layers L]`: how fast can the
+// [--batch B] [--lr LR] [--d-model D] [--ffn F] [--layers L] [--rate-steps S]`: how fast can the
 // tiny-zero model learn deduction at all? Pure executor-supervised training — no self-play — on a stream of random
 // derivations of the tiny-python grammar (labelled by the sandboxed executor, none of them held-out programs,
 // difficulty ≤ L as the held-out set grades it), scored with greedy decoding on examples/heldout/tiny-python.jsonl
@@ -7,6 +7,8 @@
 // is how docs/learning.md measured the issue-7 target. `--dump FILE` writes the stream and exits, for the PyTorch
 // twin `bench/supervised_torch.py FILE` (same model shape, same data) and for `--data FILE`, which trains on a
 // dumped stream instead of generating one (the first N examples of a stream do not depend on its length).
+// Before the run, S learner steps on the wasm backend's stock kernels and S with native products (src/model/native)
+// give examples per second per core (one thread each) for both paths; the run itself uses the default path.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ensureBackend, makeTokenizer, Policy, transformerConfig, weightsPayload } from '../actors/policy.ts';
@@ -14,6 +16,7 @@ import { type HeldoutItem, loadHeldout } from '../plugins/tiny-python/heldout.ts
 import { parseTinyProposal, tinyPythonModes } from '../plugins/tiny-python/index.ts';
 import { PROPOSAL_END, proposalGrammar } from '../plugins/tiny-python/subset.ts';
 import { PythonPool, validate } from '../src/executor/index.ts';
+import { formatChoice, initBackend } from '../src/model/backend.ts';
 import { createRng } from '../src/runtime/index.ts';
 import { Transformer } from '../src/model/transformer.ts';
 import { Learner } from '../src/rl/learner.ts';
@@ -32,6 +35,7 @@ const { values } = parseArgs({
     'd-model': { type: 'string', default: '96' },
     ffn: { type: 'string', default: '256' },
     layers: { type: 'string', default: '2' },
+    'rate-steps': { type: 'string', default: '12' },
   },
 });
 const maxLevel = Number(values['max-level']);
@@ -95,7 +99,6 @@ if (values.dump) {
   process.exit(0);
 }
 
-await ensureBackend('wasm');
 const tokenizer = makeTokenizer({ type: 'char' });
 const spec = {
   dModel: Number(values['d-model']),
@@ -105,8 +108,6 @@ const spec = {
   maxSeqLen: 256,
   tieEmbeddings: true,
 };
-const model = new Transformer(transformerConfig(spec, tokenizer), 0);
-const learner = new Learner(model, { lr: Number(values.lr), supervisedWeight: 1, microBatchSize: batchSize });
 const [deduction] = tinyPythonModes({
   references: 0,
   maxProposalTokens: 128,
@@ -115,6 +116,47 @@ const [deduction] = tinyPythonModes({
   requireInputUse: true,
 });
 const asTask = (d: Example | HeldoutItem) => ({ ...d, id: 'x', mode: 'deduction', step: 0 });
+const newLearner = (model: Transformer) =>
+  new Learner(model, { lr: Number(values.lr), supervisedWeight: 1, microBatchSize: batchSize });
+const samplesAt = (steps: number) =>
+  Array.from({ length: batchSize }, (_, i) => {
+    const d = data[(steps * batchSize + i) % data.length]!;
+    return {
+      promptIds: tokenizer.encode(deduction!.solverPrompt(asTask(d)).text),
+      targetIds: tokenizer.encode(`${d.output}\n`),
+    };
+  });
+
+/** Examples per second of one core on the given path: `--rate-steps` steps after one warm-up step. */
+async function rate(native: boolean) {
+  const choice = await initBackend('wasm', { log: null, native });
+  const model = new Transformer(transformerConfig(spec, tokenizer), 0);
+  const learner = newLearner(model);
+  learner.step([], samplesAt(0));
+  const steps = Number(values['rate-steps']);
+  const start = performance.now();
+  for (let s = 1; s <= steps; s++) learner.step([], samplesAt(s));
+  const examplesPerSec = (steps * batchSize) / ((performance.now() - start) / 1000);
+  learner.dispose();
+  model.dispose();
+  return { backend: formatChoice(choice).replace(/^\[azr\/model\] backend: /, ''), examplesPerSec };
+}
+const stockRate = await rate(false);
+const nativeRate = await rate(true).catch((error: Error) => error.message);
+console.log(`examples/s per core, wasm stock kernels: ${stockRate.examplesPerSec.toFixed(1)}`);
+const nativeOverStock =
+  typeof nativeRate === 'string' ? null : nativeRate.examplesPerSec / stockRate.examplesPerSec;
+console.log(
+  typeof nativeRate === 'string'
+    ? `examples/s per core, native products: not measured (${nativeRate})`
+    : `examples/s per core, native products: ${nativeRate.examplesPerSec.toFixed(1)} ` +
+        `(×${nativeOverStock!.toFixed(2)} the stock path; aim ≥ 2.5)`,
+);
+
+const backend = await initBackend('wasm', { log: (line) => console.log(line) });
+await ensureBackend('wasm');
+const model = new Transformer(transformerConfig(spec, tokenizer), 0);
+const learner = newLearner(model);
 const policy = new Policy();
 
 /** Greedy held-out deduction accuracy, overall and by difficulty (exact repr match). */
@@ -150,14 +192,7 @@ const trainStart = performance.now();
 let steps = 0;
 let loss = Number.NaN;
 while (performance.now() - trainStart < Number(values.minutes) * 60_000) {
-  const samples = Array.from({ length: batchSize }, (_, i) => {
-    const d = data[(steps * batchSize + i) % data.length]!;
-    return {
-      promptIds: tokenizer.encode(deduction!.solverPrompt(asTask(d)).text),
-      targetIds: tokenizer.encode(`${d.output}\n`),
-    };
-  });
-  loss = learner.step([], samples).supervisedLoss;
+  loss = learner.step([], samplesAt(steps)).supervisedLoss;
   steps++;
   if (steps % Number(values.every) === 0)
     console.log(
@@ -177,6 +212,13 @@ console.log(
 console.log(
   JSON.stringify({
     bench: 'supervised',
+    backend: formatChoice(backend).replace(/^\[azr\/model\] backend: /, ''),
+    rate: {
+      stockExamplesPerSecPerCore: Number(stockRate.examplesPerSec.toFixed(1)),
+      nativeExamplesPerSecPerCore:
+        typeof nativeRate === 'string' ? null : Number(nativeRate.examplesPerSec.toFixed(1)),
+      nativeOverStock: nativeOverStock === null ? null : Number(nativeOverStock.toFixed(2)),
+    },
     minutes: Number(values.minutes),
     maxLevel,
     examples,
