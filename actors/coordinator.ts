@@ -7,8 +7,9 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
   type BenchItem,
-  type FaultCounts,
+  type Faults,
   guard,
+  type LoadedPlugins,
   mergeFaults,
   parseBench,
   totalReward,
@@ -24,7 +25,7 @@ import type { bufferProtocol } from './buffer.ts';
 import { TaskSchema } from './schemas.ts';
 import type { learnerProtocol } from './learner.ts';
 import type { metricsProtocol } from './metrics.ts';
-import { loadActorPlugins, PluginOptions } from './plugins.ts';
+import { loadActorPlugins, loadActorPluginsSync, PluginOptions } from './plugins.ts';
 import type { Generation } from './policy.ts';
 import type { proposerProtocol } from './proposer.ts';
 import type { solverProtocol } from './solver.ts';
@@ -184,7 +185,7 @@ type Sample = {
 /** Wall time of asks, split into the actors' own compute and the rest (messaging, codec, supervision). */
 class Timings {
   /** Plugin calls that threw this step, by plugin part. */
-  readonly faults: FaultCounts = {};
+  readonly faults: Faults = {};
   readonly ms: Record<string, number> = { generation: 0, execution: 0, learning: 0, buffers: 0, overhead: 0 };
   async time<T>(phase: string, run: () => Promise<T>, computeMs?: (result: T) => number): Promise<T> {
     const start = performance.now();
@@ -197,6 +198,15 @@ class Timings {
   }
 }
 
+/** The name of the buffer actor the coordinator asks for a mode's tasks. */
+export const bufferName = (mode: string) => `buffer-${mode}`;
+
+type Options = Static<typeof CoordinatorOptions>;
+
+/** The task modes the coordinator plays: those `modes` names, or every mode its plugins bring. */
+const playedModes = (options: Options, loaded: LoadedPlugins): string[] =>
+  options.modes ?? [...loaded.modes.keys()];
+
 function peers(ctx: ActorContext): Peers {
   return {
     proposer: ctx.ref('proposer'),
@@ -204,7 +214,7 @@ function peers(ctx: ActorContext): Peers {
     validator: ctx.ref('validator'),
     learner: ctx.ref('learner'),
     metrics: ctx.ref('metrics'),
-    buffer: (mode) => ctx.ref(`buffer-${mode}`),
+    buffer: (mode) => ctx.ref(bufferName(mode)),
   };
 }
 
@@ -390,7 +400,8 @@ async function selfPlayStep(state: State, step: number, ctx: ActorContext): Prom
     Object.assign(line, { version: update.version }, prefixed('learner.', learnerStats));
   }
   Object.assign(line, prefixed('time.', timings.ms), { 'time.wallMs': performance.now() - started });
-  Object.assign(line, prefixed('faults.', timings.faults));
+  for (const [part, { count, first }] of Object.entries(timings.faults))
+    Object.assign(line, { [`faults.${part}`]: count, [`faultMessage.${part}`]: first });
   return line;
 }
 
@@ -407,7 +418,13 @@ async function collect(
   const samples: Sample[] = [];
   const supervised: { prompt: string; target: string }[] = [];
   const reward = (rollout: Rollout, buffer: readonly Task[]) =>
-    totalReward(state.shapers, rollout, { step, buffer }, timings.faults).reward;
+    totalReward(state.shapers, rollout, { step, buffer }, timings.faults);
+  const shaperNames = [...new Set(state.shapers.map((s) => s.name))];
+  /** Each shaper's mean term over a role's rollouts (a term a shaper did not give counts as 0, as in the sum). */
+  const shaperTerms = (mode: string, role: Rollout['role'], terms: readonly Record<string, number>[]) =>
+    Object.fromEntries(
+      shaperNames.map((name) => [`reward.${mode}.${role}.${name}`, mean(terms.map((t) => t[name] ?? 0))]),
+    );
   const needsBuffer = state.shapers.some((s) => s.needsBuffer);
 
   for (const mode of state.modes) {
@@ -438,9 +455,10 @@ async function collect(
         mean(rollout.slice(j * rollouts, (j + 1) * rollouts).map((r) => (r.correct ? 1 : 0))),
       ]),
     );
+    const proposerTerms: Record<string, number>[] = [];
     const proposerRewards = proposals.map((p, i) => {
       const task = tasks.get(i);
-      const r = reward(
+      const { reward: r, terms } = reward(
         {
           role: 'proposer',
           mode: mode.name,
@@ -452,6 +470,7 @@ async function collect(
         },
         held,
       );
+      proposerTerms.push(terms);
       if (reinforced.has('proposer') && p.responseIds.length > 0)
         samples.push(trainingSample(p, r, `${mode.name}/proposer`));
       return r;
@@ -469,8 +488,9 @@ async function collect(
       seedOf(ctx, `${step}/${mode.name}/solve`),
       timings,
     );
+    const solverTerms: Record<string, number>[] = [];
     const solverRewards = answers.map((a) => {
-      const r = reward(
+      const { reward: r, terms } = reward(
         {
           role: 'solver',
           mode: mode.name,
@@ -481,6 +501,7 @@ async function collect(
         },
         held,
       );
+      solverTerms.push(terms);
       if (reinforced.has('solver') && a.responseIds.length > 0)
         samples.push(trainingSample(a, r, `${mode.name}/solver`));
       return r;
@@ -517,6 +538,8 @@ async function collect(
       [`${mode.name}.proposerReward`]: mean(proposerRewards),
       [`${mode.name}.solverReward`]: mean(solverRewards),
       [`${mode.name}.programChars`]: mean(newTasks.map((t) => t.code.length)),
+      ...shaperTerms(mode.name, 'proposer', proposerTerms),
+      ...shaperTerms(mode.name, 'solver', solverTerms),
     });
   }
 
@@ -617,10 +640,9 @@ interface CoordinatorSnapshot {
   pending: Batch | null;
 }
 
-async function start(options: Static<typeof CoordinatorOptions>, ctx: ActorContext): Promise<State> {
+async function start(options: Options, ctx: ActorContext): Promise<State> {
   const loaded = await loadActorPlugins(options);
-  const names = options.modes ?? [...loaded.modes.keys()];
-  const modes = names.map((name) => {
+  const modes = playedModes(options, loaded).map((name) => {
     const mode = loaded.modes.get(name);
     if (!mode)
       throw new Error(`coordinator: no task mode "${name}"; loaded: ${[...loaded.modes.keys()].join(', ')}`);
@@ -646,7 +668,7 @@ async function start(options: Static<typeof CoordinatorOptions>, ctx: ActorConte
   };
 }
 
-export const coordinator = defineActor({
+const definition = defineActor({
   kind: 'coordinator',
   module: import.meta.url,
   protocol: coordinatorProtocol,
@@ -702,4 +724,17 @@ export const coordinator = defineActor({
       return state;
     },
   },
+});
+
+/**
+ * The coordinator, and the actors it needs that a topology may leave out: a buffer for each mode it plays. The
+ * topology builder adds those the topology does not list (explicit entries win).
+ */
+export const coordinator = Object.assign(definition, {
+  companions: (options: Options) =>
+    (options.modes ?? playedModes(options, loadActorPluginsSync(options))).map((mode) => ({
+      name: bufferName(mode),
+      kind: 'buffer',
+      options: { mode },
+    })),
 });

@@ -2,7 +2,7 @@
 // sampling parsed completions with the task mode's calls guarded.
 import { type Static, Type } from '@sinclair/typebox';
 import {
-  type FaultCounts,
+  type Faults,
   guard,
   type Parsed as ParseResult,
   type PromptSpec,
@@ -67,7 +67,7 @@ export function generateParsed<I, V>(
   items: readonly I[],
   calls: ModeCalls<I, V>,
   run: { samples: number; sampling: SamplingOptions; seed: number },
-  faults: FaultCounts,
+  faults: Faults,
 ): Parsed<V>[] {
   const failures = new Map<number, string>();
   const prompts = items.map((item, i) =>

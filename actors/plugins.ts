@@ -2,7 +2,7 @@
 // `plugins` is handed to them by the builder), and its loading with the built-in plugins.
 import { Type } from '@sinclair/typebox';
 import { builtinPlugins, defaultPluginNames } from '../plugins/index.ts';
-import { type LoadedPlugins, loadPlugins, type PluginUse } from '../src/plugins/index.ts';
+import { type LoadedPlugins, loadPlugins, loadPluginsSync, type PluginUse } from '../src/plugins/index.ts';
 
 export const PluginUses = Type.Array(
   Type.Object(
@@ -25,9 +25,16 @@ export const PluginOptions = {
   ),
 };
 
-export function loadActorPlugins(options: {
+interface ActorPluginOptions {
   plugins: PluginUse[];
   configDir?: string;
-}): Promise<LoadedPlugins> {
+}
+
+export function loadActorPlugins(options: ActorPluginOptions): Promise<LoadedPlugins> {
   return loadPlugins(options.plugins, { builtins: builtinPlugins, baseDir: options.configDir });
+}
+
+/** The same without waiting, once the topology is loaded (which imports every plugin module it names). */
+export function loadActorPluginsSync(options: ActorPluginOptions): LoadedPlugins {
+  return loadPluginsSync(options.plugins, { builtins: builtinPlugins, baseDir: options.configDir });
 }

@@ -3,7 +3,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Task } from '../src/plugins/index.ts';
 import { defineActor, defineProtocol } from '../src/runtime/index.ts';
-import type { FaultCounts } from '../src/plugins/index.ts';
+import type { Faults } from '../src/plugins/index.ts';
 import {
   GeneratorOptions,
   generateParsed,
@@ -13,7 +13,7 @@ import {
 } from './generator.ts';
 import { GenerationSchema } from './policy.ts';
 import { ProposalSchema } from './validator.ts';
-import { TaskSchema } from './schemas.ts';
+import { FaultsSchema, TaskSchema } from './schemas.ts';
 
 export const ProposedSchema = Type.Composite([
   GenerationSchema,
@@ -34,7 +34,7 @@ export const proposerProtocol = defineProtocol({
     }),
     reply: Type.Object({
       proposals: Type.Array(ProposedSchema),
-      faults: Type.Record(Type.String(), Type.Integer()),
+      faults: FaultsSchema,
       computeMs: Type.Number(),
     }),
   },
@@ -55,7 +55,7 @@ export const proposer = defineActor({
       const started = performance.now();
       const mode = state.modes.get(name);
       if (!mode) throw new Error(`proposer: no task mode "${name}"`);
-      const faults: FaultCounts = {};
+      const faults: Faults = {};
       const generated = generateParsed(
         state.policy,
         `mode:${name}`,

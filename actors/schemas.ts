@@ -12,3 +12,9 @@ export const TaskSchema = Type.Object({
   message: Type.Optional(Type.String()),
   step: Type.Integer({ minimum: 0 }),
 });
+
+/** Plugin faults by plugin part: how many, and the first one's message (see src/plugins/faults.ts). */
+export const FaultsSchema = Type.Record(
+  Type.String(),
+  Type.Object({ count: Type.Integer({ minimum: 1 }), first: Type.String() }),
+);

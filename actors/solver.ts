@@ -3,7 +3,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Task } from '../src/plugins/index.ts';
 import { defineActor, defineProtocol } from '../src/runtime/index.ts';
-import type { FaultCounts } from '../src/plugins/index.ts';
+import type { Faults } from '../src/plugins/index.ts';
 import {
   GeneratorOptions,
   generateParsed,
@@ -12,7 +12,7 @@ import {
   takeWeights,
 } from './generator.ts';
 import { GenerationSchema } from './policy.ts';
-import { TaskSchema } from './schemas.ts';
+import { FaultsSchema, TaskSchema } from './schemas.ts';
 
 export const AnsweredSchema = Type.Composite([
   GenerationSchema,
@@ -36,7 +36,7 @@ export const solverProtocol = defineProtocol({
     /** `samples` answers per task, task-major. */
     reply: Type.Object({
       answers: Type.Array(AnsweredSchema),
-      faults: Type.Record(Type.String(), Type.Integer()),
+      faults: FaultsSchema,
       computeMs: Type.Number(),
     }),
   },
@@ -57,7 +57,7 @@ export const solver = defineActor({
       const started = performance.now();
       const mode = state.modes.get(name);
       if (!mode) throw new Error(`solver: no task mode "${name}"`);
-      const faults: FaultCounts = {};
+      const faults: Faults = {};
       const sampling = temperature === undefined ? state.sampling : { ...state.sampling, temperature };
       const generated = generateParsed(
         state.policy,

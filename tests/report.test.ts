@@ -24,8 +24,17 @@ function metricsLine(step: number, modes = MODES): Record<string, unknown> {
       [`${mode}.proposerReward`]: progress - 0.5,
       [`${mode}.solverReward`]: progress * 2 - 1,
       [`${mode}.programChars`]: 100 + step * (i + 1),
+      [`reward.${mode}.proposer.learnability`]: progress / 2,
+      [`reward.${mode}.proposer.format`]: progress / 2 - 0.5,
+      [`reward.${mode}.solver.correctness`]: progress * 2 - 1,
     });
   });
+  // A plugin that faults on every third step, with a message that changes once.
+  if (step % 3 === 0)
+    Object.assign(line, {
+      'faults.shaper:explosive': 2,
+      'faultMessage.shaper:explosive': step < 30 ? 'Error: <boom>' : 'RangeError: too far',
+    });
   Object.assign(line, {
     version: step,
     'learner.loss': 1 / step,
@@ -138,6 +147,28 @@ describe('report of a synthetic run', () => {
       'overhead',
       'whole step',
     ]);
+  });
+
+  test('plugin faults are not a task mode; they are listed with their counts and first messages', () => {
+    assert.match(html, /<dt>task modes<\/dt><dd>deduction, abduction, induction, code_e<\/dd>/);
+    assert.equal(html.split('<svg data-chart="reward"').length, 2);
+    assert.doesNotMatch(html, /faults (proposer|solver)/, 'no reward legend for a "faults" mode');
+    // Steps 3, 6, …, 48: 16 steps with 2 faults each; the cut-off line 23 is not among them.
+    assert.match(
+      html,
+      /<tr><th>shaper:explosive<\/th><td>32<\/td><td>16<\/td><td>step 3: Error: &lt;boom&gt;<br>step 30: RangeError: too far<\/td><\/tr>/,
+    );
+  });
+
+  test("each reward shaper's terms are charted per mode, per role", () => {
+    MODES.forEach((mode, i) => {
+      assert.match(html, new RegExp(`<figcaption>Reward terms: ${mode}</figcaption>`));
+      assert.deepEqual(legendOf(html, `reward-terms-${i}`), [
+        'learnability proposer',
+        'format proposer',
+        'correctness solver',
+      ]);
+    });
   });
 
   test('reports the corrupt line and keeps the other 49 steps', () => {

@@ -1,4 +1,5 @@
-// Progress of `azr run`: one redrawn line on a terminal, one line per step otherwise.
+// Progress of `azr run`: one redrawn line on a terminal, one line per step otherwise; above it, once per step,
+// the first message of each plugin part that faulted.
 const fmt = (value: unknown, digits = 2) => (typeof value === 'number' ? value.toFixed(digits) : '–');
 
 function meanOf(metrics: Record<string, unknown>, suffix: string): number | undefined {
@@ -6,6 +7,18 @@ function meanOf(metrics: Record<string, unknown>, suffix: string): number | unde
     .filter(([key, v]) => key.endsWith(suffix) && typeof v === 'number')
     .map(([, v]) => v as number);
   return values.length ? values.reduce((a, b) => a + b, 0) / values.length : undefined;
+}
+
+/** One line per plugin part that faulted in the step: how often, and its first message. */
+export function faultLines(step: number, metrics: Record<string, unknown>): string[] {
+  const prefix = 'faultMessage.';
+  return Object.entries(metrics)
+    .filter(([key]) => key.startsWith(prefix))
+    .map(([key, first]) => {
+      const part = key.slice(prefix.length);
+      const count = metrics[`faults.${part}`];
+      return `step ${step}: plugin fault in ${part}${typeof count === 'number' ? ` (${count}×)` : ''}: ${String(first)}`;
+    });
 }
 
 function duration(ms: number): string {
@@ -26,6 +39,7 @@ export class Progress {
   ) {}
 
   step(step: number, metrics: Record<string, unknown>): void {
+    for (const line of faultLines(step, metrics)) this.note(line);
     const done = step - this.startStep;
     const now = Date.now();
     const elapsed = now - this.started;

@@ -12,7 +12,7 @@ import {
   type Rollout,
   type TaskMode,
 } from './api.ts';
-import { type FaultCounts, guard } from './faults.ts';
+import { type Faults, guard, recordFault } from './faults.ts';
 
 export interface PluginUse {
   use: string;
@@ -65,8 +65,17 @@ function isPlugin(value: unknown): value is Plugin {
   );
 }
 
+function specifierOf(use: string, baseDir: string): string {
+  return use.startsWith('.') || isAbsolute(use) ? pathToFileURL(resolve(baseDir, use)).href : use;
+}
+
+/** Every plugin module imported so far, by specifier: what `loadPluginsSync` can find without waiting. */
+const imported = new Map<string, Plugin>();
+
 async function importPlugin(use: string, baseDir: string): Promise<Plugin> {
-  const specifier = use.startsWith('.') || isAbsolute(use) ? pathToFileURL(resolve(baseDir, use)).href : use;
+  const specifier = specifierOf(use, baseDir);
+  const known = imported.get(specifier);
+  if (known) return known;
   let exports: Record<string, unknown>;
   try {
     exports = await import(specifier);
@@ -76,19 +85,44 @@ async function importPlugin(use: string, baseDir: string): Promise<Plugin> {
   const plugin = exports.default ?? Object.values(exports).find(isPlugin);
   if (!isPlugin(plugin))
     throw new PluginError(use, '', 'exports no plugin (export default definePlugin({...}))');
+  imported.set(specifier, plugin);
   return plugin;
+}
+
+interface LoadSettings {
+  baseDir?: string;
+  builtins?: Record<string, Plugin<any>>;
 }
 
 export async function loadPlugins(
   uses: readonly PluginUse[],
-  {
-    baseDir = process.cwd(),
-    builtins = {},
-  }: { baseDir?: string; builtins?: Record<string, Plugin<any>> } = {},
+  { baseDir = process.cwd(), builtins = {} }: LoadSettings = {},
 ): Promise<LoadedPlugins> {
+  const plugins: Plugin[] = [];
+  for (const { use } of uses) plugins.push(builtins[use] ?? (await importPlugin(use, baseDir)));
+  return register(uses, plugins);
+}
+
+/**
+ * `loadPlugins` for a step that cannot wait (the topology builder): built-in plugins, and modules that an earlier
+ * `loadPlugins` imported (loading a topology imports every plugin it names).
+ */
+export function loadPluginsSync(
+  uses: readonly PluginUse[],
+  { baseDir = process.cwd(), builtins = {} }: LoadSettings = {},
+): LoadedPlugins {
+  const plugins = uses.map(({ use }) => {
+    const plugin = builtins[use] ?? imported.get(specifierOf(use, baseDir));
+    if (!plugin) throw new PluginError(use, '', 'is not loaded yet (load the topology, then build it)');
+    return plugin;
+  });
+  return register(uses, plugins);
+}
+
+/** Checks each plugin's API version and options, and collects its parts. */
+function register(uses: readonly PluginUse[], plugins: readonly Plugin[]): LoadedPlugins {
   const loaded: LoadedPlugins = { plugins: [], modes: new Map(), shapers: [], executors: new Map() };
-  for (const { use, options: given } of uses) {
-    const plugin = builtins[use] ?? (await importPlugin(use, baseDir));
+  plugins.forEach((plugin, i) => {
     if (plugin.apiVersion !== PLUGIN_API_VERSION) {
       throw new PluginError(
         plugin.name,
@@ -96,7 +130,7 @@ export async function loadPlugins(
         `targets plugin API ${plugin.apiVersion}; this azr has API ${PLUGIN_API_VERSION}`,
       );
     }
-    const options = structuredClone(given ?? {});
+    const options = structuredClone(uses[i]!.options ?? {});
     if (plugin.options) {
       const validate = ajv.compile({
         ...plugin.options,
@@ -119,7 +153,7 @@ export async function loadPlugins(
       loaded.executors.set(executor.name, executor);
     }
     loaded.plugins.push({ name: plugin.name, options });
-  }
+  });
   return loaded;
 }
 
@@ -131,7 +165,7 @@ export function totalReward(
   shapers: readonly RewardShaper[],
   rollout: Rollout,
   context: RewardContext,
-  faults: FaultCounts = {},
+  faults: Faults = {},
 ): { reward: number; terms: Record<string, number> } {
   const terms: Record<string, number> = {};
   let reward = 0;
@@ -144,10 +178,10 @@ export function totalReward(
       () => 0,
     );
     if (!Number.isFinite(term)) {
-      faults[part] = (faults[part] ?? 0) + 1;
+      recordFault(faults, part, new Error(`returned ${term}, not a finite number`));
       continue;
     }
-    terms[shaper.name] = term;
+    terms[shaper.name] = (terms[shaper.name] ?? 0) + term;
     reward += term;
   }
   return { reward, terms };

@@ -1,16 +1,18 @@
 // The report page: a header with the run's facts, the problems met while reading it, the last step's figures
-// per task mode, and the charts (self-play per mode, held-out accuracy, learner, step time). One file, inline
-// CSS and SVG, nothing fetched.
+// per task mode, and the charts (self-play per mode, each reward shaper's terms, held-out accuracy, learner, step
+// time), and the plugin faults with their messages. One file, inline CSS and SVG, nothing fetched.
 import { escapeHtml } from './escape.ts';
 import {
   groupMembers,
   type MetricValue,
   mapSeries,
   type Point,
+  pluginFaults,
   type RunData,
   runName,
   type StepRow,
   series,
+  shaperTerms,
   taskModes,
 } from './metrics.ts';
 import { formatValue, type LineChartSpec, type LineSeries, lineChart, PALETTE } from './svg.ts';
@@ -122,6 +124,56 @@ function selfPlaySection(rows: StepRow[], modes: string[]): Section {
       })),
     ],
   };
+}
+
+/** One chart per task mode: each reward shaper's mean term per role (they add up to the mode's reward). */
+function rewardTermsSection(rows: StepRow[], modes: string[]): Section {
+  const terms = shaperTerms(rows);
+  const shapers = [...new Set(terms.map((t) => t.shaper))];
+  const section: Section = { title: 'Reward terms per shaper', charts: [] };
+  if (terms.length === 0) {
+    section.intro = '<p class="none">no reward terms recorded (metrics.jsonl has no reward.* keys)</p>';
+    return section;
+  }
+  for (const [i, mode] of modes.entries()) {
+    const own = terms.filter((t) => t.mode === mode);
+    if (own.length === 0) continue;
+    section.charts.push({
+      id: `reward-terms-${i}`,
+      title: `Reward terms: ${mode}`,
+      yLabel: 'mean term',
+      series: own.map((t) => ({
+        label: `${t.shaper} ${t.role}`,
+        points: series(rows, t.key),
+        color: color(shapers.indexOf(t.shaper)),
+        dashed: t.role === 'solver',
+      })),
+      note: 'solid: proposer, dashed: solver; per role, the terms add up to the mode’s mean reward',
+    });
+  }
+  return section;
+}
+
+/** Plugin parts that threw: how often, and the first message of each step (each distinct one once). */
+function faultsSection(rows: StepRow[]): Section {
+  const faults = pluginFaults(rows);
+  const section: Section = { title: 'Plugin faults', charts: [] };
+  if (faults.length === 0) {
+    section.intro = '<p class="none">no plugin faults</p>';
+    return section;
+  }
+  const body = faults.map((fault) => [
+    escapeHtml(fault.part),
+    String(fault.count),
+    String(fault.steps),
+    fault.messages.map((m) => `step ${m.step}: ${escapeHtml(m.message)}`).join('<br>') || '—',
+  ]);
+  section.intro = htmlTable(
+    ['plugin part', 'faults', 'steps', 'first message (each distinct one, from the step it first appeared)'],
+    body,
+    'calls into plugins that threw (contained: the run went on)',
+  );
+  return section;
 }
 
 function heldoutSection(run: RunData): Section {
@@ -315,7 +367,14 @@ export function renderReport(run: RunData, options: RenderOptions = {}): string 
   const sections =
     rows.length === 0
       ? [{ title: 'Charts', intro: '<p class="none">metrics.jsonl holds no steps yet</p>', charts: [] }]
-      : [selfPlaySection(rows, modes), heldoutSection(run), learnerSection(rows), timeSection(rows)];
+      : [
+          selfPlaySection(rows, modes),
+          rewardTermsSection(rows, modes),
+          faultsSection(rows),
+          heldoutSection(run),
+          learnerSection(rows),
+          timeSection(rows),
+        ];
   return [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',

@@ -1,12 +1,19 @@
 // Reads a run directory (metrics.jsonl + summary.json) into the series the report draws.
 // metrics.jsonl holds one flat JSON object per step: `step`, `version`, `<mode>.<metric>`, `learner.<metric>`,
-// `time.<phase>`, and on some steps `heldout.<mode>`. Task modes are discovered from the keys.
+// `time.<phase>`, `reward.<mode>.<role>.<shaper>` (each reward shaper's mean term), `faults.<part>` and
+// `faultMessage.<part>` (plugin faults: count and first message), and on some steps `heldout.<mode>`. Task modes
+// are discovered from the keys.
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 
 /** One value of a step: a number, or null where the run recorded no usable number (null, NaN, ±Infinity). */
 export type MetricValue = number | null;
-export type StepRow = { step: number; values: Map<string, MetricValue> };
+export type StepRow = {
+  step: number;
+  values: Map<string, MetricValue>;
+  /** The line's string values (fault messages). */
+  texts: Map<string, string>;
+};
 
 /** A point of a series; y null is a gap (the line breaks there). */
 export type Point = readonly [step: number, value: MetricValue];
@@ -48,7 +55,7 @@ export interface RunData {
 }
 
 /** Key groups that are not task modes. */
-const NON_MODE_GROUPS = new Set(['learner', 'time', 'heldout']);
+const NON_MODE_GROUPS = new Set(['learner', 'time', 'heldout', 'reward', 'faults', 'faultMessage']);
 
 export class ReportError extends Error {
   override name = 'ReportError';
@@ -92,14 +99,16 @@ export function parseMetrics(text: string): ParsedMetrics {
       return;
     }
     const values = new Map<string, MetricValue>();
+    const texts = new Map<string, string>();
     for (const [key, value] of Object.entries(record)) {
       if (key === 'step') continue;
       if (value === null) values.set(key, null);
       else if (typeof value === 'number') values.set(key, Number.isFinite(value) ? value : null);
-      // Strings, booleans and nested objects are not plottable; they are left out.
+      else if (typeof value === 'string') texts.set(key, value);
+      // Booleans and nested objects are neither plotted nor listed; they are left out.
     }
     if (byStep.has(step)) duplicateSteps.push(step);
-    byStep.set(step, { step, values });
+    byStep.set(step, { step, values, texts });
   });
   const rows = [...byStep.values()].sort((a, b) => a.step - b.step);
   return { rows, skipped, duplicateSteps };
@@ -130,6 +139,47 @@ export function groupMembers(rows: readonly StepRow[], group: string): string[] 
   return metricKeys(rows)
     .filter((key) => key.startsWith(prefix))
     .map((key) => key.slice(prefix.length));
+}
+
+/** Each reward shaper's terms: `reward.<mode>.<role>.<shaper>` keys as (mode, role, shaper), in order. */
+export function shaperTerms(
+  rows: readonly StepRow[],
+): { key: string; mode: string; role: string; shaper: string }[] {
+  return groupMembers(rows, 'reward').flatMap((member) => {
+    const [mode, role, ...shaper] = member.split('.');
+    return role && shaper.length > 0
+      ? [{ key: `reward.${member}`, mode: mode!, role, shaper: shaper.join('.') }]
+      : [];
+  });
+}
+
+export interface PluginFault {
+  part: string;
+  /** Faults over the whole run. */
+  count: number;
+  /** Steps with at least one fault of this part. */
+  steps: number;
+  /** Each distinct first-of-a-step message, with the first step it was seen at. */
+  messages: { step: number; message: string }[];
+}
+
+/** Plugin faults over the run, by plugin part, from `faults.<part>` counts and `faultMessage.<part>` messages. */
+export function pluginFaults(rows: readonly StepRow[]): PluginFault[] {
+  const byPart = new Map<string, PluginFault>();
+  for (const row of rows) {
+    for (const [key, value] of row.values) {
+      if (!key.startsWith('faults.') || !value) continue;
+      const part = key.slice('faults.'.length);
+      const fault = byPart.get(part) ?? { part, count: 0, steps: 0, messages: [] };
+      fault.count += value;
+      fault.steps++;
+      const message = row.texts.get(`faultMessage.${part}`);
+      if (message !== undefined && !fault.messages.some((m) => m.message === message))
+        fault.messages.push({ step: row.step, message });
+      byPart.set(part, fault);
+    }
+  }
+  return [...byPart.values()];
 }
 
 /** A key's values over steps. Steps without the key are left out (the line joins across them); null stays a gap. */

@@ -1,9 +1,32 @@
-// Turns a checked topology into a running actor system: one supervisor per actor entry, holding its replicas.
-import { type ActorSystem, createSystem, defaultSupervision, type SystemOptions } from '../runtime/index.ts';
+// Turns a checked topology into a running actor system: one supervisor per actor entry, holding its replicas,
+// plus the companions that entries' kinds need and the topology leaves out (e.g. a buffer per task mode).
+import {
+  type ActorDefinition,
+  type ActorSystem,
+  createSystem,
+  defaultSupervision,
+  type SystemOptions,
+} from '../runtime/index.ts';
 import type { LoadedTopology } from './load.ts';
 import type { Topology } from './schema.ts';
 
 type Supervision = NonNullable<Topology['supervision']>;
+type Entry = Topology['actors'][number];
+
+/** An actor an actor kind needs beside it; spawned inline with its kind's default options unless listed. */
+export interface Companion {
+  name: string;
+  kind: string;
+  options: Record<string, unknown>;
+}
+
+/** An actor definition that names its companions (the coordinator: a buffer for each task mode it plays). */
+interface WithCompanions {
+  companions(options: Record<string, unknown>): Companion[];
+}
+
+const hasCompanions = (definition: ActorDefinition): definition is ActorDefinition & WithCompanions =>
+  typeof (definition as Partial<WithCompanions>).companions === 'function';
 
 function policy(supervision: Supervision | undefined) {
   return {
@@ -11,6 +34,42 @@ function policy(supervision: Supervision | undefined) {
     ...supervision,
     backoff: { ...defaultSupervision.backoff, ...supervision?.backoff },
   };
+}
+
+/**
+ * The companions the topology's entries need and do not list, as inline entries (explicit entries win). Each
+ * replica name of an entry counts as listed.
+ */
+export function missingCompanions(loaded: LoadedTopology): Entry[] {
+  const { topology, kinds } = loaded;
+  const listed = new Set(
+    topology.actors.flatMap((entry) =>
+      entry.count === 1 ? [entry.name] : Array.from({ length: entry.count }, (_, r) => `${entry.name}-${r}`),
+    ),
+  );
+  const added: Entry[] = [];
+  for (const entry of topology.actors) {
+    const definition = kinds.get(entry.kind);
+    if (!definition || !hasCompanions(definition)) continue;
+    for (const companion of definition.companions(entry.options ?? {})) {
+      if (listed.has(companion.name)) continue;
+      if (!kinds.get(companion.kind))
+        throw new Error(
+          `actor "${entry.name}" needs a "${companion.kind}" actor named "${companion.name}", and no kind "${companion.kind}" is registered`,
+        );
+      listed.add(companion.name);
+      added.push({
+        name: companion.name,
+        kind: companion.kind,
+        count: 1,
+        host: 'inline',
+        restart: 'permanent',
+        encode: true,
+        options: companion.options,
+      });
+    }
+  }
+  return added;
 }
 
 export interface BuildOptions extends Omit<SystemOptions, 'name' | 'seed' | 'supervision'> {
@@ -29,7 +88,7 @@ export function buildTopology(loaded: LoadedTopology, options: BuildOptions = {}
     seed: options.seed ?? topology.seed,
     supervision: policy(topology.supervision),
   });
-  for (const entry of topology.actors) {
+  for (const entry of [...topology.actors, ...missingCompanions(loaded)]) {
     const definition = kinds.get(entry.kind)!;
     const group = system.supervisor({ name: entry.name, ...policy(entry.supervision) });
     for (let replica = 0; replica < entry.count; replica++) {
