@@ -1,11 +1,14 @@
-// Replacement Slice and SplitV kernels for the wasm backend. tfjs-backend-wasm 4.22's Slice reads its input with
-// `readSync`, which copies the whole input out of the wasm heap for every slice: splitting a 33 MB tensor into 128
+// Replacement Slice, SplitV and Identity kernels for the wasm backend. tfjs-backend-wasm 4.22's Slice reads its input
+// with `readSync`, which copies the whole input out of the wasm heap for every slice: splitting a 33 MB tensor into 128
 // parts copied 4 GB (1.9 s). These versions read the input through a heap view and copy only the slice.
+// Identity (what the engine runs to save every tensor a gradient needs) copied its input; no wasm kernel writes into
+// its inputs, so the copy can share the input's memory, as Reshape does.
 import * as tf from '@tensorflow/tfjs-core';
 
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+  incRef(dataId: tf.DataId): void;
 }
 
 let installed = false;
@@ -46,6 +49,18 @@ export function installWasmKernels(): void {
         attrs!.size as number[],
         backend as unknown as WasmBackendLike,
       ),
+  });
+  const originalIdentity = tf.getKernel('Identity', 'wasm')!.kernelFunc;
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const x = args.inputs.x!;
+      if (x.dtype === 'string') return originalIdentity(args);
+      (args.backend as unknown as WasmBackendLike).incRef(x.dataId);
+      return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+    },
   });
   tf.unregisterKernel('SplitV', 'wasm');
   tf.registerKernel({
