@@ -18,6 +18,10 @@ const commands: Record<string, Command> = {
     summary: 'eval CONFIG --bench FILE.jsonl [--checkpoint RUN_DIR]   CRUXEval-format benchmark, greedy',
     load: () => import('./eval.ts'),
   },
+  export: {
+    summary: 'export RUN_DIR --out DIR [--dtype f32|bf16|f16]   the trained policy as a Hugging Face folder',
+    load: () => import('./export.ts'),
+  },
   node: {
     summary:
       'node --config FILE --roles a,b [--nats URL] [--id NAME]   join a distributed run, serve those actors',
