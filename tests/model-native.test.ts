@@ -201,3 +201,27 @@ test('the stock path can be forced: native: false, or AZR_NATIVE=0', async () =>
     await initBackend('wasm', { log: null, native: true });
   }
 });
+
+test('the wasm Slice kernel (strided runs through a heap view) equals a plain index walk', () => {
+  const rng = new Rng(13);
+  for (let trial = 0; trial < 60; trial++) {
+    const shape = Array.from({ length: 1 + rng.int(4) }, () => 1 + rng.int(5));
+    const begin = shape.map((d) => rng.int(d));
+    const size = shape.map((d, i) => 1 + rng.int(d - begin[i]));
+    const x = tf.tensor(
+      Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i),
+      shape,
+    );
+    const strides = tf.util.computeStrides(shape);
+    const expected: number[] = [];
+    const walk = (axis: number, offset: number) => {
+      if (axis === shape.length) return void expected.push(offset);
+      for (let i = begin[axis]; i < begin[axis] + size[axis]; i++)
+        walk(axis + 1, offset + i * (strides[axis] ?? 1));
+    };
+    walk(0, 0);
+    const sliced = tf.slice(x, begin, size);
+    assert.deepEqual(Array.from(sliced.dataSync()), expected, `${shape} [${begin}] +[${size}]`);
+    tf.dispose([x, sliced]);
+  }
+});

@@ -3,6 +3,8 @@
 // Token choice runs in JS on the logits of the last position: temperature, top-p, the logits-mask hook and the
 // seeded RNG all see exactly the numbers the model produced, on every backend.
 import * as tf from '@tensorflow/tfjs-core';
+import { allocateDecodeBuffers, type DecodeBuffers, disposeDecodeBuffers } from './native/decode.ts';
+import { nativeProductsActive } from './native/kernels.ts';
 import { NEG_INF } from './ops.ts';
 import { Rng } from './rng.ts';
 import { disposeCache, type KVCache, type Transformer } from './transformer.ts';
@@ -72,8 +74,14 @@ export function sample(model: Transformer, prompts: number[][], options: SampleO
   const finishReasons: Array<FinishReason | undefined> = prompts.map(() => undefined);
   const outputWeight = tf.keep(model.outputWeight());
   let cache: KVCache | undefined;
+  // With native products the cache is one set of buffers for the whole call, written in place.
+  const { nLayers, nKvHeads, headDim } = model.config;
+  const buffers =
+    nativeProductsActive() && options.useCache !== false
+      ? allocateDecodeBuffers(nLayers, batch, nKvHeads, promptLen + maxTokens, headDim)
+      : undefined;
   try {
-    let logits = forwardStep(model, prompts, pads, tokens, undefined, outputWeight);
+    let logits = forwardStep(model, prompts, pads, tokens, undefined, outputWeight, buffers);
     cache = logits.cache;
     for (let step = 0; step < maxTokens; step++) {
       const values = logits.values;
@@ -105,6 +113,7 @@ export function sample(model: Transformer, prompts: number[][], options: SampleO
         tokens,
         options.useCache === false ? undefined : cache,
         outputWeight,
+        buffers,
       );
       disposeCache(cache);
       cache = next.cache;
@@ -112,14 +121,15 @@ export function sample(model: Transformer, prompts: number[][], options: SampleO
     }
   } finally {
     disposeCache(cache);
+    disposeDecodeBuffers(buffers);
     if (model.config.tieEmbeddings) outputWeight.dispose();
   }
   return { tokens, logprobs, finishReasons: finishReasons.map((r) => r ?? 'length') };
 }
 
 /**
- * Logits of the next position for every row. With `cache`, only each row's newest token is fed; without, the
- * whole left-padded sequence (prompt + generated) is recomputed. Rows that already finished are fed their last token
+ * Logits of the next position for every row. With `cache` (or `buffers` past the prompt), only each row's newest
+ * token is fed; without, the whole left-padded sequence (prompt + generated) is recomputed. Rows that already finished are fed their last token
  * again (their output is ignored), which keeps the batch rectangular.
  */
 function forwardStep(
@@ -129,12 +139,13 @@ function forwardStep(
   generated: number[][],
   cache: KVCache | undefined,
   outputWeight: tf.Tensor2D,
-): { values: Float32Array; cache: KVCache } {
+  buffers?: DecodeBuffers,
+): { values: Float32Array; cache: KVCache | undefined } {
   const batch = prompts.length;
   const promptLen = prompts[0].length + pads[0];
   const steps = Math.max(...generated.map((g) => g.length));
   const total = promptLen + steps;
-  const start = cache ? total - 1 : 0;
+  const start = buffers ? buffers.length : cache ? total - 1 : 0;
   const seqLen = total - start;
   const ids = new Int32Array(batch * seqLen);
   const positions = new Int32Array(batch * seqLen);
@@ -165,14 +176,16 @@ function forwardStep(
       positions,
       mask: tf.tensor4d(mask, [batch, 1, seqLen, total]),
       cache,
-      wantCache: true,
+      buffers,
+      wantCache: !buffers,
       lastOnly: true,
       outputWeight,
     });
-    return [result.logits, ...result.cache!.layers.flatMap((layer) => [layer.kT, layer.v])];
+    return [result.logits, ...(result.cache?.layers.flatMap((layer) => [layer.kT, layer.v]) ?? [])];
   });
   const values = logits.dataSync() as Float32Array;
   logits.dispose();
+  if (buffers) return { values, cache: undefined };
   const layers = [];
   for (let i = 0; i < kv.length; i += 2)
     layers.push({ kT: kv[i] as tf.Tensor4D, v: kv[i + 1] as tf.Tensor4D });

@@ -2,6 +2,7 @@
 // SwiGLU feed-forward, grouped-query attention, tied or untied embeddings, optional q/k/v bias (Qwen2).
 // q, k and v share one fused weight and gate/up another: fewer, larger matMuls are faster on every backend.
 import * as tf from '@tensorflow/tfjs-core';
+import { attendCached, type DecodeBuffers } from './native/decode.ts';
 import { causalMask, embedRows, matMul, rmsNorm, silu } from './ops.ts';
 import { Rng } from './rng.ts';
 
@@ -111,6 +112,11 @@ export interface RunInput {
   mask: tf.Tensor;
   /** Keys/values of earlier tokens; the result carries the extended cache (new tensors, the input is untouched). */
   cache?: KVCache;
+  /**
+   * Native products only (src/model/native/decode.ts): preallocated key/value buffers instead of `cache`, written in
+   * place; their `length` grows by `seqLen`.
+   */
+  buffers?: DecodeBuffers;
   wantCache?: boolean;
   /** Only compute logits for the last position of each row. */
   lastOnly?: boolean;
@@ -189,10 +195,9 @@ export class Transformer {
 
   run(input: RunInput): { logits: tf.Tensor3D; cache?: KVCache } {
     const { batch, seqLen } = input;
-    if (seqLen + (input.cache?.length ?? 0) > this.config.maxSeqLen) {
-      throw new Error(
-        `sequence of ${seqLen + (input.cache?.length ?? 0)} exceeds maxSeqLen ${this.config.maxSeqLen}`,
-      );
+    const pastLength = input.buffers?.length ?? input.cache?.length ?? 0;
+    if (seqLen + pastLength > this.config.maxSeqLen) {
+      throw new Error(`sequence of ${seqLen + pastLength} exceeds maxSeqLen ${this.config.maxSeqLen}`);
     }
     const d = this.config.dModel;
     const positions = tf.tensor1d(input.positions, 'int32');
@@ -201,9 +206,9 @@ export class Transformer {
     let x = embedRows(this.param('embed') as tf.Tensor2D, input.ids);
     const newCache: KVCache['layers'] = [];
     for (let i = 0; i < this.config.nLayers; i++) {
-      const past = input.cache?.layers[i];
+      const past = input.buffers ?? input.cache?.layers[i];
       const attn = this.attention(i, x, batch, seqLen, cos, sin, input.mask, past);
-      if (input.wantCache) newCache.push({ kT: attn.kT, v: attn.v });
+      if (input.wantCache && attn.kT && attn.v) newCache.push({ kT: attn.kT, v: attn.v });
       x = tf.add(x, attn.out);
       x = tf.add(x, this.feedForward(i, x));
     }
@@ -217,9 +222,9 @@ export class Transformer {
     const outputWeight = input.outputWeight ?? this.outputWeight();
     const rows = input.lastOnly ? 1 : seqLen;
     const logits = tf.reshape(matMul(x, outputWeight), [batch, rows, this.config.vocabSize]) as tf.Tensor3D;
-    const cache = input.wantCache
-      ? { layers: newCache, length: (input.cache?.length ?? 0) + seqLen }
-      : undefined;
+    if (input.buffers) input.buffers.length += seqLen;
+    const cache =
+      input.wantCache && !input.buffers ? { layers: newCache, length: pastLength + seqLen } : undefined;
     return { logits, cache };
   }
 
@@ -238,8 +243,8 @@ export class Transformer {
     cos: tf.Tensor3D,
     sin: tf.Tensor3D,
     mask: tf.Tensor,
-    past: KVCache['layers'][number] | undefined,
-  ) {
+    past: KVCache['layers'][number] | DecodeBuffers | undefined,
+  ): { out: tf.Tensor2D; kT?: tf.Tensor4D; v?: tf.Tensor4D } {
     const { nHeads: h, nKvHeads: kv, headDim: hd, normEps } = this.config;
     const p = `layers.${layer}.`;
     const tokens = batch * seqLen;
@@ -249,6 +254,19 @@ export class Transformer {
     const [q, k, v] = tf.split(qkv, [h * hd, kv * hd, kv * hd], 1);
     const qRot = tf.mul(this.rope(q, tokens, h, cos, sin), 1 / Math.sqrt(hd));
     const kRot = this.rope(k, tokens, kv, cos, sin);
+    const wo = this.param(`${p}wo`);
+    if (past && 'capacity' in past) {
+      const heads = (t: tf.Tensor, n: number) => tf.reshape(t, [batch, seqLen, n, hd]) as tf.Tensor4D;
+      const mixed = attendCached(
+        heads(qRot, h),
+        heads(kRot, kv),
+        heads(v, kv),
+        past.layers[layer],
+        past.length,
+        mask,
+      );
+      return { out: matMul(tf.reshape(mixed, [tokens, h * hd]) as tf.Tensor2D, wo) };
+    }
     const qHeads = tf.transpose(tf.reshape(qRot, [batch, seqLen, h, hd]), [0, 2, 1, 3]);
     let kT = tf.transpose(tf.reshape(kRot, [batch, seqLen, kv, hd]), [0, 2, 3, 1]) as tf.Tensor4D;
     let vHeads = tf.transpose(tf.reshape(v, [batch, seqLen, kv, hd]), [0, 2, 1, 3]) as tf.Tensor4D;
@@ -267,7 +285,7 @@ export class Transformer {
       tokens,
       h * hd,
     ]);
-    return { out: matMul(merged, this.param(`${p}wo`)) as tf.Tensor2D, kT, v: vHeads };
+    return { out: matMul(merged, wo) as tf.Tensor2D, kT, v: vHeads };
   }
 
   /** x [tokens, heads * hd] → rotated [tokens, heads, hd]; rotate_half as a matMul keeps it to four ops. */

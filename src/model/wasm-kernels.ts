@@ -27,14 +27,10 @@ export function installWasmKernels(): void {
     backend: WasmBackendLike,
   ): tf.TensorInfo => {
     const [begin_, size_] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
-    if (x.dtype === 'string' || !tf.slice_util.isSliceContinous(x.shape, begin_, size_)) {
-      return originalSlice({ inputs: { x }, attrs: { begin, size }, backend });
-    }
+    if (x.dtype === 'string') return originalSlice({ inputs: { x }, attrs: { begin, size }, backend });
     const out = backend.makeOutput(size_, x.dtype);
     // Views only after makeOutput: growing the heap detaches earlier views.
-    const input = backend.typedArrayFromHeap(x);
-    const offset = tf.slice_util.computeFlatOffset(begin_, tf.util.computeStrides(x.shape));
-    backend.typedArrayFromHeap(out).set(input.subarray(offset, offset + tf.util.sizeFromShape(size_)));
+    copySlice(backend.typedArrayFromHeap(x), x.shape, begin_, size_, backend.typedArrayFromHeap(out));
     return out;
   };
 
@@ -84,4 +80,33 @@ export function installWasmKernels(): void {
       });
     },
   });
+}
+
+/**
+ * Copies `input[begin : begin + size]` into `out` as runs of contiguous elements: the innermost axes taken whole
+ * merge with the last partial one into a single run, and an odometer walks the axes outside it.
+ */
+function copySlice<T extends Float32Array | Int32Array | Uint8Array>(
+  input: T,
+  shape: number[],
+  begin: number[],
+  size: number[],
+  out: T,
+): void {
+  const rank = shape.length;
+  if (rank === 0 || out.length === 0) {
+    out.set(input.subarray(0, out.length));
+    return;
+  }
+  let axis = rank - 1; // the outermost axis of the run
+  while (axis > 0 && size[axis] === shape[axis]) axis--;
+  const strides = [...tf.util.computeStrides(shape), 1];
+  const run = size[axis] * strides[axis];
+  const index = begin.slice(0, axis);
+  for (let written = 0; written < out.length; written += run) {
+    let from = begin[axis] * strides[axis];
+    for (let d = 0; d < axis; d++) from += index[d] * strides[d];
+    out.set(input.subarray(from, from + run), written);
+    for (let d = axis - 1; d >= 0 && ++index[d] === begin[d] + size[d]; d--) index[d] = begin[d];
+  }
 }

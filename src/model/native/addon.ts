@@ -21,6 +21,24 @@ export interface NativeAddon {
     bBatchStride: number,
     cOffset: number,
   ): void;
+  /** See decode.ts `attendCached`; writes the new keys/values into the caches in place. */
+  attendCached(
+    heap: ArrayBuffer,
+    batch: number,
+    steps: number,
+    heads: number,
+    kvHeads: number,
+    headDim: number,
+    capacity: number,
+    at: number,
+    qOffset: number,
+    kNewOffset: number,
+    vNewOffset: number,
+    kCacheOffset: number,
+    vCacheOffset: number,
+    maskOffset: number,
+    outOffset: number,
+  ): void;
 }
 
 export const BUILD_COMMAND = 'node --import tsx src/model/native/build.ts';

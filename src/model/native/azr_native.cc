@@ -5,9 +5,12 @@
 #include <dlfcn.h>
 #include <node_api.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -106,6 +109,73 @@ napi_value Sgemm(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// softmax(query·keys + mask)·values for one query over `length` rows. Compiled for AVX-512, AVX2 and plain x86-64;
+// the loader picks the best the CPU has, so the binary stays portable.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void attendRow(const float* query, const float* keys,
+                                                                              const float* values, const float* mask,
+                                                                              size_t length, size_t hd,
+                                                                              float* scores, float* out) {
+  float max = -INFINITY;
+  for (size_t j = 0; j < length; j++) {
+    float dot = 0;
+#pragma omp simd reduction(+ : dot)
+    for (size_t d = 0; d < hd; d++) dot += query[d] * keys[j * hd + d];
+    scores[j] = dot + mask[j];
+    max = std::fmax(max, scores[j]);
+  }
+  float sum = 0;
+  for (size_t j = 0; j < length; j++) sum += scores[j] = std::exp(scores[j] - max);
+  const float scale = 1 / sum;
+  for (size_t d = 0; d < hd; d++) out[d] = 0;
+  for (size_t j = 0; j < length; j++) {
+    const float p = scores[j] * scale;
+#pragma omp simd
+    for (size_t d = 0; d < hd; d++) out[d] += p * values[j * hd + d];
+  }
+}
+
+// attendCached(heap, batch, steps, heads, kvHeads, headDim, capacity, at,
+//              qOffset, kNewOffset, vNewOffset, kCacheOffset, vCacheOffset, maskOffset, outOffset)
+// Decoding attention over a preallocated cache, in two parts. First the new keys and values ([batch, steps, kvHeads,
+// headDim]) are written in place into rows at..at+steps of the caches ([batch, kvHeads, capacity, headDim]). Then for
+// every query ([batch, steps, heads, headDim], already scaled) softmax(q·K + mask)·V over the first at+steps rows of
+// its kv head, with the additive mask [batch, steps, at+steps]; the output has the queries' layout.
+napi_value AttendCached(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t heapBytes;
+  double v[14];
+  if (!readArgs(env, info, &heap, &heapBytes, v)) return nullptr;
+  const size_t batch = v[0], steps = v[1], heads = v[2], kvHeads = v[3], hd = v[4], capacity = v[5], at = v[6];
+  const size_t length = at + steps, group = heads / kvHeads;
+  if (length > capacity || heads % kvHeads != 0 || !inHeap(heapBytes, v[7], double(batch) * steps * heads * hd) ||
+      !inHeap(heapBytes, v[8], double(batch) * steps * kvHeads * hd) ||
+      !inHeap(heapBytes, v[9], double(batch) * steps * kvHeads * hd) ||
+      !inHeap(heapBytes, v[10], double(batch) * kvHeads * capacity * hd) ||
+      !inHeap(heapBytes, v[11], double(batch) * kvHeads * capacity * hd) ||
+      !inHeap(heapBytes, v[12], double(batch) * steps * length) ||
+      !inHeap(heapBytes, v[13], double(batch) * steps * heads * hd))
+    return throwError(env, "azr_native: attendCached operands outside the heap");
+  auto at_ = [&](double offset) { return reinterpret_cast<float*>(heap + static_cast<size_t>(offset)); };
+  const float *q = at_(v[7]), *kNew = at_(v[8]), *vNew = at_(v[9]), *mask = at_(v[12]);
+  float *kCache = at_(v[10]), *vCache = at_(v[11]), *out = at_(v[13]);
+  for (size_t b = 0; b < batch; b++)
+    for (size_t t = 0; t < steps; t++)
+      for (size_t g = 0; g < kvHeads; g++) {
+        const size_t src = ((b * steps + t) * kvHeads + g) * hd, dst = ((b * kvHeads + g) * capacity + at + t) * hd;
+        std::memcpy(kCache + dst, kNew + src, hd * sizeof(float));
+        std::memcpy(vCache + dst, vNew + src, hd * sizeof(float));
+      }
+  std::vector<float> scores(length);
+  for (size_t b = 0; b < batch; b++)
+    for (size_t t = 0; t < steps; t++)
+      for (size_t head = 0; head < heads; head++) {
+        const size_t kvBase = (b * kvHeads + head / group) * capacity * hd, row = (b * steps + t) * heads + head;
+        attendRow(q + row * hd, kCache + kvBase, vCache + kvBase, mask + (b * steps + t) * length, length, hd,
+                  scores.data(), out + row * hd);
+      }
+  return nullptr;
+}
+
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value result, blas, error;
   napi_create_object(env, &result);
@@ -123,6 +193,7 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor properties[] = {
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sgemm", nullptr, Sgemm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"attendCached", nullptr, AttendCached, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
   return exports;

@@ -30,7 +30,18 @@ export async function buildNative(opts: { log?: (line: string) => void } = {}): 
   mkdirSync(path.dirname(nativeBinary), { recursive: true });
   // Written beside the target and renamed, so a process loading the addon never sees half a file.
   const partial = `${nativeBinary}.${process.pid}.tmp`;
-  const args = ['-O3', '-std=c++17', '-shared', '-fPIC', `-I${headers}`, '-o', partial, nativeSource, '-ldl'];
+  const args = [
+    '-O3',
+    '-fopenmp-simd',
+    '-std=c++17',
+    '-shared',
+    '-fPIC',
+    `-I${headers}`,
+    '-o',
+    partial,
+    nativeSource,
+    '-ldl',
+  ];
   log(`[azr/native] g++ ${args.join(' ')}`);
   try {
     await promisify(execFile)('g++', args, { timeout: 120_000 });

@@ -4,6 +4,7 @@
 // the native and stock paths at any time (the AZR_NATIVE=0 / `native: false` path, and the parity tests).
 import * as tf from '@tensorflow/tfjs-core';
 import { loadAddon, type NativeAddon } from './addon.ts';
+import { registerDecodeKernel } from './decode.ts';
 
 /** The parts of tfjs-backend-wasm's BackendWasm the kernels use. */
 export interface WasmBackendInternals {
@@ -49,6 +50,7 @@ export function installNativeProducts(disabledBy?: string): NativeStatus {
         ? null
         : [inputs.a!, inputs.b!, attrs],
     );
+    registerDecodeKernel(load.addon);
     installedWith = load.addon;
   }
   enabled = true;

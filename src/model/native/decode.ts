@@ -1,0 +1,92 @@
+// Decoding with a preallocated key/value cache (native products only): every step writes its new keys and values
+// into the buffers in place and attends over them in one native call, so no step reallocates or copies the cache
+// (the stock path concatenates it: O(length) copying per token). The buffers belong to one sampling call.
+import * as tf from '@tensorflow/tfjs-core';
+import type { NativeAddon } from './addon.ts';
+import type { WasmBackendInternals } from './kernels.ts';
+
+const KERNEL = 'AzrAttendCached';
+
+/** Per layer, keys and values [batch, kvHeads, capacity, headDim]; rows below `length` are filled. */
+export interface DecodeBuffers {
+  layers: Array<{ k: tf.Tensor4D; v: tf.Tensor4D }>;
+  length: number;
+  capacity: number;
+}
+
+export function allocateDecodeBuffers(
+  layers: number,
+  batch: number,
+  kvHeads: number,
+  capacity: number,
+  headDim: number,
+): DecodeBuffers {
+  const shape: [number, number, number, number] = [batch, kvHeads, capacity, headDim];
+  return {
+    layers: Array.from({ length: layers }, () => ({ k: tf.zeros(shape), v: tf.zeros(shape) })),
+    length: 0,
+    capacity,
+  };
+}
+
+export function disposeDecodeBuffers(buffers: DecodeBuffers | undefined): void {
+  for (const layer of buffers?.layers ?? []) tf.dispose([layer.k, layer.v]);
+}
+
+/**
+ * Writes `keys`/`values` ([batch, steps, kvHeads, headDim]) into the layer's buffers at row `at`, then returns the
+ * attention of `queries` ([batch, steps, heads, headDim], already scaled) over rows 0..at+steps with the additive
+ * `mask` ([batch, 1, steps, at+steps]), as [batch, steps, heads, headDim].
+ */
+export function attendCached(
+  queries: tf.Tensor4D,
+  keys: tf.Tensor4D,
+  values: tf.Tensor4D,
+  layer: DecodeBuffers['layers'][number],
+  at: number,
+  mask: tf.Tensor,
+): tf.Tensor4D {
+  return tf
+    .engine()
+    .runKernel(
+      KERNEL,
+      { q: queries, kNew: keys, vNew: values, kCache: layer.k, vCache: layer.v, mask },
+      { at },
+    ) as tf.Tensor4D;
+}
+
+export function registerDecodeKernel(addon: NativeAddon): void {
+  tf.registerKernel({
+    kernelName: KERNEL,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const { q, kNew, vNew, kCache, vCache, mask } = inputs as Record<string, tf.TensorInfo>;
+      const at = attrs!.at as number;
+      const [batch, steps, heads, headDim] = q.shape;
+      const [, kvHeads, capacity] = kCache.shape;
+      if (mask.shape.reduce((a, b) => a * b, 1) !== batch * steps * (at + steps))
+        throw new Error(`${KERNEL}: mask ${mask.shape} is not [${batch}, 1, ${steps}, ${at + steps}]`);
+      const wasm = backend as unknown as WasmBackendInternals;
+      const out = wasm.makeOutput(q.shape, 'float32');
+      const offset = (t: tf.TensorInfo) => wasm.dataIdMap.get(t.dataId).memoryOffset;
+      addon.attendCached(
+        wasm.wasm.HEAPU8.buffer as ArrayBuffer,
+        batch,
+        steps,
+        heads,
+        kvHeads,
+        headDim,
+        capacity,
+        at,
+        offset(q),
+        offset(kNew),
+        offset(vNew),
+        offset(kCache),
+        offset(vCache),
+        offset(mask),
+        offset(out),
+      );
+      return out;
+    },
+  });
+}
