@@ -328,12 +328,20 @@ async function solve(
           'execution',
           () =>
             state.peers.validator.ask(
-              { type: 'verify', answers: checks.map((c) => c.check), executor: mode.executor },
+              {
+                type: 'verify',
+                answers: checks.map((c) => c.check),
+                executor: mode.executor,
+                mode: mode.name,
+              },
               t,
             ),
           (r) => r.computeMs,
         )
-        .then((r) => r.results)
+        .then((r) => {
+          mergeFaults(timings.faults, r.faults);
+          return r.results;
+        })
     : [];
   const correct = new Set(checks.filter((_, k) => verdicts[k]!.correct).map((c) => c.i));
   // An answer the executor cannot even read (not a literal, no function f) is a format error, as one that did not parse.
@@ -600,7 +608,7 @@ async function score(
 ): Promise<number> {
   const checks = tasks.map((task, i) => mode.check(task, answers[i]!));
   const { results } = await state.peers.validator.ask(
-    { type: 'verify', answers: checks, executor: mode.executor },
+    { type: 'verify', answers: checks, executor: mode.executor, mode: mode.name },
     { timeoutMs: state.options.askTimeoutMs },
   );
   return results.filter((r) => r.correct).length / Math.max(1, results.length);

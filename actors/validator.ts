@@ -1,6 +1,7 @@
 // The validator actor: owns the sandboxed executors (Python built in; others from plugins) and answers two
 // questions for the self-play loop — which proposals are valid tasks (and their outputs), and which answers are
-// correct. A broken pool crashes the actor, and its supervisor starts a fresh one.
+// correct (built-in checks by the executor, a mode's custom checks by the mode's `judge`, with the executor at
+// hand). A broken pool crashes the actor, and its supervisor starts a fresh one; a judge that throws is a fault.
 import { type Static, Type } from '@sinclair/typebox';
 import {
   type AnswerToCheck,
@@ -10,14 +11,21 @@ import {
   validate,
   verify,
 } from '../src/executor/index.ts';
-import type {
-  AnswerCheck,
-  Executor,
-  ExecutorFactory,
-  Proposal as TaskProposal,
+import {
+  type AnswerCheck,
+  type AnswerVerdict,
+  type BuiltinCheck,
+  type CustomCheck,
+  type Executor,
+  type ExecutorFactory,
+  type Faults,
+  recordFault,
+  type Proposal as TaskProposal,
+  type TaskMode,
 } from '../src/plugins/index.ts';
 import { defineActor, defineProtocol } from '../src/runtime/index.ts';
 import { loadActorPlugins, PluginOptions } from './plugins.ts';
+import { FaultsSchema } from './schemas.ts';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -52,6 +60,11 @@ export const AnswerSchema = Type.Union([
     outputs: Type.Array(Type.String()),
     answer: Type.String(),
   }),
+  Type.Object({
+    type: Type.Literal('custom'),
+    answer: Type.String(),
+    data: Type.Unknown({ description: "What the task mode's judge needs besides the answer." }),
+  }),
 ]);
 
 export const VerificationResultSchema = Type.Object({
@@ -71,8 +84,16 @@ export const validatorProtocol = defineProtocol({
     reply: Type.Object({ results: Type.Array(ValidationResultSchema), computeMs: Type.Number() }),
   },
   verify: {
-    request: Type.Object({ answers: Type.Array(AnswerSchema), executor: Type.Optional(Type.String()) }),
-    reply: Type.Object({ results: Type.Array(VerificationResultSchema), computeMs: Type.Number() }),
+    request: Type.Object({
+      answers: Type.Array(AnswerSchema),
+      executor: Type.Optional(Type.String()),
+      mode: Type.Optional(Type.String({ description: 'The task mode whose judge decides custom checks.' })),
+    }),
+    reply: Type.Object({
+      results: Type.Array(VerificationResultSchema),
+      faults: FaultsSchema,
+      computeMs: Type.Number(),
+    }),
   },
 });
 
@@ -107,6 +128,8 @@ interface ValidatorState {
   factories: Map<string, ExecutorFactory>;
   started: Map<string, Executor>;
   settings: { workers?: number; timeoutMs: number };
+  /** The task modes, for the judges of their custom checks. */
+  modes: Map<string, TaskMode>;
 }
 
 /** The built-in executor: Python in bubblewrap, with the AZR validation policy. */
@@ -144,17 +167,85 @@ function executor(state: ValidatorState, name = 'python'): Executor {
   return started;
 }
 
+const unjudged = (reason: string, errorType: string): AnswerVerdict => ({
+  correct: false,
+  malformed: false,
+  reason,
+  errorType,
+  durationMs: 0,
+});
+
+/** A judge's verdict as the message schema wants it, whatever the plugin returned. */
+function verdictOf(value: AnswerVerdict): AnswerVerdict {
+  const text = (x: unknown) => (typeof x === 'string' ? x : null);
+  return {
+    correct: value?.correct === true,
+    malformed: value?.malformed === true,
+    reason: text(value?.reason),
+    errorType: text(value?.errorType),
+    durationMs: Number.isFinite(value?.durationMs) ? value.durationMs : 0,
+  };
+}
+
+/** Built-in checks go to the executor in one batch; custom ones to the mode's judge, each on its own. */
+async function verifyAll(
+  state: ValidatorState,
+  checks: readonly AnswerCheck[],
+  executorName: string | undefined,
+  modeName: string | undefined,
+  faults: Faults,
+): Promise<AnswerVerdict[]> {
+  const runner = executor(state, executorName);
+  const builtin = checks.flatMap((c, i) => (c.type === 'custom' ? [] : [i]));
+  const verdicts: AnswerVerdict[] = new Array(checks.length);
+  const fromExecutor = builtin.length
+    ? await runner.verify(builtin.map((i) => checks[i] as BuiltinCheck))
+    : [];
+  builtin.forEach((i, k) => {
+    verdicts[i] = fromExecutor[k]!;
+  });
+  const mode = modeName === undefined ? undefined : state.modes.get(modeName);
+  const part = `mode:${modeName ?? '(none)'}.judge`;
+  await Promise.all(
+    checks.map(async (check, i) => {
+      if (check.type !== 'custom') return;
+      if (!mode?.judge) {
+        const reason = mode
+          ? `task mode "${modeName}" returns custom checks but has no judge`
+          : `no task mode "${modeName ?? ''}" to judge a custom check (the verify request names none, or the validator did not load it)`;
+        recordFault(faults, part, new Error(reason));
+        verdicts[i] = unjudged(reason, 'NoJudge');
+        return;
+      }
+      const started = performance.now();
+      try {
+        const verdict = verdictOf(await mode.judge(check as CustomCheck, runner));
+        verdicts[i] = { ...verdict, durationMs: verdict.durationMs || performance.now() - started };
+      } catch (error) {
+        const cause = error instanceof Error ? error : new Error(String(error));
+        recordFault(faults, part, cause);
+        verdicts[i] = unjudged(`the judge failed: ${cause.message}`, 'PluginFault');
+      }
+    }),
+  );
+  return verdicts;
+}
+
 export const validator = defineActor({
   kind: 'validator',
   module: import.meta.url,
   protocol: validatorProtocol,
   options: ValidatorOptions,
-  init: async (options): Promise<ValidatorState> => ({
-    python: pythonExecutor(options),
-    factories: (await loadActorPlugins(options)).executors,
-    started: new Map(),
-    settings: { workers: options.poolSize, timeoutMs: options.timeoutMs },
-  }),
+  init: async (options): Promise<ValidatorState> => {
+    const plugins = await loadActorPlugins(options);
+    return {
+      python: pythonExecutor(options),
+      factories: plugins.executors,
+      started: new Map(),
+      settings: { workers: options.poolSize, timeoutMs: options.timeoutMs },
+      modes: plugins.modes,
+    };
+  },
   handlers: {
     validate: async (state, { proposals, executor: name }, ctx) => {
       const started = performance.now();
@@ -162,10 +253,11 @@ export const validator = defineActor({
       ctx.reply({ results, computeMs: performance.now() - started });
       return state;
     },
-    verify: async (state, { answers, executor: name }, ctx) => {
+    verify: async (state, { answers, executor: name, mode }, ctx) => {
       const started = performance.now();
-      const results = await executor(state, name).verify(answers as AnswerCheck[]);
-      ctx.reply({ results, computeMs: performance.now() - started });
+      const faults: Faults = {};
+      const results = await verifyAll(state, answers as AnswerCheck[], name, mode, faults);
+      ctx.reply({ results, faults, computeMs: performance.now() - started });
       return state;
     },
   },

@@ -3,6 +3,7 @@ import { after, describe, test } from 'node:test';
 import { builtinPlugins, defaultPluginNames } from '../plugins/index.ts';
 import { PythonPool, validate, verify } from '../src/executor/index.ts';
 import {
+  type BuiltinCheck,
   loadPlugins,
   PluginError,
   type PromptFormat,
@@ -99,7 +100,7 @@ for (const format of ['bare', 'think-answer'] as const) {
           assert.ok(!solverPrompt.text.includes('\n81\n'), 'hidden pairs are not shown');
         const answer = mode.parseAnswer(answerCompletion(name, mode.goldAnswer!(made), format));
         assert.ok(answer.ok, JSON.stringify(answer));
-        const [verdict] = await verify(pool, [mode.check(made, answer.value)]);
+        const [verdict] = await verify(pool, [mode.check(made, answer.value) as BuiltinCheck]);
         assert.equal(verdict!.correct, true, JSON.stringify(verdict));
       });
     }

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import tinyPython from '../plugins/tiny-python/index.ts';
 import { PythonPool, validate, verify } from '../src/executor/index.ts';
-import { loadPlugins, type Task, type TaskMode, type TextConstraint } from '../src/plugins/index.ts';
+import {
+  type BuiltinCheck,
+  loadPlugins,
+  type Task,
+  type TaskMode,
+  type TextConstraint,
+} from '../src/plugins/index.ts';
 
 const pool = new PythonPool({ size: 1 });
 after(() => pool.close());
@@ -90,7 +96,7 @@ for (const name of ['deduction', 'abduction']) {
       assert.ok(allowedExactly(mode.constraint!('solver', made)!, `${gold}\n`), `${name} answer ${gold}`);
       const answer = mode.parseAnswer(gold);
       assert.ok(answer.ok);
-      const [verdict] = await verify(pool, [mode.check(made, answer.value)]);
+      const [verdict] = await verify(pool, [mode.check(made, answer.value) as BuiltinCheck]);
       assert.equal(verdict!.correct, true, JSON.stringify(verdict));
     }
   });

@@ -1,7 +1,7 @@
 // The tiny-python held-out set (examples/heldout/tiny-python.jsonl): loading it, and the trivial baselines a learned
 // solver must beat. Answers are judged by a `check` callback — in a run, the executor's `verify` (see executorCheck).
 import { readFileSync } from 'node:fs';
-import type { AnswerCheck } from '../../src/plugins/api.ts';
+import type { BuiltinCheck } from '../../src/plugins/api.ts';
 
 export interface HeldoutItem {
   id: string;
@@ -13,7 +13,7 @@ export interface HeldoutItem {
 }
 
 /** Judges answers: one boolean (correct) per check, in order. */
-export type CheckAnswers = (checks: AnswerCheck[]) => Promise<boolean[]>;
+export type CheckAnswers = (checks: BuiltinCheck[]) => Promise<boolean[]>;
 
 export interface Baselines {
   /** Always answer the most common output / always answer the output (as the output). */
@@ -61,9 +61,9 @@ export async function trivialBaselines(
 ): Promise<Baselines> {
   const commonOutput = mostCommon(items.map((i) => i.output));
   const commonInput = mostCommon(items.map((i) => i.input));
-  const deduction = (answer: (i: HeldoutItem) => string): AnswerCheck[] =>
+  const deduction = (answer: (i: HeldoutItem) => string): BuiltinCheck[] =>
     items.map((i) => ({ type: 'deduction', output: i.output, answer: answer(i) }));
-  const abduction = (answer: (i: HeldoutItem) => string): AnswerCheck[] =>
+  const abduction = (answer: (i: HeldoutItem) => string): BuiltinCheck[] =>
     items.map((i) => ({ type: 'abduction', code: i.code, output: i.output, answer: answer(i) }));
   const [dCommon, dIdentity, aCommon, aIdentity] = await Promise.all([
     check(deduction(() => commonOutput)),
@@ -79,7 +79,7 @@ export async function trivialBaselines(
 
 /** A CheckAnswers over the executor's `verify` (pass `verify` and a pool from src/executor). */
 export function executorCheck<P>(
-  verify: (pool: P, checks: AnswerCheck[]) => Promise<{ correct: boolean }[]>,
+  verify: (pool: P, checks: BuiltinCheck[]) => Promise<{ correct: boolean }[]>,
   pool: P,
 ): CheckAnswers {
   return async (checks) => (await verify(pool, checks)).map((r) => r.correct);

@@ -25,11 +25,25 @@ export interface Task {
 /** What the proposer wrote, once parsed: one input, or (induction) several and a message. */
 export type Proposal = { code: string; input: string } | { code: string; inputs: string[]; message: string };
 
-/** What the executor must check for one answer (AZR-SPEC §1: all equality checks run in the sandbox). */
-export type AnswerCheck =
+/** The checks every executor runs for one answer (AZR-SPEC §1: all equality checks run in the sandbox). */
+export type BuiltinCheck =
   | { type: 'deduction'; output: string; answer: string }
   | { type: 'abduction'; code: string; output: string; answer: string }
   | { type: 'induction'; inputs: string[]; outputs: string[]; answer: string };
+
+/**
+ * A check of the task mode's own kind: the validator actor hands it to the mode's `judge`. `data` is what the
+ * judge needs besides the answer; it travels between actors, so keep it to what msgpack carries (strings, numbers,
+ * booleans, null, arrays, plain objects).
+ */
+export interface CustomCheck {
+  type: 'custom';
+  answer: string;
+  data: unknown;
+}
+
+/** What must be checked for one answer: a built-in check, or one the task mode judges itself. */
+export type AnswerCheck = BuiltinCheck | CustomCheck;
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -55,7 +69,7 @@ export interface AnswerVerdict {
 /** Runs untrusted code for the task modes that name it: validates proposals and checks answers, sandboxed. */
 export interface Executor {
   validate(proposals: readonly Proposal[]): Promise<ProposalVerdict[]>;
-  verify(checks: readonly AnswerCheck[]): Promise<AnswerVerdict[]>;
+  verify(checks: readonly BuiltinCheck[]): Promise<AnswerVerdict[]>;
   close(): Promise<void>;
 }
 
@@ -111,7 +125,15 @@ export interface TaskMode {
   toTask(validated: ValidatedProposal, meta: { id: string; step: number }): Task;
   solverPrompt(task: Task): PromptSpec;
   parseAnswer(completion: string): Parsed<string>;
+  /** What decides whether `answer` is correct: a built-in check, or a `custom` one that `judge` decides. */
   check(task: Task, answer: string): AnswerCheck;
+  /**
+   * Decides a `custom` check that `check` returned. It runs where the executors are (the validator actor), and
+   * gets this mode's executor to run code with: `validate` computes f(input) (and rejects what AZR would),
+   * `verify` runs the built-in checks. Throwing, or an answer it cannot read, makes the answer incorrect (the
+   * throw is counted as a plugin fault); `malformed: true` marks a format error.
+   */
+  judge?(check: CustomCheck, executor: Executor): AnswerVerdict | Promise<AnswerVerdict>;
   /** The gold answer for executor-supervised learning, when the mode has one. */
   goldAnswer?(task: Task): string;
   /** A grammar for the proposer's completions, or the solver's answer to `task` (optional). */

@@ -17,3 +17,5 @@ export {
   proposalVerdict,
   type SandboxValidation,
 } from './proposal-shape.ts';
+// TypeBox, for plugin option schemas: a plugin that imports it from azr needs no dependency but azr.
+export { type Static, Type } from '@sinclair/typebox';
