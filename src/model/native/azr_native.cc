@@ -109,12 +109,17 @@ napi_value Sgemm(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// softmax(query·keys + mask)·values for one query over `length` rows. Compiled for AVX-512, AVX2 and plain x86-64;
-// the loader picks the best the CPU has, so the binary stays portable.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void attendRow(const float* query, const float* keys,
-                                                                              const float* values, const float* mask,
-                                                                              size_t length, size_t hd,
-                                                                              float* scores, float* out) {
+// Hot loops are compiled for AVX-512, AVX2 and plain x86-64; the loader picks the best the CPU has, so the binary
+// does not depend on the build machine's CPU.
+#if defined(__x86_64__)
+#define MULTIVERSIONED __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define MULTIVERSIONED
+#endif
+
+// softmax(query·keys + mask)·values for one query over `length` rows.
+MULTIVERSIONED void attendRow(const float* query, const float* keys, const float* values, const float* mask,
+                              size_t length, size_t hd, float* scores, float* out) {
   float max = -INFINITY;
   for (size_t j = 0; j < length; j++) {
     float dot = 0;
