@@ -101,7 +101,7 @@ export const LearnerActorOptions = Type.Object({
 });
 type LearnerActorOptions = Static<typeof LearnerActorOptions>;
 
-interface LearnerSnapshot {
+export interface LearnerSnapshot {
   kind: 'azr-learner';
   version: number;
   model: TransformerConfig;

@@ -4,12 +4,13 @@
 import { copyFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { LearnerSnapshot } from '../../actors/learner.ts';
 import { ASCII_ALPHABET, EOS, type TokenizerSpec } from '../../actors/policy.ts';
 import { initBackend } from '../model/backend.ts';
 import { bytesToUnicode } from '../model/hf-tokenizer.ts';
 import { saveHuggingFace } from '../model/huggingface.ts';
 import type { FloatDtype } from '../model/safetensors.ts';
-import { resolveConfig, Transformer, type TransformerConfig } from '../model/transformer.ts';
+import { resolveConfig, Transformer } from '../model/transformer.ts';
 import { CheckpointError, checkpointSteps, checkpointsDir, latestCheckpoint } from './run-dir.ts';
 
 const usage = 'usage: azr export RUN_DIR --out DIR [--dtype f32|bf16|f16]';
@@ -24,15 +25,6 @@ Load it back with a learner option \`huggingFace: { path: DIR }\` (see examples/
 const DTYPES: Record<string, FloatDtype> = { f32: 'F32', bf16: 'BF16', f16: 'F16' };
 
 class ExportError extends Error {}
-
-/** What export reads of the learner's checkpoint snapshot (actors/learner.ts writes it). */
-interface LearnerSnapshot {
-  kind: 'azr-learner';
-  version: number;
-  model: TransformerConfig;
-  tokenizer: TokenizerSpec;
-  tensors: Record<string, Float32Array>;
-}
 
 /**
  * A character vocabulary as a Hugging Face byte-level BPE tokenizer.json: each character is the GPT-2 byte→unicode
