@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/model/backend.ts';
+import { fusedAttention } from '../src/model/native/attention.ts';
 import { nativeProductCount, nativeProductsActive, setNativeEnabled } from '../src/model/native/kernels.ts';
+import { causalMask, matMul } from '../src/model/ops.ts';
 import { Rng } from '../src/model/rng.ts';
 import { sample } from '../src/model/sampling.ts';
 import { Transformer, type TransformerConfig } from '../src/model/transformer.ts';
@@ -113,6 +115,58 @@ test('cases the native kernels leave to the stock ones still compute the same va
     tf.dispose([native, stock]);
   }
   tf.dispose([a, b, bias]);
+});
+
+/** softmax(q·kᵀ + mask)·v from stock ops, kv heads repeated for grouped queries; token-major like fusedAttention. */
+function composedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tensor): tf.Tensor {
+  const group = q.shape[2] / k.shape[2];
+  const perQueryHead = (t: tf.Tensor4D) =>
+    tf.transpose(
+      tf.concat(
+        tf.split(t, t.shape[2], 2).flatMap((head) => Array(group).fill(head)),
+        2,
+      ),
+      [0, 2, 1, 3],
+    );
+  const scores = matMul(tf.transpose(q, [0, 2, 1, 3]), tf.transpose(perQueryHead(k), [0, 1, 3, 2]));
+  const mixed = matMul(tf.softmax(tf.add(scores, mask)), perQueryHead(v));
+  return tf.transpose(mixed, [0, 2, 1, 3]);
+}
+
+test('fused attention and its gradients match stock ops: shared and per-row masks, grouped kv heads', () => {
+  const rng = new Rng(14);
+  const [batch, seq, heads, kvHeads, hd] = [2, 7, 4, 2, 8];
+  const q = tf.mul(randomTensor([batch, seq, heads, hd], rng), 0.5) as tf.Tensor4D;
+  const k = randomTensor([batch, seq, kvHeads, hd], rng) as tf.Tensor4D;
+  const v = randomTensor([batch, seq, kvHeads, hd], rng) as tf.Tensor4D;
+  const dy = randomTensor([batch, seq, heads, hd], rng);
+  const perRow = new Float32Array(batch * seq * seq).map((_, i) =>
+    i % seq !== Math.floor(i / seq) % seq && rng.next() < 0.3 ? -1e9 : 0,
+  );
+  for (const mask of [causalMask(seq), tf.tensor4d(perRow, [batch, 1, seq, seq])]) {
+    const withGrads = (attend: typeof composedAttention) =>
+      tf.tidy(() => {
+        const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+          tf.sum(tf.mul(attend(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, mask), dy)),
+        )([q, k, v]);
+        value.dispose();
+        return [attend(q, k, v, mask), ...grads];
+      });
+    setNativeEnabled(true);
+    const fused = withGrads(fusedAttention);
+    setNativeEnabled(false);
+    const stock = withGrads(composedAttention);
+    setNativeEnabled(true);
+    ['output', 'dq', 'dk', 'dv'].forEach((name, i) => {
+      const error = maxRelativeError(
+        fused[i].dataSync() as Float32Array,
+        stock[i].dataSync() as Float32Array,
+      );
+      assert.ok(error < 1e-5, `mask ${mask.shape}, ${name}: relative error ${error}`);
+    });
+    tf.dispose([...fused, ...stock, mask]);
+  }
+  tf.dispose([q, k, v, dy]);
 });
 
 const config: TransformerConfig = {

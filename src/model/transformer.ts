@@ -2,7 +2,9 @@
 // SwiGLU feed-forward, grouped-query attention, tied or untied embeddings, optional q/k/v bias (Qwen2).
 // q, k and v share one fused weight and gate/up another: fewer, larger matMuls are faster on every backend.
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedAttention, fusedAttentionFits } from './native/attention.ts';
 import { attendCached, type DecodeBuffers } from './native/decode.ts';
+import { nativeProductsActive } from './native/kernels.ts';
 import { causalMask, embedRows, matMul, rmsNorm, silu } from './ops.ts';
 import { Rng } from './rng.ts';
 
@@ -207,7 +209,7 @@ export class Transformer {
     const newCache: KVCache['layers'] = [];
     for (let i = 0; i < this.config.nLayers; i++) {
       const past = input.buffers ?? input.cache?.layers[i];
-      const attn = this.attention(i, x, batch, seqLen, cos, sin, input.mask, past);
+      const attn = this.attention(i, x, batch, seqLen, cos, sin, input.mask, past, input.wantCache);
       if (input.wantCache && attn.kT && attn.v) newCache.push({ kT: attn.kT, v: attn.v });
       x = tf.add(x, attn.out);
       x = tf.add(x, this.feedForward(i, x));
@@ -244,6 +246,7 @@ export class Transformer {
     sin: tf.Tensor3D,
     mask: tf.Tensor,
     past: KVCache['layers'][number] | DecodeBuffers | undefined,
+    wantCache?: boolean,
   ): { out: tf.Tensor2D; kT?: tf.Tensor4D; v?: tf.Tensor4D } {
     const { nHeads: h, nKvHeads: kv, headDim: hd, normEps } = this.config;
     const p = `layers.${layer}.`;
@@ -255,17 +258,19 @@ export class Transformer {
     const qRot = tf.mul(this.rope(q, tokens, h, cos, sin), 1 / Math.sqrt(hd));
     const kRot = this.rope(k, tokens, kv, cos, sin);
     const wo = this.param(`${p}wo`);
+    // Native products: token-major attention kernels, no transposes (src/model/native).
+    const heads = (t: tf.Tensor, n: number) => tf.reshape(t, [batch, seqLen, n, hd]) as tf.Tensor4D;
+    const project = (mixed: tf.Tensor4D) => matMul(tf.reshape(mixed, [tokens, h * hd]) as tf.Tensor2D, wo);
     if (past && 'capacity' in past) {
-      const heads = (t: tf.Tensor, n: number) => tf.reshape(t, [batch, seqLen, n, hd]) as tf.Tensor4D;
-      const mixed = attendCached(
-        heads(qRot, h),
-        heads(kRot, kv),
-        heads(v, kv),
-        past.layers[layer],
-        past.length,
-        mask,
-      );
-      return { out: matMul(tf.reshape(mixed, [tokens, h * hd]) as tf.Tensor2D, wo) };
+      const layerBuffers = past.layers[layer];
+      return {
+        out: project(
+          attendCached(heads(qRot, h), heads(kRot, kv), heads(v, kv), layerBuffers, past.length, mask),
+        ),
+      };
+    }
+    if (!past && !wantCache && nativeProductsActive() && fusedAttentionFits(batch, seqLen, mask)) {
+      return { out: project(fusedAttention(heads(qRot, h), heads(kRot, kv), heads(v, kv), mask)) };
     }
     const qHeads = tf.transpose(tf.reshape(qRot, [batch, seqLen, h, hd]), [0, 2, 1, 3]);
     let kT = tf.transpose(tf.reshape(kRot, [batch, seqLen, kv, hd]), [0, 2, 3, 1]) as tf.Tensor4D;

@@ -39,6 +39,38 @@ export interface NativeAddon {
     maskOffset: number,
     outOffset: number,
   ): void;
+  /** See attention.ts: the training-path attention and its gradient. */
+  attention(
+    heap: ArrayBuffer,
+    batch: number,
+    seq: number,
+    heads: number,
+    kvHeads: number,
+    headDim: number,
+    maskBatchStride: number,
+    qOffset: number,
+    kOffset: number,
+    vOffset: number,
+    maskOffset: number,
+    probsOffset: number,
+    outOffset: number,
+  ): void;
+  attentionGrad(
+    heap: ArrayBuffer,
+    batch: number,
+    seq: number,
+    heads: number,
+    kvHeads: number,
+    headDim: number,
+    qOffset: number,
+    kOffset: number,
+    vOffset: number,
+    probsOffset: number,
+    dOutOffset: number,
+    dqOffset: number,
+    dkOffset: number,
+    dvOffset: number,
+  ): void;
 }
 
 export const BUILD_COMMAND = 'node --import tsx src/model/native/build.ts';

@@ -117,6 +117,32 @@ napi_value Sgemm(napi_env env, napi_callback_info info) {
 #define MULTIVERSIONED
 #endif
 
+/**
+ * e^x for softmax (Cephes' expf: x = n·ln2 + r, a degree-6 polynomial in r, 2^n from the exponent bits), plain
+ * arithmetic so loops over it vectorize; relative error ~1e-7. Exactly 0 below -80 (masked positions; e^-80 is
+ * ~1e-35 of the row's largest term): no denormals, which would make every later product on them slow.
+ */
+inline float softmaxExp(float x) {
+  const float kept = x < -80.0f ? 0.0f : 1.0f;
+  x = x < -80.0f ? -80.0f : x > 88.0f ? 88.0f : x;
+  const float fx = x * 1.44269504088896341f;
+  int n = static_cast<int>(fx);
+  n -= static_cast<float>(n) > fx;  // floor
+  const float nf = static_cast<float>(n);
+  const float r = x - nf * 0.693359375f + nf * 2.12194440e-4f;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * r * r + r + 1.0f;
+  int32_t bits = (n + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return y * scale * kept;
+}
+
 // softmax(query·keys + mask)·values for one query over `length` rows.
 MULTIVERSIONED void attendRow(const float* query, const float* keys, const float* values, const float* mask,
                               size_t length, size_t hd, float* scores, float* out) {
@@ -126,10 +152,10 @@ MULTIVERSIONED void attendRow(const float* query, const float* keys, const float
 #pragma omp simd reduction(+ : dot)
     for (size_t d = 0; d < hd; d++) dot += query[d] * keys[j * hd + d];
     scores[j] = dot + mask[j];
-    max = std::fmax(max, scores[j]);
+    max = scores[j] > max ? scores[j] : max;
   }
   float sum = 0;
-  for (size_t j = 0; j < length; j++) sum += scores[j] = std::exp(scores[j] - max);
+  for (size_t j = 0; j < length; j++) sum += scores[j] = softmaxExp(scores[j] - max);
   const float scale = 1 / sum;
   for (size_t d = 0; d < hd; d++) out[d] = 0;
   for (size_t j = 0; j < length; j++) {
@@ -181,6 +207,119 @@ napi_value AttendCached(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+/** Row-major C = alpha·op(A)·op(B) + beta·C with explicit leading dimensions. */
+void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b,
+          size_t ldb, float beta, float* c, size_t ldc) {
+  sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, int(m), int(n), int(k),
+        1.0f, a, int(lda), b, int(ldb), beta, c, int(ldc));
+}
+
+MULTIVERSIONED void softmaxRows(float* rows, const float* mask, size_t count, size_t width) {
+  for (size_t i = 0; i < count; i++) {
+    float* row = rows + i * width;
+    const float* maskRow = mask + i * width;
+    float max = -INFINITY;
+#pragma omp simd reduction(max : max)
+    for (size_t j = 0; j < width; j++) {
+      row[j] += maskRow[j];
+      max = row[j] > max ? row[j] : max;  // not std::fmax: its NaN rules make it a libm call per element
+    }
+    float sum = 0;
+#pragma omp simd reduction(+ : sum)
+    for (size_t j = 0; j < width; j++) sum += row[j] = softmaxExp(row[j] - max);
+    const float scale = 1 / sum;
+#pragma omp simd
+    for (size_t j = 0; j < width; j++) row[j] *= scale;
+  }
+}
+
+/** dS = P ⊙ (dP − rowsum(dP ⊙ P)), in place in dP: the softmax backward. */
+MULTIVERSIONED void softmaxBackwardRows(float* dP, const float* p, size_t count, size_t width) {
+  for (size_t i = 0; i < count; i++) {
+    float* d = dP + i * width;
+    const float* row = p + i * width;
+    float dot = 0;
+#pragma omp simd reduction(+ : dot)
+    for (size_t j = 0; j < width; j++) dot += d[j] * row[j];
+#pragma omp simd
+    for (size_t j = 0; j < width; j++) d[j] = row[j] * (d[j] - dot);
+  }
+}
+
+// attention(heap, batch, seq, heads, kvHeads, headDim, maskBatchStride, qOffset, kOffset, vOffset, maskOffset,
+//           probsOffset, outOffset)
+// Training-path attention without transposes: q [batch, seq, heads, hd] (already scaled), k and v [batch, seq,
+// kvHeads, hd], the additive mask [seq, seq] per batch row (stride 0 to share one); writes the probabilities
+// [batch, heads, seq, seq] (the backward pass needs them) and the output [batch, seq, heads, hd].
+napi_value Attention(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t heapBytes;
+  double v[12];
+  if (!readArgs(env, info, &heap, &heapBytes, v)) return nullptr;
+  if (!sgemm) return throwError(env, "azr_native: no BLAS loaded");
+  const size_t batch = v[0], seq = v[1], heads = v[2], kvHeads = v[3], hd = v[4], maskStride = v[5];
+  const size_t group = heads / kvHeads, qRow = heads * hd, kvRow = kvHeads * hd;
+  if (heads % kvHeads != 0 || !inHeap(heapBytes, v[6], double(batch) * seq * qRow) ||
+      !inHeap(heapBytes, v[7], double(batch) * seq * kvRow) || !inHeap(heapBytes, v[8], double(batch) * seq * kvRow) ||
+      !inHeap(heapBytes, v[9], double(maskStride) * (batch - 1) + double(seq) * seq) ||
+      !inHeap(heapBytes, v[10], double(batch) * heads * seq * seq) ||
+      !inHeap(heapBytes, v[11], double(batch) * seq * qRow))
+    return throwError(env, "azr_native: attention operands outside the heap");
+  auto f = [&](double offset) { return reinterpret_cast<float*>(heap + static_cast<size_t>(offset)); };
+  const float *q = f(v[6]), *k = f(v[7]), *val = f(v[8]), *mask = f(v[9]);
+  float *probs = f(v[10]), *out = f(v[11]);
+  for (size_t b = 0; b < batch; b++)
+    for (size_t h = 0; h < heads; h++) {
+      const size_t g = h / group;
+      float* p = probs + (b * heads + h) * seq * seq;
+      gemm(false, true, seq, seq, hd, q + b * seq * qRow + h * hd, qRow, k + b * seq * kvRow + g * hd, kvRow, 0, p,
+           seq);
+      softmaxRows(p, mask + b * maskStride, seq, seq);
+      gemm(false, false, seq, hd, seq, p, seq, val + b * seq * kvRow + g * hd, kvRow, 0, out + b * seq * qRow + h * hd,
+           qRow);
+    }
+  return nullptr;
+}
+
+// attentionGrad(heap, batch, seq, heads, kvHeads, headDim, qOffset, kOffset, vOffset, probsOffset, dOutOffset,
+//               dqOffset, dkOffset, dvOffset): the gradients of `attention` for its output gradient dOut
+// [batch, seq, heads, hd]; dq has q's layout, dk and dv k's (summed over the query heads that share a kv head).
+napi_value AttentionGrad(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t heapBytes;
+  double v[13];
+  if (!readArgs(env, info, &heap, &heapBytes, v)) return nullptr;
+  if (!sgemm) return throwError(env, "azr_native: no BLAS loaded");
+  const size_t batch = v[0], seq = v[1], heads = v[2], kvHeads = v[3], hd = v[4];
+  const size_t group = heads / kvHeads, qRow = heads * hd, kvRow = kvHeads * hd;
+  const double qSize = double(batch) * seq * qRow, kvSize = double(batch) * seq * kvRow;
+  if (heads % kvHeads != 0 || !inHeap(heapBytes, v[5], qSize) || !inHeap(heapBytes, v[6], kvSize) ||
+      !inHeap(heapBytes, v[7], kvSize) || !inHeap(heapBytes, v[8], double(batch) * heads * seq * seq) ||
+      !inHeap(heapBytes, v[9], qSize) || !inHeap(heapBytes, v[10], qSize) || !inHeap(heapBytes, v[11], kvSize) ||
+      !inHeap(heapBytes, v[12], kvSize))
+    return throwError(env, "azr_native: attentionGrad operands outside the heap");
+  auto f = [&](double offset) { return reinterpret_cast<float*>(heap + static_cast<size_t>(offset)); };
+  const float *q = f(v[5]), *k = f(v[6]), *val = f(v[7]), *probs = f(v[8]), *dOut = f(v[9]);
+  float *dq = f(v[10]), *dk = f(v[11]), *dv = f(v[12]);
+  std::vector<float> dP(seq * seq);
+  for (size_t b = 0; b < batch; b++)
+    for (size_t h = 0; h < heads; h++) {
+      const size_t g = h / group;
+      const float* p = probs + (b * heads + h) * seq * seq;
+      const float* dO = dOut + b * seq * qRow + h * hd;
+      const float* kB = k + b * seq * kvRow + g * hd;
+      const float* vB = val + b * seq * kvRow + g * hd;
+      const float* qB = q + b * seq * qRow + h * hd;
+      const float accumulate = h % group == 0 ? 0.0f : 1.0f;  // the first query head of a group initialises dk, dv
+      gemm(true, false, seq, hd, seq, p, seq, dO, qRow, accumulate, dv + b * seq * kvRow + g * hd, kvRow);
+      gemm(false, true, seq, seq, hd, dO, qRow, vB, kvRow, 0, dP.data(), seq);
+      softmaxBackwardRows(dP.data(), p, seq, seq);
+      gemm(false, false, seq, hd, seq, dP.data(), seq, kB, kvRow, 0, dq + b * seq * qRow + h * hd, qRow);
+      gemm(true, false, seq, hd, seq, dP.data(), seq, qB, qRow, accumulate, dk + b * seq * kvRow + g * hd, kvRow);
+    }
+  return nullptr;
+}
+
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value result, blas, error;
   napi_create_object(env, &result);
@@ -199,6 +338,8 @@ NAPI_MODULE_INIT() {
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sgemm", nullptr, Sgemm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"attendCached", nullptr, AttendCached, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"attention", nullptr, Attention, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"attentionGrad", nullptr, AttentionGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
   return exports;

@@ -4,6 +4,7 @@
 // the native and stock paths at any time (the AZR_NATIVE=0 / `native: false` path, and the parity tests).
 import * as tf from '@tensorflow/tfjs-core';
 import { loadAddon, type NativeAddon } from './addon.ts';
+import { registerAttentionKernels } from './attention.ts';
 import { registerDecodeKernel } from './decode.ts';
 
 /** The parts of tfjs-backend-wasm's BackendWasm the kernels use. */
@@ -51,6 +52,7 @@ export function installNativeProducts(disabledBy?: string): NativeStatus {
         : [inputs.a!, inputs.b!, attrs],
     );
     registerDecodeKernel(load.addon);
+    registerAttentionKernels(load.addon);
     installedWith = load.addon;
   }
   enabled = true;
