@@ -5,8 +5,8 @@ import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/model/backend.ts';
 import { fusedAttention } from '../src/model/native/attention.ts';
-import { nativeProductCount, nativeProductsActive, setNativeEnabled } from '../src/model/native/kernels.ts';
-import { causalMask, matMul } from '../src/model/ops.ts';
+import { nativeKernelCount, nativeProductsActive, setNativeEnabled } from '../src/model/native/kernels.ts';
+import { causalMask, matMul, rmsNorm, swiglu } from '../src/model/ops.ts';
 import { Rng } from '../src/model/rng.ts';
 import { sample } from '../src/model/sampling.ts';
 import { Transformer, type TransformerConfig } from '../src/model/transformer.ts';
@@ -27,9 +27,9 @@ after(() => {
 /** `run` once on the native kernels and once on the stock ones. */
 function bothPaths<T>(run: () => T): { native: T; stock: T } {
   setNativeEnabled(true);
-  const calls = nativeProductCount();
+  const calls = nativeKernelCount();
   const native = run();
-  assert.ok(nativeProductCount() > calls, 'the native run used no native product');
+  assert.ok(nativeKernelCount() > calls, 'the native run used no native kernel');
   setNativeEnabled(false);
   try {
     return { native, stock: run() };
@@ -104,9 +104,9 @@ test('cases the native kernels leave to the stock ones still compute the same va
       }),
   ]) {
     setNativeEnabled(true);
-    const calls = nativeProductCount();
+    const calls = nativeKernelCount();
     const native = tf.tidy(product);
-    assert.equal(nativeProductCount(), calls, 'left to the stock kernel');
+    assert.equal(nativeKernelCount(), calls, 'left to the stock kernel');
     setNativeEnabled(false);
     const stock = tf.tidy(product);
     setNativeEnabled(true);
@@ -167,6 +167,29 @@ test('fused attention and its gradients match stock ops: shared and per-row mask
     tf.dispose([...fused, ...stock, mask]);
   }
   tf.dispose([q, k, v, dy]);
+});
+
+test('fused RMSNorm and SwiGLU and their gradients match the stock ops', () => {
+  const rng = new Rng(15);
+  const x = tf.mul(randomTensor([3, 5, 24], rng), 3);
+  const weight = randomTensor([24], rng);
+  const gateUp = tf.mul(randomTensor([9, 32], rng), 4); // large gates reach both tails of the sigmoid
+  const cases: Array<[string, tf.Tensor[], (...inputs: tf.Tensor[]) => tf.Tensor]> = [
+    ['rmsNorm', [x, weight], (a, w) => rmsNorm(a, w as tf.Tensor1D, 1e-6)],
+    ['swiglu', [gateUp], (g) => swiglu(g)],
+  ];
+  for (const [name, inputs, f] of cases) {
+    const dy = randomTensor(f(...inputs).shape, rng);
+    const { native, stock } = bothPaths(() =>
+      tf.tidy(() => [f(...inputs), ...tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(f(...a), dy)))(inputs)]),
+    );
+    native.forEach((t, i) => {
+      const error = maxRelativeError(t.dataSync() as Float32Array, stock[i].dataSync() as Float32Array);
+      assert.ok(error < 1e-5, `${name} ${i === 0 ? 'value' : `gradient ${i}`}: relative error ${error}`);
+    });
+    tf.dispose([...native, ...stock, dy]);
+  }
+  tf.dispose([x, weight, gateUp]);
 });
 
 const config: TransformerConfig = {

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import './gradients.ts';
 import { nativeProductsActive } from './native/kernels.ts';
+import { fusedRmsNorm, fusedSwiglu } from './native/layers.ts';
 
 function swapLastTwo(rank: number): number[] {
   const perm = Array.from({ length: rank }, (_, i) => i);
@@ -84,12 +85,20 @@ export function embedRows(table: tf.Tensor2D, ids: Int32Array): tf.Tensor2D {
 
 /** RMSNorm over the last axis, scaled by `weight`. */
 export function rmsNorm<T extends tf.Tensor>(x: T, weight: tf.Tensor1D, eps: number): T {
+  if (nativeProductsActive()) return fusedRmsNorm(x, weight, eps);
   const meanSquare = tf.mean(tf.square(x), -1, true);
   return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, eps))), weight) as T;
 }
 
 export function silu<T extends tf.Tensor>(x: T): T {
   return tf.mul(x, tf.sigmoid(x)) as T;
+}
+
+/** SwiGLU's hidden layer silu(gate) · up from the fused projection `gateUp` [rows, 2·f] = [gate | up]. */
+export function swiglu(gateUp: tf.Tensor): tf.Tensor2D {
+  if (nativeProductsActive()) return fusedSwiglu(gateUp as tf.Tensor2D);
+  const [gate, up] = tf.split(gateUp, 2, 1);
+  return tf.mul(silu(gate), up) as tf.Tensor2D;
 }
 
 /** Additive causal mask [t, t]: 0 on and below the diagonal, a large negative number above. Built without bandPart. */

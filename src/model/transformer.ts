@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fusedAttention, fusedAttentionFits } from './native/attention.ts';
 import { attendCached, type DecodeBuffers } from './native/decode.ts';
 import { nativeProductsActive } from './native/kernels.ts';
-import { causalMask, embedRows, matMul, rmsNorm, silu } from './ops.ts';
+import { causalMask, embedRows, matMul, rmsNorm, swiglu } from './ops.ts';
 import { Rng } from './rng.ts';
 
 let variableCounter = 0;
@@ -306,10 +306,8 @@ export class Transformer {
 
   private feedForward(layer: number, x: tf.Tensor2D): tf.Tensor2D {
     const p = `layers.${layer}.`;
-    const f = this.config.ffnHidden;
     const normed = rmsNorm(x, this.param(`${p}ffnNorm`) as tf.Tensor1D, this.config.normEps);
-    const [gate, up] = tf.split(matMul(normed, this.param(`${p}wGateUp`)), [f, f], 1);
-    return matMul(tf.mul(silu(gate), up), this.param(`${p}wDown`));
+    return matMul(swiglu(matMul(normed, this.param(`${p}wGateUp`))), this.param(`${p}wDown`));
   }
 
   /** Parameter values as Float32Arrays (copies), by name. */

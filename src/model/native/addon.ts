@@ -3,74 +3,23 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { nativeBinary } from './build.ts';
 
-/** The addon's functions; every offset is a byte offset into the wasm heap, every stride a count of floats. */
+/**
+ * A native kernel: the wasm heap, then numbers (sizes; byte offsets into the heap, read after every output was
+ * allocated; strides in floats). Each function's argument order is documented above it in azr_native.cc.
+ */
+export type HeapCall = (heap: ArrayBuffer, ...args: number[]) => void;
+
 export interface NativeAddon {
   info(): { blasLoaded: true; blas: string } | { blasLoaded: false; error: string };
   /** C[i] = op(A[i]) @ op(B[i]) for i < batch, row-major; a batch stride of 0 reuses one matrix for every i. */
-  sgemm(
-    heap: ArrayBuffer,
-    batch: number,
-    m: number,
-    n: number,
-    k: number,
-    transA: number,
-    transB: number,
-    aOffset: number,
-    aBatchStride: number,
-    bOffset: number,
-    bBatchStride: number,
-    cOffset: number,
-  ): void;
-  /** See decode.ts `attendCached`; writes the new keys/values into the caches in place. */
-  attendCached(
-    heap: ArrayBuffer,
-    batch: number,
-    steps: number,
-    heads: number,
-    kvHeads: number,
-    headDim: number,
-    capacity: number,
-    at: number,
-    qOffset: number,
-    kNewOffset: number,
-    vNewOffset: number,
-    kCacheOffset: number,
-    vCacheOffset: number,
-    maskOffset: number,
-    outOffset: number,
-  ): void;
-  /** See attention.ts: the training-path attention and its gradient. */
-  attention(
-    heap: ArrayBuffer,
-    batch: number,
-    seq: number,
-    heads: number,
-    kvHeads: number,
-    headDim: number,
-    maskBatchStride: number,
-    qOffset: number,
-    kOffset: number,
-    vOffset: number,
-    maskOffset: number,
-    probsOffset: number,
-    outOffset: number,
-  ): void;
-  attentionGrad(
-    heap: ArrayBuffer,
-    batch: number,
-    seq: number,
-    heads: number,
-    kvHeads: number,
-    headDim: number,
-    qOffset: number,
-    kOffset: number,
-    vOffset: number,
-    probsOffset: number,
-    dOutOffset: number,
-    dqOffset: number,
-    dkOffset: number,
-    dvOffset: number,
-  ): void;
+  sgemm: HeapCall;
+  attendCached: HeapCall;
+  attention: HeapCall;
+  attentionGrad: HeapCall;
+  swiglu: HeapCall;
+  swigluGrad: HeapCall;
+  rmsNorm: HeapCall;
+  rmsNormGrad: HeapCall;
 }
 
 export const BUILD_COMMAND = 'node --import tsx src/model/native/build.ts';

@@ -4,7 +4,7 @@
 // and their gradients).
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.ts';
-import type { WasmBackendInternals } from './kernels.ts';
+import { runOnHeap } from './kernels.ts';
 
 const FORWARD = 'AzrAttention';
 const BACKWARD = 'AzrAttentionGrad';
@@ -37,17 +37,6 @@ export function fusedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, m
 }
 
 export function registerAttentionKernels(addon: NativeAddon): void {
-  const run = (
-    backend: unknown,
-    outputs: number[][],
-    call: (heap: ArrayBuffer, offset: (t: tf.TensorInfo) => number, outs: tf.TensorInfo[]) => void,
-  ) => {
-    const wasm = backend as WasmBackendInternals;
-    const outs = outputs.map((shape) => wasm.makeOutput(shape, 'float32'));
-    // Offsets and the heap only after every output exists: growing the heap replaces its buffer.
-    call(wasm.wasm.HEAPU8.buffer as ArrayBuffer, (t) => wasm.dataIdMap.get(t.dataId).memoryOffset, outs);
-    return outs;
-  };
   tf.registerKernel({
     kernelName: FORWARD,
     backendName: 'wasm',
@@ -55,7 +44,7 @@ export function registerAttentionKernels(addon: NativeAddon): void {
       const { q, k, v, mask } = inputs as Record<string, tf.TensorInfo>;
       const [batch, seq, heads, hd] = q.shape;
       const maskStride = tf.util.sizeFromShape(mask.shape) === seq * seq ? 0 : seq * seq;
-      return run(backend, [q.shape, [batch, heads, seq, seq]], (heap, at, [out, probs]) =>
+      return runOnHeap(backend, [q.shape, [batch, heads, seq, seq]], (heap, offset, [out, probs]) =>
         addon.attention(
           heap,
           batch,
@@ -64,12 +53,7 @@ export function registerAttentionKernels(addon: NativeAddon): void {
           k.shape[2],
           hd,
           maskStride,
-          at(q),
-          at(k),
-          at(v),
-          at(mask),
-          at(probs),
-          at(out),
+          ...[q, k, v, mask, probs, out].map(offset),
         ),
       );
     },
@@ -80,7 +64,7 @@ export function registerAttentionKernels(addon: NativeAddon): void {
     kernelFunc: ({ inputs, backend }) => {
       const { q, k, v, probs, dy } = inputs as Record<string, tf.TensorInfo>;
       const [batch, seq, heads, hd] = q.shape;
-      return run(backend, [q.shape, k.shape, v.shape], (heap, at, [dq, dk, dv]) =>
+      return runOnHeap(backend, [q.shape, k.shape, v.shape], (heap, offset, [dq, dk, dv]) =>
         addon.attentionGrad(
           heap,
           batch,
@@ -88,14 +72,7 @@ export function registerAttentionKernels(addon: NativeAddon): void {
           heads,
           k.shape[2],
           hd,
-          at(q),
-          at(k),
-          at(v),
-          at(probs),
-          at(dy),
-          at(dq),
-          at(dk),
-          at(dv),
+          ...[q, k, v, probs, dy, dq, dk, dv].map(offset),
         ),
       );
     },

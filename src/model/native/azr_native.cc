@@ -320,6 +320,124 @@ napi_value AttentionGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+MULTIVERSIONED void swigluRows(const float* gateUp, float* out, size_t rows, size_t width) {
+  for (size_t r = 0; r < rows; r++) {
+    const float *gate = gateUp + r * 2 * width, *up = gate + width;
+    float* o = out + r * width;
+#pragma omp simd
+    for (size_t j = 0; j < width; j++) o[j] = gate[j] / (1.0f + softmaxExp(-gate[j])) * up[j];
+  }
+}
+
+MULTIVERSIONED void swigluGradRows(const float* gateUp, const float* dy, float* dGateUp, size_t rows, size_t width) {
+  for (size_t r = 0; r < rows; r++) {
+    const float *gate = gateUp + r * 2 * width, *up = gate + width, *d = dy + r * width;
+    float *dGate = dGateUp + r * 2 * width, *dUp = dGate + width;
+#pragma omp simd
+    for (size_t j = 0; j < width; j++) {
+      const float sigmoid = 1.0f / (1.0f + softmaxExp(-gate[j]));
+      dUp[j] = d[j] * gate[j] * sigmoid;
+      dGate[j] = d[j] * up[j] * sigmoid * (1.0f + gate[j] * (1.0f - sigmoid));
+    }
+  }
+}
+
+// swiglu(heap, rows, width, gateUpOffset, outOffset): silu(gate)·up for gateUp [rows, 2·width] = [gate | up].
+napi_value Swiglu(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t heapBytes;
+  double v[4];
+  if (!readArgs(env, info, &heap, &heapBytes, v)) return nullptr;
+  const size_t rows = v[0], width = v[1];
+  if (!inHeap(heapBytes, v[2], 2.0 * rows * width) || !inHeap(heapBytes, v[3], double(rows) * width))
+    return throwError(env, "azr_native: swiglu operands outside the heap");
+  swigluRows(reinterpret_cast<const float*>(heap + size_t(v[2])), reinterpret_cast<float*>(heap + size_t(v[3])), rows,
+             width);
+  return nullptr;
+}
+
+// swigluGrad(heap, rows, width, gateUpOffset, dyOffset, dGateUpOffset): the gradient for gateUp, same layout.
+napi_value SwigluGrad(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t heapBytes;
+  double v[5];
+  if (!readArgs(env, info, &heap, &heapBytes, v)) return nullptr;
+  const size_t rows = v[0], width = v[1];
+  if (!inHeap(heapBytes, v[2], 2.0 * rows * width) || !inHeap(heapBytes, v[3], double(rows) * width) ||
+      !inHeap(heapBytes, v[4], 2.0 * rows * width))
+    return throwError(env, "azr_native: swigluGrad operands outside the heap");
+  swigluGradRows(reinterpret_cast<const float*>(heap + size_t(v[2])), reinterpret_cast<const float*>(heap + size_t(v[3])),
+                 reinterpret_cast<float*>(heap + size_t(v[4])), rows, width);
+  return nullptr;
+}
+
+MULTIVERSIONED void rmsNormRows(const float* x, const float* w, float* out, size_t rows, size_t width, float eps) {
+  for (size_t r = 0; r < rows; r++) {
+    const float* row = x + r * width;
+    float squares = 0;
+#pragma omp simd reduction(+ : squares)
+    for (size_t j = 0; j < width; j++) squares += row[j] * row[j];
+    const float scale = 1.0f / std::sqrt(squares / width + eps);
+    float* o = out + r * width;
+#pragma omp simd
+    for (size_t j = 0; j < width; j++) o[j] = row[j] * scale * w[j];
+  }
+}
+
+// dx = s·(dy·w − x·s²·mean(dy·w·x)), dw = Σ_rows dy·x·s, with s = 1/sqrt(mean(x²) + eps) per row.
+MULTIVERSIONED void rmsNormGradRows(const float* x, const float* w, const float* dy, float* dx, float* dw, size_t rows,
+                                    size_t width, float eps) {
+  for (size_t j = 0; j < width; j++) dw[j] = 0;
+  for (size_t r = 0; r < rows; r++) {
+    const float *row = x + r * width, *d = dy + r * width;
+    float squares = 0, dot = 0;
+#pragma omp simd reduction(+ : squares, dot)
+    for (size_t j = 0; j < width; j++) {
+      squares += row[j] * row[j];
+      dot += d[j] * w[j] * row[j];
+    }
+    const float scale = 1.0f / std::sqrt(squares / width + eps);
+    const float correction = scale * scale * dot / width;
+    float* o = dx + r * width;
+#pragma omp simd
+    for (size_t j = 0; j < width; j++) {
+      o[j] = scale * (d[j] * w[j] - row[j] * correction);
+      dw[j] += d[j] * row[j] * scale;
+    }
+  }
+}
+
+// rmsNorm(heap, rows, width, eps, xOffset, weightOffset, outOffset): x / sqrt(mean(x²) + eps) · weight per row.
+napi_value RmsNorm(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t heapBytes;
+  double v[6];
+  if (!readArgs(env, info, &heap, &heapBytes, v)) return nullptr;
+  const size_t rows = v[0], width = v[1];
+  const double size = double(rows) * width;
+  if (!inHeap(heapBytes, v[3], size) || !inHeap(heapBytes, v[4], double(width)) || !inHeap(heapBytes, v[5], size))
+    return throwError(env, "azr_native: rmsNorm operands outside the heap");
+  auto f = [&](double offset) { return reinterpret_cast<float*>(heap + static_cast<size_t>(offset)); };
+  rmsNormRows(f(v[3]), f(v[4]), f(v[5]), rows, width, float(v[2]));
+  return nullptr;
+}
+
+// rmsNormGrad(heap, rows, width, eps, xOffset, weightOffset, dyOffset, dxOffset, dWeightOffset)
+napi_value RmsNormGrad(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t heapBytes;
+  double v[8];
+  if (!readArgs(env, info, &heap, &heapBytes, v)) return nullptr;
+  const size_t rows = v[0], width = v[1];
+  const double size = double(rows) * width;
+  if (!inHeap(heapBytes, v[3], size) || !inHeap(heapBytes, v[4], double(width)) || !inHeap(heapBytes, v[5], size) ||
+      !inHeap(heapBytes, v[6], size) || !inHeap(heapBytes, v[7], double(width)))
+    return throwError(env, "azr_native: rmsNormGrad operands outside the heap");
+  auto f = [&](double offset) { return reinterpret_cast<float*>(heap + static_cast<size_t>(offset)); };
+  rmsNormGradRows(f(v[3]), f(v[4]), f(v[5]), f(v[6]), f(v[7]), rows, width, float(v[2]));
+  return nullptr;
+}
+
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value result, blas, error;
   napi_create_object(env, &result);
@@ -340,6 +458,10 @@ NAPI_MODULE_INIT() {
       {"attendCached", nullptr, AttendCached, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"attention", nullptr, Attention, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"attentionGrad", nullptr, AttentionGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"swiglu", nullptr, Swiglu, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"swigluGrad", nullptr, SwigluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rmsNorm", nullptr, RmsNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rmsNormGrad", nullptr, RmsNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
   return exports;

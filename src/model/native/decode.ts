@@ -3,7 +3,7 @@
 // (the stock path concatenates it: O(length) copying per token). The buffers belong to one sampling call.
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.ts';
-import type { WasmBackendInternals } from './kernels.ts';
+import { runOnHeap } from './kernels.ts';
 
 const KERNEL = 'AzrAttendCached';
 
@@ -66,27 +66,19 @@ export function registerDecodeKernel(addon: NativeAddon): void {
       const [, kvHeads, capacity] = kCache.shape;
       if (mask.shape.reduce((a, b) => a * b, 1) !== batch * steps * (at + steps))
         throw new Error(`${KERNEL}: mask ${mask.shape} is not [${batch}, 1, ${steps}, ${at + steps}]`);
-      const wasm = backend as unknown as WasmBackendInternals;
-      const out = wasm.makeOutput(q.shape, 'float32');
-      const offset = (t: tf.TensorInfo) => wasm.dataIdMap.get(t.dataId).memoryOffset;
-      addon.attendCached(
-        wasm.wasm.HEAPU8.buffer as ArrayBuffer,
-        batch,
-        steps,
-        heads,
-        kvHeads,
-        headDim,
-        capacity,
-        at,
-        offset(q),
-        offset(kNew),
-        offset(vNew),
-        offset(kCache),
-        offset(vCache),
-        offset(mask),
-        offset(out),
-      );
-      return out;
+      return runOnHeap(backend, [q.shape], (heap, offset, [out]) =>
+        addon.attendCached(
+          heap,
+          batch,
+          steps,
+          heads,
+          kvHeads,
+          headDim,
+          capacity,
+          at,
+          ...[q, kNew, vNew, kCache, vCache, mask, out].map(offset),
+        ),
+      )[0];
     },
   });
 }

@@ -1,11 +1,17 @@
-// Native products for the wasm backend: BatchMatMul and the plain _FusedMatMul (no bias, no activation) run as one
-// cblas_sgemm call per batch, in place on the wasm heap. Anything else (non-float32, general broadcasts, empty
-// operands, a bias or an activation) goes to the stock kernel. Installed once; `setNativeEnabled` switches between
-// the native and stock paths at any time (the AZR_NATIVE=0 / `native: false` path, and the parity tests).
+// Native kernels for the wasm backend. Products: BatchMatMul and the plain _FusedMatMul (no bias, no activation) run
+// as one cblas_sgemm call per batch, in place on the wasm heap; anything else (non-float32, general broadcasts, empty
+// operands, a bias or an activation) goes to the stock kernel. The fused layers (attention.ts, decode.ts, layers.ts)
+// register here too; callers pick them with `nativeProductsActive()`. Installed once; `setNativeEnabled` switches
+// between the native and stock paths at any time (the AZR_NATIVE=0 / `native: false` path, and the parity tests).
 import * as tf from '@tensorflow/tfjs-core';
 import { loadAddon, type NativeAddon } from './addon.ts';
 import { registerAttentionKernels } from './attention.ts';
 import { registerDecodeKernel } from './decode.ts';
+import { registerLayerKernels } from './layers.ts';
+
+let installedWith: NativeAddon | undefined;
+let enabled = false;
+let nativeCalls = 0;
 
 /** The parts of tfjs-backend-wasm's BackendWasm the kernels use. */
 export interface WasmBackendInternals {
@@ -14,14 +20,26 @@ export interface WasmBackendInternals {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
 
+/**
+ * Allocates `outputs` (float32 shapes) on the wasm heap, then calls `call` with the heap and a function giving any
+ * tensor's byte offset: both are read only after every output exists, because growing the heap replaces its buffer.
+ */
+export function runOnHeap(
+  backend: unknown,
+  outputs: number[][],
+  call: (heap: ArrayBuffer, offset: (t: tf.TensorInfo) => number, outs: tf.TensorInfo[]) => void,
+): tf.TensorInfo[] {
+  nativeCalls++;
+  const wasm = backend as WasmBackendInternals;
+  const outs = outputs.map((shape) => wasm.makeOutput(shape, 'float32'));
+  call(wasm.wasm.HEAPU8.buffer as ArrayBuffer, (t) => wasm.dataIdMap.get(t.dataId).memoryOffset, outs);
+  return outs;
+}
+
 export type NativeStatus = { active: true; blas: string } | { active: false; reason: string };
 
-let installedWith: NativeAddon | undefined;
-let enabled = false;
-let nativeCalls = 0;
-
-/** How many products ran natively so far (tests check that the native kernels, not the fallback, ran). */
-export function nativeProductCount(): number {
+/** How many native kernels ran so far (tests check that the native kernels, not the fallbacks, ran). */
+export function nativeKernelCount(): number {
   return nativeCalls;
 }
 
@@ -53,6 +71,7 @@ export function installNativeProducts(disabledBy?: string): NativeStatus {
     );
     registerDecodeKernel(load.addon);
     registerAttentionKernels(load.addon);
+    registerLayerKernels(load.addon);
     installedWith = load.addon;
   }
   enabled = true;
@@ -143,28 +162,26 @@ export function planProduct(a: tf.TensorInfo, b: tf.TensorInfo, attrs: tf.NamedA
 
 function nativeProduct(
   addon: NativeAddon,
-  backend: WasmBackendInternals,
+  backend: unknown,
   a: tf.TensorInfo,
   b: tf.TensorInfo,
   plan: ProductPlan,
 ): tf.TensorInfo {
-  nativeCalls++;
-  const out = backend.makeOutput(plan.outShape, 'float32');
-  // Offsets and the heap are read after makeOutput: growing the heap replaces its ArrayBuffer.
-  const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
-  addon.sgemm(
-    backend.wasm.HEAPU8.buffer as ArrayBuffer,
-    plan.batch,
-    plan.m,
-    plan.n,
-    plan.k,
-    plan.transA ? 1 : 0,
-    plan.transB ? 1 : 0,
-    offset(a),
-    plan.aStride,
-    offset(b),
-    plan.bStride,
-    offset(out),
-  );
-  return out;
+  const { batch, m, n, k, transA, transB, aStride, bStride } = plan;
+  return runOnHeap(backend, [plan.outShape], (heap, at, [out]) =>
+    addon.sgemm(
+      heap,
+      batch,
+      m,
+      n,
+      k,
+      transA ? 1 : 0,
+      transB ? 1 : 0,
+      at(a),
+      aStride,
+      at(b),
+      bStride,
+      at(out),
+    ),
+  )[0];
 }
