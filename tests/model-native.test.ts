@@ -279,6 +279,20 @@ test('the stock path can be forced: native: false, or AZR_NATIVE=0', async () =>
   }
 });
 
+test('the wasm GatherV2 kernel (row copies along axis 0) gathers rows and refuses bad indices', () => {
+  const table = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
+  const ids = tf.tensor2d([2, 0, 2, 1], [2, 2], 'int32');
+  const rows = tf.gather(table, ids);
+  assert.deepEqual(rows.shape, [2, 2, 2]);
+  assert.deepEqual(Array.from(rows.dataSync()), [5, 6, 1, 2, 5, 6, 3, 4]);
+  const vector = tf.gather(tf.tensor1d([7, 8, 9]), tf.tensor1d([1, 1], 'int32'));
+  assert.deepEqual(Array.from(vector.dataSync()), [8, 8]);
+  const columns = tf.gather(table, tf.tensor1d([1], 'int32'), 1); // another axis: the stock kernel
+  assert.deepEqual(Array.from(columns.dataSync()), [2, 4, 6]);
+  assert.throws(() => tf.gather(table, tf.tensor1d([3], 'int32')), /index value 3 is not in \[0, 2\]/);
+  tf.dispose([table, ids, rows, vector, columns]);
+});
+
 test('the wasm Slice kernel (strided runs through a heap view) equals a plain index walk', () => {
   const rng = new Rng(13);
   for (let trial = 0; trial < 60; trial++) {

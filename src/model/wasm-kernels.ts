@@ -2,7 +2,8 @@
 // with `readSync`, which copies the whole input out of the wasm heap for every slice: splitting a 33 MB tensor into 128
 // parts copied 4 GB (1.9 s). These versions read the input through a heap view and copy only the slice.
 // Identity (what the engine runs to save every tensor a gradient needs) copied its input; no wasm kernel writes into
-// its inputs, so the copy can share the input's memory, as Reshape does.
+// its inputs, so the copy can share the input's memory, as Reshape does. GatherV2 along axis 0 (embedding rows,
+// rotary tables) copies whole rows instead of the stock kernel's element-by-element loop (5 ms for 1,020 rows of 256).
 import * as tf from '@tensorflow/tfjs-core';
 
 interface WasmBackendLike {
@@ -56,6 +57,31 @@ export function installWasmKernels(): void {
       if (x.dtype === 'string') return originalIdentity(args);
       (args.backend as unknown as WasmBackendLike).incRef(x.dataId);
       return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+    },
+  });
+  const originalGather = tf.getKernel('GatherV2', 'wasm')!;
+  tf.unregisterKernel('GatherV2', 'wasm');
+  tf.registerKernel({
+    ...originalGather,
+    kernelFunc: (args) => {
+      const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
+      const { axis, batchDims } = args.attrs as { axis: number; batchDims: number };
+      if (x.dtype === 'string' || indices.dtype !== 'int32' || batchDims || x.shape.length === 0) {
+        return originalGather.kernelFunc(args);
+      }
+      if (tf.util.parseAxisParam(axis, x.shape)[0] !== 0) return originalGather.kernelFunc(args);
+      const backend = args.backend as unknown as WasmBackendLike;
+      const bad = backend.typedArrayFromHeap(indices).find((row) => !(row >= 0 && row < x.shape[0]));
+      if (bad !== undefined)
+        throw new Error(`GatherV2: the index value ${bad} is not in [0, ${x.shape[0] - 1}]`);
+      const rowSize = tf.util.sizeFromShape(x.shape.slice(1));
+      const out = backend.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype);
+      // Views only after makeOutput: growing the heap detaches earlier views.
+      const [input, ids, output] = [x, indices, out].map((t) => backend.typedArrayFromHeap(t));
+      for (let i = 0; i < ids.length; i++) {
+        output.set(input.subarray(ids[i] * rowSize, (ids[i] + 1) * rowSize), i * rowSize);
+      }
+      return out;
     },
   });
   tf.unregisterKernel('SplitV', 'wasm');
