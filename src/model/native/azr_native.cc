@@ -143,18 +143,23 @@ inline float softmaxExp(float x) {
   return y * scale * kept;
 }
 
-// softmax(query·keys + mask)·values for one query over `length` rows.
-MULTIVERSIONED void attendRow(const float* query, const float* keys, const float* values, const float* mask,
-                              size_t length, size_t hd, float* scores, float* out) {
-  float max = -INFINITY;
-  for (size_t j = 0; j < length; j++) {
-    float dot = 0;
-#pragma omp simd reduction(+ : dot)
-    for (size_t d = 0; d < hd; d++) dot += query[d] * keys[j * hd + d];
-    scores[j] = dot + mask[j];
-    max = scores[j] > max ? scores[j] : max;
+// softmax(query·keys + mask)·values for one query over `length` cache rows; keys are stored transposed
+// ([headDim, capacity]) so every loop runs over contiguous memory without horizontal sums.
+MULTIVERSIONED void attendRow(const float* query, const float* keysT, const float* values, const float* mask,
+                              size_t length, size_t capacity, size_t hd, float* scores, float* out) {
+#pragma omp simd
+  for (size_t j = 0; j < length; j++) scores[j] = mask[j];
+  for (size_t d = 0; d < hd; d++) {
+    const float qd = query[d];
+    const float* row = keysT + d * capacity;
+#pragma omp simd
+    for (size_t j = 0; j < length; j++) scores[j] += qd * row[j];
   }
+  float max = -INFINITY;
+#pragma omp simd reduction(max : max)
+  for (size_t j = 0; j < length; j++) max = scores[j] > max ? scores[j] : max;
   float sum = 0;
+#pragma omp simd reduction(+ : sum)
   for (size_t j = 0; j < length; j++) sum += scores[j] = softmaxExp(scores[j] - max);
   const float scale = 1 / sum;
   for (size_t d = 0; d < hd; d++) out[d] = 0;
@@ -168,9 +173,10 @@ MULTIVERSIONED void attendRow(const float* query, const float* keys, const float
 // attendCached(heap, batch, steps, heads, kvHeads, headDim, capacity, at,
 //              qOffset, kNewOffset, vNewOffset, kCacheOffset, vCacheOffset, maskOffset, outOffset)
 // Decoding attention over a preallocated cache, in two parts. First the new keys and values ([batch, steps, kvHeads,
-// headDim]) are written in place into rows at..at+steps of the caches ([batch, kvHeads, capacity, headDim]). Then for
-// every query ([batch, steps, heads, headDim], already scaled) softmax(q·K + mask)·V over the first at+steps rows of
-// its kv head, with the additive mask [batch, steps, at+steps]; the output has the queries' layout.
+// headDim]) are written in place at rows at..at+steps of the caches: keys transposed ([batch, kvHeads, headDim,
+// capacity]), values as they are ([batch, kvHeads, capacity, headDim]). Then for every query ([batch, steps, heads,
+// headDim], already scaled) softmax(q·K + mask)·V over the first at+steps rows of its kv head, with the additive
+// mask [batch, steps, at+steps]; the output has the queries' layout.
 napi_value AttendCached(napi_env env, napi_callback_info info) {
   uint8_t* heap;
   size_t heapBytes;
@@ -186,22 +192,22 @@ napi_value AttendCached(napi_env env, napi_callback_info info) {
       !inHeap(heapBytes, v[12], double(batch) * steps * length) ||
       !inHeap(heapBytes, v[13], double(batch) * steps * heads * hd))
     return throwError(env, "azr_native: attendCached operands outside the heap");
-  auto at_ = [&](double offset) { return reinterpret_cast<float*>(heap + static_cast<size_t>(offset)); };
-  const float *q = at_(v[7]), *kNew = at_(v[8]), *vNew = at_(v[9]), *mask = at_(v[12]);
-  float *kCache = at_(v[10]), *vCache = at_(v[11]), *out = at_(v[13]);
+  auto f = [&](double offset) { return reinterpret_cast<float*>(heap + static_cast<size_t>(offset)); };
+  const float *q = f(v[7]), *kNew = f(v[8]), *vNew = f(v[9]), *mask = f(v[12]);
+  float *kCache = f(v[10]), *vCache = f(v[11]), *out = f(v[13]);
   for (size_t b = 0; b < batch; b++)
     for (size_t t = 0; t < steps; t++)
       for (size_t g = 0; g < kvHeads; g++) {
-        const size_t src = ((b * steps + t) * kvHeads + g) * hd, dst = ((b * kvHeads + g) * capacity + at + t) * hd;
-        std::memcpy(kCache + dst, kNew + src, hd * sizeof(float));
-        std::memcpy(vCache + dst, vNew + src, hd * sizeof(float));
+        const size_t src = ((b * steps + t) * kvHeads + g) * hd, block = (b * kvHeads + g) * capacity * hd;
+        for (size_t d = 0; d < hd; d++) kCache[block + d * capacity + at + t] = kNew[src + d];
+        std::memcpy(vCache + block + (at + t) * hd, vNew + src, hd * sizeof(float));
       }
   std::vector<float> scores(length);
   for (size_t b = 0; b < batch; b++)
     for (size_t t = 0; t < steps; t++)
       for (size_t head = 0; head < heads; head++) {
-        const size_t kvBase = (b * kvHeads + head / group) * capacity * hd, row = (b * steps + t) * heads + head;
-        attendRow(q + row * hd, kCache + kvBase, vCache + kvBase, mask + (b * steps + t) * length, length, hd,
+        const size_t block = (b * kvHeads + head / group) * capacity * hd, row = (b * steps + t) * heads + head;
+        attendRow(q + row * hd, kCache + block, vCache + block, mask + (b * steps + t) * length, length, capacity, hd,
                   scores.data(), out + row * hd);
       }
   return nullptr;

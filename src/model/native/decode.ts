@@ -7,9 +7,12 @@ import { runOnHeap } from './kernels.ts';
 
 const KERNEL = 'AzrAttendCached';
 
-/** Per layer, keys and values [batch, kvHeads, capacity, headDim]; rows below `length` are filled. */
+/**
+ * Per layer, keys transposed [batch, kvHeads, headDim, capacity] (the score loop then runs over contiguous keys)
+ * and values [batch, kvHeads, capacity, headDim]; positions below `length` are filled.
+ */
 export interface DecodeBuffers {
-  layers: Array<{ k: tf.Tensor4D; v: tf.Tensor4D }>;
+  layers: Array<{ kT: tf.Tensor4D; v: tf.Tensor4D }>;
   length: number;
   capacity: number;
 }
@@ -21,16 +24,18 @@ export function allocateDecodeBuffers(
   capacity: number,
   headDim: number,
 ): DecodeBuffers {
-  const shape: [number, number, number, number] = [batch, kvHeads, capacity, headDim];
   return {
-    layers: Array.from({ length: layers }, () => ({ k: tf.zeros(shape), v: tf.zeros(shape) })),
+    layers: Array.from({ length: layers }, () => ({
+      kT: tf.zeros([batch, kvHeads, headDim, capacity]) as tf.Tensor4D,
+      v: tf.zeros([batch, kvHeads, capacity, headDim]) as tf.Tensor4D,
+    })),
     length: 0,
     capacity,
   };
 }
 
 export function disposeDecodeBuffers(buffers: DecodeBuffers | undefined): void {
-  for (const layer of buffers?.layers ?? []) tf.dispose([layer.k, layer.v]);
+  for (const layer of buffers?.layers ?? []) tf.dispose([layer.kT, layer.v]);
 }
 
 /**
@@ -50,7 +55,7 @@ export function attendCached(
     .engine()
     .runKernel(
       KERNEL,
-      { q: queries, kNew: keys, vNew: values, kCache: layer.k, vCache: layer.v, mask },
+      { q: queries, kNew: keys, vNew: values, kCache: layer.kT, vCache: layer.v, mask },
       { at },
     ) as tf.Tensor4D;
 }
@@ -63,7 +68,7 @@ export function registerDecodeKernel(addon: NativeAddon): void {
       const { q, kNew, vNew, kCache, vCache, mask } = inputs as Record<string, tf.TensorInfo>;
       const at = attrs!.at as number;
       const [batch, steps, heads, headDim] = q.shape;
-      const [, kvHeads, capacity] = kCache.shape;
+      const [, kvHeads, , capacity] = kCache.shape;
       if (mask.shape.reduce((a, b) => a * b, 1) !== batch * steps * (at + steps))
         throw new Error(`${KERNEL}: mask ${mask.shape} is not [${batch}, 1, ${steps}, ${at + steps}]`);
       return runOnHeap(backend, [q.shape], (heap, offset, [out]) =>
