@@ -9,31 +9,41 @@ import { azr } from './helpers/azr.ts';
 
 const config = 'tests/fixtures/selfplay-tiny.yaml';
 
-test('Ctrl-C during a run finishes the step, saves a checkpoint and exits cleanly; the run resumes from it', async () => {
-  const runDir = await mkdtemp(join(tmpdir(), 'azr-sigint-'));
-  const child = spawn(process.execPath, ['bin/azr.js', 'run', config, '--steps', '50', '--out', runDir]);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
+// The terminal sends Ctrl-C's SIGINT to the whole foreground process group: the test starts azr as a group
+// leader and signals the group, so actors in child processes get it too, as they would at a terminal.
+for (const [host, topology] of [
+  ['inline', config],
+  ['process', 'tests/fixtures/selfplay-tiny-process.yaml'],
+] as const) {
+  test(`Ctrl-C (actors ${host}) finishes the step, saves a checkpoint and exits cleanly; the run resumes`, async () => {
+    const runDir = await mkdtemp(join(tmpdir(), 'azr-sigint-'));
+    const child = spawn(process.execPath, ['bin/azr.js', 'run', topology, '--steps', '50', '--out', runDir], {
+      detached: true,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    await new Promise<void>((resolve) =>
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        if (/step 1\/50/.test(stderr)) resolve();
+      }),
+    );
+    process.kill(-child.pid!, 'SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /crash|restart/i);
+    const step = Number(/interrupted after step (\d+)/.exec(stdout)?.[1]);
+    assert.ok(step >= 1 && step < 50, stdout);
+    assert.match(stdout, /resume with: azr run .* --resume /);
+    assert.equal((await latestCheckpoint(runDir)).manifest.step, step);
+    const resumed = await azr('run', topology, '--resume', runDir, '--steps', String(step + 1));
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stdout, new RegExp(`done after step ${step + 1}`));
   });
-  await new Promise<void>((resolve) =>
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      if (/step 1\/50/.test(stderr)) resolve();
-    }),
-  );
-  child.kill('SIGINT');
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  assert.equal(code, 0, stderr);
-  const step = Number(/interrupted after step (\d+)/.exec(stdout)?.[1]);
-  assert.ok(step >= 1 && step < 50, stdout);
-  assert.match(stdout, /resume with: azr run .* --resume /);
-  assert.equal((await latestCheckpoint(runDir)).manifest.step, step);
-  const resumed = await azr('run', config, '--steps', String(step + 1), '--resume', runDir);
-  assert.equal(resumed.code, 0, resumed.stderr);
-  assert.match(resumed.stdout, new RegExp(`done after step ${step + 1}`));
-});
+}
 
 test('a checkpoint write cut short never replaces the previous checkpoint', async () => {
   const runDir = await mkdtemp(join(tmpdir(), 'azr-ckpt-'));

@@ -42,6 +42,9 @@ function threadTransport(events: TransportEvents): Transport {
 
 function processTransport(events: TransportEvents): Transport {
   const child: ChildProcess = fork(fileURLToPath(bootUrl), [], {
+    // Its own process group: the terminal's Ctrl-C (SIGINT to the foreground group) is the head's to handle; the
+    // child ends when the head closes the channel (remote-entry.ts) or kills it.
+    detached: true,
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
