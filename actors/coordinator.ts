@@ -681,6 +681,7 @@ const definition = defineActor({
   module: import.meta.url,
   protocol: coordinatorProtocol,
   options: CoordinatorOptions,
+  files: (options) => (options.heldout ? [{ pointer: '/heldout/file', path: options.heldout.file }] : []),
   init: (options, ctx) => start(options, ctx),
   snapshot: (state): CoordinatorSnapshot => ({ pending: state.pending ?? null }),
   restore: async (snapshot, options, ctx) => {

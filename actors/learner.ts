@@ -165,6 +165,8 @@ export const learner = defineActor({
   module: import.meta.url,
   protocol: learnerProtocol,
   options: LearnerActorOptions,
+  files: (options) =>
+    options.huggingFace ? [{ pointer: '/huggingFace/path', path: options.huggingFace.path }] : [],
   init: async (options) => {
     await ensureBackend(options.backend);
     return assemble(options, await architecture(options));

@@ -1,7 +1,7 @@
 // Loading a topology the way every command does: with the built-in actor kinds and plugins known by name.
 import { builtinActors } from '../../actors/index.ts';
 import { builtinPlugins } from '../../plugins/index.ts';
-import { ActorKinds, type LoadedTopology, loadTopologyFile } from '../topology/index.ts';
+import { ActorKinds, type LoadedTopology, loadTopologyFile, type Override } from '../topology/index.ts';
 
 export function builtinKinds(): ActorKinds {
   const kinds = new ActorKinds();
@@ -9,6 +9,6 @@ export function builtinKinds(): ActorKinds {
   return kinds;
 }
 
-export function loadConfig(file: string): Promise<LoadedTopology> {
-  return loadTopologyFile(file, { kinds: builtinKinds(), plugins: builtinPlugins });
+export function loadConfig(file: string, overrides: Override[] = []): Promise<LoadedTopology> {
+  return loadTopologyFile(file, { kinds: builtinKinds(), plugins: builtinPlugins, overrides });
 }

@@ -37,7 +37,8 @@ const commands: Record<string, Command> = {
     load: () => import('./report.ts'),
   },
   setup: {
-    summary: 'setup [--for run|test] [--check]   check (and install) bubblewrap, python3, OpenBLAS, nats-server',
+    summary:
+      'setup [--for run|test] [--check]   check (and install) bubblewrap, python3, OpenBLAS, nats-server',
     load: () => import('./setup.ts'),
   },
   topology: {

@@ -9,10 +9,18 @@ import type { coordinatorProtocol } from '../../actors/coordinator.ts';
 import type { metricsProtocol } from '../../actors/metrics.ts';
 import type { NatsHead } from '../runtime/nats-head.ts';
 import { NatsRefusedError } from '../runtime/nats-wire.ts';
-import { buildTopology, type LoadedTopology } from '../topology/index.ts';
+import { buildTopology, type LoadedTopology, type Override, parseOverride } from '../topology/index.ts';
 import { writeReport } from '../report/index.ts';
 import { loadConfig } from './load.ts';
 import { CheckpointError, latestCheckpoint, writeCheckpoint } from './run-dir.ts';
+import {
+  mergeFlags,
+  type RunFlags,
+  type RunRecord,
+  readRunRecord,
+  wallMsOf,
+  writeRunRecord,
+} from './run-record.ts';
 import { Progress } from './progress.ts';
 import { sandboxReadiness, startsSandbox } from './system-parts.ts';
 import { type NatsFlagValues, natsFlags, natsSection, natsUsage, remoteActors, startHead } from './nats.ts';
@@ -115,9 +123,39 @@ async function connectHead(
   }
 }
 
+const help = `${usage}
+
+Runs self-play for a topology and writes a run directory: metrics.jsonl, checkpoints/, run.json, summary.json,
+report.html (refreshed at every checkpoint and at least once a minute).
+  --steps N         last step (default: the topology's run.steps)
+  --max-minutes M   wall-time budget of the whole run, resumed segments included (default: run.maxMinutes)
+  --out DIR         the run directory (default: runs/NAME-TIMESTAMP)
+  --resume DIR      continue the run in DIR from its latest checkpoint, with the flags it was started with
+                    (recorded in DIR/run.json); flags given now replace those
+  --seed S          the topology's seed
+  --set PATH=VALUE  change the topology before it is checked, e.g. --set actors.learner.options.lr=1e-3 or
+                    --set run.checkpointEvery=10; repeatable; list entries by name, index or plugin name
+Ctrl-C finishes the current step, saves a checkpoint and prints the command that resumes.`;
+
+function parseFlags(values: Record<string, string | string[] | boolean | undefined>): RunFlags {
+  const one = (name: string) => values[name] as string | undefined;
+  const flags: RunFlags = {
+    steps: integerFlag(one('steps'), 'steps', 0),
+    seed: integerFlag(one('seed'), 'seed', 0),
+    set: (values.set as string[] | undefined) ?? [],
+  };
+  const minutes = one('max-minutes');
+  if (minutes !== undefined) {
+    flags.maxMinutes = Number(minutes);
+    if (!(flags.maxMinutes > 0)) throw new UsageError(`--max-minutes must be a number > 0, got "${minutes}"`);
+  }
+  return flags;
+}
+
 export async function run(args: string[]): Promise<number> {
-  let values: Record<string, string | undefined>;
+  let values: Record<string, string | string[] | boolean | undefined>;
   let positionals: string[];
+  let given: RunFlags;
   try {
     ({ values, positionals } = parseArgs({
       args,
@@ -128,30 +166,46 @@ export async function run(args: string[]): Promise<number> {
         out: { type: 'string' },
         resume: { type: 'string' },
         seed: { type: 'string' },
+        set: { type: 'string', multiple: true },
+        help: { type: 'boolean', short: 'h' },
         ...natsFlags,
       },
-    }) as { values: Record<string, string | undefined>; positionals: string[] });
+    }));
+    if (values.help) {
+      console.log(help);
+      return 0;
+    }
     if (positionals.length !== 1) throw new UsageError(usage);
+    given = parseFlags(values);
+    if (values.resume !== undefined && values.out !== undefined)
+      throw new UsageError('give --resume DIR or --out DIR, not both (a resumed run stays in its directory)');
   } catch (error) {
-    console.error(error instanceof UsageError ? error.message : `${(error as Error).message}\n${usage}`);
+    console.error(
+      error instanceof UsageError
+        ? `azr run: ${error.message}`
+        : `azr run: ${(error as Error).message}\n${usage}`,
+    );
     return 2;
   }
-  let steps: number | undefined;
-  let seed: number | undefined;
-  let maxMinutes: number | undefined;
-  try {
-    steps = integerFlag(values.steps, 'steps', 0);
-    seed = integerFlag(values.seed, 'seed', 0);
-    if (values['max-minutes'] !== undefined) {
-      maxMinutes = Number(values['max-minutes']);
-      if (!(maxMinutes > 0))
-        throw new UsageError(`--max-minutes must be a number > 0, got "${values['max-minutes']}"`);
+  const resumeDir = typeof values.resume === 'string' ? resolve(values.resume) : undefined;
+  let record: RunRecord | undefined;
+  if (resumeDir) {
+    try {
+      record = await readRunRecord(resumeDir);
+    } catch (error) {
+      console.error(`azr run: ${(error as Error).message}`);
+      return 2;
     }
+  }
+  const flags = mergeFlags(record?.flags, given);
+  let overrides: Override[];
+  try {
+    overrides = flags.set.map(parseOverride);
   } catch (error) {
     console.error(`azr run: ${(error as Error).message}`);
     return 2;
   }
-  const loaded = await loadConfig(positionals[0]!);
+  const loaded = await loadConfig(positionals[0]!, overrides);
   if (loaded.topology.actors.some((entry) => entry.host !== 'remote' && startsSandbox(entry))) {
     const problem = sandboxReadiness();
     if (problem !== null) {
@@ -159,18 +213,23 @@ export async function run(args: string[]): Promise<number> {
       return 1;
     }
   }
-  if (seed !== undefined) loaded.topology.seed = seed;
+  if (flags.seed !== undefined) loaded.topology.seed = flags.seed;
   const settings = { steps: 10, checkpointEvery: 0, keepCheckpoints: 2, ...loaded.topology.run };
-  if (maxMinutes !== undefined) settings.maxMinutes = maxMinutes;
-  const totalSteps = steps ?? settings.steps;
-  const runDir = resolve(
-    values.resume ?? values.out ?? join('runs', `${loaded.topology.name}-${timestamp()}`),
-  );
+  if (flags.maxMinutes !== undefined) settings.maxMinutes = flags.maxMinutes;
+  const totalSteps = flags.steps ?? settings.steps;
+  const runDir =
+    resumeDir ??
+    resolve(
+      typeof values.out === 'string' ? values.out : join('runs', `${loaded.topology.name}-${timestamp()}`),
+    );
   const print = fingerprint(loaded);
+  record ??= { kind: 'azr-run', config: resolve(positionals[0]!), flags, segments: [] };
+  record.flags = flags;
+  const previousWallMs = wallMsOf(record.segments);
 
   let snapshots: Record<string, unknown> | undefined;
   let firstStep = 1;
-  if (values.resume) {
+  if (resumeDir) {
     try {
       const checkpoint = await latestCheckpoint(runDir);
       if (checkpoint.manifest.fingerprint !== print) {
@@ -188,7 +247,8 @@ export async function run(args: string[]): Promise<number> {
     }
   }
   await mkdir(runDir, { recursive: true });
-  const head = await connectHead(loaded, values, runDir, seed);
+  await writeRunRecord(runDir, record);
+  const head = await connectHead(loaded, values as NatsFlagValues, runDir, flags.seed);
   if (typeof head === 'number') return head;
   configureRun(loaded, runDir, print);
   const system = buildTopology(loaded, {
@@ -199,7 +259,8 @@ export async function run(args: string[]): Promise<number> {
   head?.attach(system);
 
   const coordinator = system.lookup<typeof coordinatorProtocol.spec>('coordinator');
-  const budgetMs = settings.maxMinutes === undefined ? undefined : settings.maxMinutes * 60_000;
+  const budgetMs =
+    settings.maxMinutes === undefined ? undefined : settings.maxMinutes * 60_000 - previousWallMs;
   const progress = new Progress(
     firstStep - 1,
     totalSteps,
@@ -218,6 +279,13 @@ export async function run(args: string[]): Promise<number> {
   let lastStep = firstStep - 1;
   let lastMetrics: Record<string, unknown> = {};
   let baselinesSeen: Baselines = {};
+  let checkpointed = -1;
+  let reportedAt = Date.now();
+  // The report is a live view of the run: rewritten at every checkpoint and at least once a minute.
+  const refreshReport = async () => {
+    reportedAt = Date.now();
+    await writeReport(runDir).catch((error: Error) => progress.note(`report not written: ${error.message}`));
+  };
   const checkpoint = async (step: number) => {
     const dir = await writeCheckpoint(
       runDir,
@@ -231,7 +299,19 @@ export async function run(args: string[]): Promise<number> {
       await system.snapshot(),
       settings.keepCheckpoints,
     );
+    checkpointed = step;
     progress.note(`checkpoint: ${dir}`);
+    if (step >= 1) await refreshReport();
+  };
+  const endSegment = async () => {
+    record.segments.push({
+      startedAt: new Date(started).toISOString(),
+      firstStep,
+      lastStep,
+      wallMs: Date.now() - started,
+      interrupted,
+    });
+    await writeRunRecord(runDir, record);
   };
   try {
     const untilStopped = <T>(promise: Promise<T>) => system.whileRunning(promise);
@@ -263,7 +343,11 @@ export async function run(args: string[]): Promise<number> {
     // held-out set is scored inside it, like at a planned last step.
     let stepMs = 0;
     const lastInBudget = () => budgetMs !== undefined && Date.now() - started + stepMs >= budgetMs;
-    for (let step = firstStep; step <= totalSteps && !interrupted; step++) {
+    if (budgetMs !== undefined && budgetMs <= 0)
+      progress.note(
+        `the run's ${settings.maxMinutes}-minute budget is spent by its earlier segments: no step to run`,
+      );
+    for (let step = firstStep; step <= totalSteps && !interrupted && !(budgetMs! <= 0); step++) {
       const final = step === totalSteps || lastInBudget();
       const scoreHeldout = hasHeldout && (final || (every > 0 && step % every === 0));
       const stepStarted = Date.now();
@@ -281,11 +365,13 @@ export async function run(args: string[]): Promise<number> {
       }
       if (settings.checkpointEvery > 0 && step % settings.checkpointEvery === 0 && step < totalSteps)
         await checkpoint(step);
+      else if (Date.now() - reportedAt >= 60_000) await refreshReport();
     }
-    if (lastStep >= firstStep || !snapshots) await checkpoint(lastStep);
+    if ((lastStep >= firstStep || !snapshots) && checkpointed !== lastStep) await checkpoint(lastStep);
   } catch (error) {
     progress.done();
     console.error(`azr run: ${(error as Error).message}`);
+    await endSegment().catch(() => {});
     await system.stop();
     await head?.close();
     return 1;
@@ -295,11 +381,13 @@ export async function run(args: string[]): Promise<number> {
   progress.done();
   await system.stop();
   await head?.close();
+  await endSegment();
   const summary = {
     name: loaded.topology.name,
     runDir,
     steps: lastStep,
-    wallMs: Date.now() - started,
+    wallMs: wallMsOf(record.segments),
+    segments: record.segments.length,
     interrupted,
     heldout: await heldoutSummary(runDir, baselinesSeen),
     final: lastMetrics,
@@ -310,7 +398,10 @@ export async function run(args: string[]): Promise<number> {
     `${interrupted ? 'interrupted' : 'done'} after step ${lastStep}: ${join(runDir, 'summary.json')}`,
   );
   if (lastStep >= 1) console.log(`report: ${await writeReport(runDir)}`);
-  if (interrupted) console.log(`resume with: azr run ${positionals[0]} --resume ${runDir}`);
+  if (interrupted)
+    console.log(
+      `resume with: azr run ${positionals[0]} --resume ${runDir}   (its flags are kept in run.json)`,
+    );
   for (const [mode, h] of Object.entries(summary.heldout ?? {})) {
     const fmt = (x: number | null) => (x === null ? '–' : percent(x));
     console.log(

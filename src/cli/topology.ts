@@ -1,20 +1,55 @@
 // `azr topology check CONFIG`: every problem with its JSON pointer (exit 2), or the actor tree (exit 0).
-import { buildTopology, ConfigError, formatIssue, formatTree } from '../topology/index.ts';
+import { parseArgs } from 'node:util';
+import {
+  buildTopology,
+  ConfigError,
+  formatIssue,
+  formatTree,
+  OverrideError,
+  parseOverride,
+} from '../topology/index.ts';
 import { loadConfig } from './load.ts';
 
+const usage = 'usage: azr topology check CONFIG [--set PATH=VALUE …]';
+const help = `${usage}
+
+Checks a topology as \`azr run\` would load it (schema, actor kinds and options, plugins and their options, the
+files it names) and prints its actor tree: who supervises whom, where each actor runs. Exit 0 when it is fine;
+exit 2 with every problem, each with file:line:column and its JSON pointer.`;
+
 export async function run(args: string[]): Promise<number> {
-  const [sub, file, ...rest] = args;
+  let values: { set?: string[]; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { set: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
+    }));
+  } catch (error) {
+    console.error(`azr topology: ${(error as Error).message}\n${usage}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(help);
+    return 0;
+  }
+  const [sub, file, ...rest] = positionals;
   if (sub !== 'check' || !file || rest.length > 0) {
-    console.error('usage: azr topology check CONFIG');
+    console.error(usage);
     return 2;
   }
   try {
-    const loaded = await loadConfig(file);
+    const loaded = await loadConfig(file, (values.set ?? []).map(parseOverride));
     const system = buildTopology(loaded, { start: false });
     console.log(`${file}: ok — system "${loaded.topology.name}", seed ${loaded.topology.seed}`);
     console.log(formatTree(system.tree()));
     return 0;
   } catch (error) {
+    if (error instanceof OverrideError) {
+      console.error(`azr topology: ${error.message}`);
+      return 2;
+    }
     if (!(error instanceof ConfigError)) throw error;
     console.error(`${file}: ${error.issues.length} problem(s)`);
     for (const issue of error.issues) console.error(`  ${formatIssue(file, issue)}`);

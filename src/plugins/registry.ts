@@ -71,6 +71,20 @@ function specifierOf(use: string, baseDir: string): string {
 
 /** Every plugin module imported so far, by specifier: what `loadPluginsSync` can find without waiting. */
 const imported = new Map<string, Plugin>();
+/** Why a module could not be imported: a second import of a module that failed to compile fails differently. */
+const failed = new Map<string, string>();
+
+/**
+ * The useful part of an import failure. A syntax error in a TypeScript plugin comes from esbuild as
+ * "Transform failed with 1 error:" followed by `file:line:column: ERROR: …` lines: keep those.
+ */
+export function describeImportError(error: unknown): string {
+  const lines = String((error as Error)?.message ?? error).split('\n');
+  const located = lines
+    .filter((line) => /:\d+:\d+: ERROR: /.test(line))
+    .map((line) => line.replace(': ERROR:', ':'));
+  return located.length > 0 ? `syntax error at ${located.join('; ')}` : lines[0]!;
+}
 
 async function importPlugin(use: string, baseDir: string): Promise<Plugin> {
   const specifier = specifierOf(use, baseDir);
@@ -78,9 +92,13 @@ async function importPlugin(use: string, baseDir: string): Promise<Plugin> {
   if (known) return known;
   let exports: Record<string, unknown>;
   try {
+    const before = failed.get(specifier);
+    if (before) throw new Error(before);
     exports = await import(specifier);
   } catch (error) {
-    throw new PluginError(use, '', `cannot be loaded: ${(error as Error).message.split('\n')[0]}`);
+    const why = failed.get(specifier) ?? describeImportError(error);
+    failed.set(specifier, why);
+    throw new PluginError(use, '', `cannot be loaded: ${why}`);
   }
   const plugin = exports.default ?? Object.values(exports).find(isPlugin);
   if (!isPlugin(plugin))

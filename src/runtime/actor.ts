@@ -53,6 +53,11 @@ export interface ActorDefinition<S extends ProtocolSpec = any, State = any, O ex
   readonly handlers: Handlers<S, State>;
   /** A serialisable picture of the state, for checkpoints. */
   snapshot?(state: State): unknown;
+  /**
+   * Files and folders its options name, relative to the topology file's folder: `azr topology check` and
+   * `azr run` make sure each exists before any actor starts (`pointer` is the option's JSON pointer).
+   */
+  files?(options: Static<O>): Array<{ pointer: string; path: string }>;
   /** Rebuilds the state from a snapshot instead of `init`. */
   restore?(snapshot: unknown, options: Static<O>, ctx: ActorContext): State | Promise<State>;
   /**

@@ -16,3 +16,4 @@ export {
   TopologySchema,
 } from './schema.ts';
 export { formatTree } from './tree.ts';
+export { type Override, OverrideError, parseOverride } from './overrides.ts';

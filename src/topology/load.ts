@@ -1,5 +1,6 @@
 // Loads a topology from JSON or YAML and reports every problem at once, each with its JSON pointer and,
 // where the file has one, its line and column.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,6 +11,7 @@ import { AzrError } from '../runtime/errors.ts';
 import { loadPlugins, type Plugin, PluginError } from '../plugins/index.ts';
 import { NATS_NAME } from '../runtime/nats-subjects.ts';
 import { ajv, problemOf } from '../runtime/protocol.ts';
+import { type Override, OverrideError, applyOverrides } from './overrides.ts';
 import { ActorKinds } from './registry.ts';
 import { type Topology, TopologySchema } from './schema.ts';
 
@@ -64,11 +66,13 @@ export interface LoadOptions {
   kinds?: ActorKinds;
   /** Plugins known by name (the built-ins). */
   plugins?: Record<string, Plugin<any>>;
+  /** `--set PATH=VALUE` changes, applied to the document before it is checked. */
+  overrides?: Override[];
 }
 
 export async function parseTopology(
   text: string,
-  { file = '<topology>', kinds = new ActorKinds(), plugins = {} }: LoadOptions = {},
+  { file = '<topology>', kinds = new ActorKinds(), plugins = {}, overrides = [] }: LoadOptions = {},
 ): Promise<LoadedTopology> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter });
@@ -83,6 +87,13 @@ export async function parseTopology(
       })),
     );
   }
+  let overridden: Map<string, Override>;
+  try {
+    overridden = applyOverrides(doc, overrides);
+  } catch (error) {
+    if (!(error instanceof OverrideError)) throw error;
+    throw new ConfigError(file, [{ pointer: '', message: (error as Error).message }]);
+  }
   const value: unknown = doc.toJS();
   const issues: ConfigIssue[] = [];
   if (!validateTopology(value)) {
@@ -96,7 +107,14 @@ export async function parseTopology(
   if (issues.length > 0)
     throw new ConfigError(
       file,
-      issues.map((issue) => locate(issue, doc, lineCounter)),
+      issues.map((issue) => {
+        const override = [...overridden].find(([pointer]) =>
+          `${issue.pointer}/`.startsWith(`${pointer}/`),
+        )?.[1];
+        return override
+          ? { ...issue, message: `${issue.message} (set by --set ${override.text})` }
+          : locate(issue, doc, lineCounter);
+      }),
     );
   return { topology: value as unknown as Topology, file, kinds };
 }
@@ -173,6 +191,15 @@ function checkActors(topology: Topology, file: string, kinds: ActorKinds, issues
             pointer: `${at}/options${issue.pointer}`,
             message: `${issue.message} (options of kind "${entry.kind}")`,
           });
+        }
+      } else if (entry.host !== 'remote') {
+        for (const named of definition.files?.(entry.options) ?? []) {
+          const path = resolve(dirname(file), named.path);
+          if (!existsSync(path))
+            issues.push({
+              pointer: `${at}/options${named.pointer}`,
+              message: `names ${path}, which does not exist (paths are relative to the topology file's folder)`,
+            });
         }
       }
     }
