@@ -34,8 +34,8 @@ export function parseOverride(text: string): Override {
   return { text, path, value: value === null && text.slice(at + 1) === '' ? '' : value };
 }
 
-const escape = (key: string | number) => String(key).replace(/~/g, '~0').replace(/\//g, '~1');
-export const pointerOf = (keys: Array<string | number>) => keys.map((k) => `/${escape(k)}`).join('');
+const escapePointer = (key: string | number) => String(key).replace(/~/g, '~0').replace(/\//g, '~1');
+export const pointerOf = (keys: Array<string | number>) => keys.map((k) => `/${escapePointer(k)}`).join('');
 
 /** The document keys an override's path reaches: list entries found by index, `name` or `use`. */
 function resolveKeys(doc: Document, override: Override): Array<string | number> {
