@@ -75,26 +75,39 @@ describe('azr validate', () => {
     assert.equal(lines[0].valid, true);
   });
 
-  test('bad input exits 2 and says what and where, before running anything', async () => {
+  test('a bad line is answered in place with its file:line and the rest go on (exit 2); no input is exit 2', async () => {
     const missing = await call(runValidate, [
       jsonlFile([
         { id: 1, code: reverse, input: "'a'" },
         { id: 2, input: '1' },
+        { id: 3, code: reverse, input: "'ab'" },
       ]),
     ]);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /input-\d+\.jsonl:2: missing "code"/);
-    assert.deepEqual(missing.lines, []);
+    assert.deepEqual(
+      missing.lines.map((line) => [line.id, line.valid ?? null]),
+      [
+        [1, true],
+        [2, null],
+        [3, true],
+      ],
+    );
+    assert.match(missing.lines[1].error, /input-\d+\.jsonl:2: missing "code"/);
+    assert.equal(missing.lines[1].line, 2);
+    assert.match(missing.stderr, /1 of 3 line\(s\) could not be read/);
     const broken = await call(runValidate, [
       jsonlFile([{ id: 1, code: reverse, input: "'a'" }, '', '{"id": 3,']),
     ]);
     assert.equal(broken.code, 2);
-    assert.match(broken.stderr, /:3: invalid JSON/);
+    assert.match(broken.lines[1].error, /:3: invalid JSON/);
     const notString = await call(runValidate, [jsonlFile([{ id: 1, code: reverse, input: 5 }])]);
-    assert.match(notString.stderr, /:1: "input" must be a string/);
+    assert.match(notString.lines[0].error, /:1: "input" must be a string/);
     const noFile = await call(runValidate, [join(dir, 'missing.jsonl')]);
     assert.equal(noFile.code, 2);
     assert.match(noFile.stderr, /missing\.jsonl: cannot read \(ENOENT\)/);
+    const empty = await call(runValidate, [jsonlFile([''])]);
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /no input lines/);
   });
 
   test('unknown options and modes are bad input (--mode js has its own tests)', async () => {
@@ -138,16 +151,22 @@ describe('azr verify', () => {
     assert.match(lines[2].reason, /not a Python literal/);
   });
 
-  test('bad lines exit 2 with file and line', async () => {
+  test('bad lines are answered in place with file and line (exit 2)', async () => {
     const badType = await call(runVerify, [jsonlFile([{ id: 1, type: 'guess', output: '1', answer: '1' }])]);
     assert.equal(badType.code, 2);
-    assert.match(badType.stderr, /:1: "type" must be deduction, abduction or induction/);
-    const noAnswer = await call(runVerify, [jsonlFile([{ id: 1, type: 'deduction', output: '1' }])]);
-    assert.match(noAnswer.stderr, /:1: missing "answer"/);
+    assert.match(badType.lines[0].error, /:1: "type" must be deduction, abduction or induction/);
+    const noAnswer = await call(runVerify, [
+      jsonlFile([
+        { id: 1, type: 'deduction', output: '1' },
+        { id: 2, type: 'deduction', output: '1', answer: '1' },
+      ]),
+    ]);
+    assert.match(noAnswer.lines[0].error, /:1: missing "answer"/);
+    assert.deepEqual([noAnswer.lines[1].id, noAnswer.lines[1].correct], [2, true]);
     const noPairs = await call(runVerify, [
       jsonlFile([{ id: 1, type: 'induction', inputs: ['1'], answer: 'x' }]),
     ]);
-    assert.match(noPairs.stderr, /:1: missing "outputs"/);
+    assert.match(noPairs.lines[0].error, /:1: missing "outputs"/);
   });
 });
 

@@ -81,7 +81,8 @@ describe('azr validate --mode js', () => {
     );
     const missing = await azrValidate([file, '--mode', 'js']);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /bad\.jsonl:2: missing "code"/);
+    assert.match(missing.stdout, /bad\.jsonl:2: missing \\"code\\"/);
+    assert.match(missing.stderr, /1 of 2 line\(s\) could not be read/);
     const mode = await azrValidate([file, '--mode', 'ruby']);
     assert.equal(mode.code, 2);
     assert.match(mode.stderr, /--mode must be python or js/);

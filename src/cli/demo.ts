@@ -27,13 +27,19 @@ function narrate(event: RuntimeEvent, since: number): string | undefined {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      jobs: { type: 'string', default: '40' },
-      config: { type: 'string', default: defaultTopology },
-    },
-  });
+  let values: { jobs: string; config: string };
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        jobs: { type: 'string', default: '40' },
+        config: { type: 'string', default: defaultTopology },
+      },
+    }));
+  } catch (error) {
+    console.error(`azr demo: ${(error as Error).message}\nusage: azr demo [--config TOPOLOGY] [--jobs N]`);
+    return 2;
+  }
   const jobs = Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) {
     console.error(`azr demo: --jobs must be a positive integer, got "${values.jobs}"`);

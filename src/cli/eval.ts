@@ -48,6 +48,11 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const loaded = await loadConfig(positionals[0]!);
+  if (!values.checkpoint)
+    console.error(
+      'azr eval: no --checkpoint RUN_DIR given: scoring the initial weights of the config (untrained, unless its ' +
+        'learner loads a pretrained model)',
+    );
   const learnerOnly = snapshots?.learner === undefined ? undefined : { learner: snapshots.learner };
   const system = buildTopology(loaded, { snapshots: learnerOnly });
   const coordinator = system.lookup<typeof coordinatorProtocol.spec>('coordinator');

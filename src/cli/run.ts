@@ -25,7 +25,7 @@ import { Progress } from './progress.ts';
 import { sandboxReadiness, startsSandbox } from './system-parts.ts';
 import { type NatsFlagValues, natsFlags, natsSection, natsUsage, remoteActors, startHead } from './nats.ts';
 
-const usage = `usage: azr run CONFIG [--steps N] [--max-minutes M] [--out DIR] [--resume DIR] [--seed S] ${natsUsage}`;
+const usage = `usage: azr run CONFIG [--steps N] [--max-minutes M] [--out DIR] [--resume DIR] [--seed S] [--set PATH=VALUE …] ${natsUsage}`;
 
 function integerFlag(value: string | undefined, name: string, min: number): number | undefined {
   if (value === undefined) return undefined;

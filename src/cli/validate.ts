@@ -4,10 +4,11 @@ import {
   type CliIO,
   type CommonArguments,
   type InputLine,
-  LineChecker,
+  type LineChecker,
+  answerLines,
   parseArguments,
   processIO,
-  readJsonLines,
+  readItems,
   runJsonlCommand,
   UsageError,
   withUsageErrors,
@@ -65,9 +66,7 @@ function toLines(items: readonly Item[], results: readonly ValidationResult[]): 
  * sandbox, so `--sandbox` does not apply; `--workers` and `--timeout` do.
  */
 async function runJs(io: CliIO, parsed: CommonArguments): Promise<number> {
-  const inputs = await readJsonLines(parsed.file, io);
-  const where = parsed.file === '-' ? '<stdin>' : parsed.file;
-  const items = inputs.map((input) => toItem(new LineChecker(where, input), input));
+  const entries = await readItems(parsed, io, toItem);
   // Loaded only when asked for, so the Python path does not start QuickJS.
   const { JsPool, validateJs } = await import('../../plugins/javascript/index.ts');
   const pool = new JsPool({
@@ -75,17 +74,15 @@ async function runJs(io: CliIO, parsed: CommonArguments): Promise<number> {
     ...(parsed.timeoutMs === undefined ? {} : { limits: { timeoutMs: parsed.timeoutMs } }),
   });
   try {
-    const results = await validateJs(
-      pool,
-      items.map((item) => item.proposal),
+    return await answerLines(io, entries, async (items) =>
+      toLines(
+        items,
+        await validateJs(
+          pool,
+          items.map((item) => item.proposal),
+        ),
+      ),
     );
-    const text = toLines(items, results)
-      .map((line) => `${JSON.stringify(line)}\n`)
-      .join('');
-    await new Promise<void>((resolve, reject) =>
-      io.stdout.write(text, (error) => (error ? reject(error) : resolve())),
-    );
-    return 0;
   } finally {
     await pool.close();
   }

@@ -83,8 +83,18 @@ export interface InputLine {
   record: Record<string, unknown>;
 }
 
-/** Reads JSONL (a file, or stdin for `-`); blank lines are skipped; every other line must be a JSON object. */
-export async function readJsonLines(file: string, io: CliIO): Promise<InputLine[]> {
+/** A line that could not be read or checked: answered in place with this record, the others go on. */
+export interface BadLine {
+  line: number;
+  id: unknown;
+  error: string;
+}
+
+/**
+ * Reads JSONL (a file, or stdin for `-`); blank lines are skipped. A line that is not a JSON object becomes a
+ * BadLine in its place; a file that cannot be read, or holds no line at all, is a UsageError.
+ */
+export async function readJsonLines(file: string, io: CliIO): Promise<Array<InputLine | BadLine>> {
   let text: string;
   if (file === '-') {
     const chunks: Buffer[] = [];
@@ -100,21 +110,77 @@ export async function readJsonLines(file: string, io: CliIO): Promise<InputLine[
     }
   }
   const where = file === '-' ? '<stdin>' : file;
-  const lines: InputLine[] = [];
+  const lines: Array<InputLine | BadLine> = [];
   text.split('\n').forEach((raw, index) => {
     if (raw.trim() === '') return;
+    const line = index + 1;
     let record: unknown;
     try {
       record = JSON.parse(raw);
     } catch (error) {
-      throw new UsageError(`${where}:${index + 1}: invalid JSON (${(error as Error).message})`);
+      lines.push({ line, id: null, error: `${where}:${line}: invalid JSON (${(error as Error).message})` });
+      return;
     }
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-      throw new UsageError(`${where}:${index + 1}: expected a JSON object`);
+      lines.push({ line, id: null, error: `${where}:${line}: expected a JSON object` });
+      return;
     }
-    lines.push({ line: index + 1, record: record as Record<string, unknown> });
+    lines.push({ line, record: record as Record<string, unknown> });
   });
+  if (lines.length === 0)
+    throw new UsageError(`${where}: no input lines (expected one JSON object per line)`);
   return lines;
+}
+
+const isBad = (entry: InputLine | BadLine): entry is BadLine => 'error' in entry;
+
+/** The checked items of the input, and the bad lines, each at its place. */
+export async function readItems<T>(
+  parsed: CommonArguments,
+  io: CliIO,
+  toItem: (check: LineChecker, input: InputLine) => T,
+): Promise<Array<{ item: T } | BadLine>> {
+  const where = parsed.file === '-' ? '<stdin>' : parsed.file;
+  return (await readJsonLines(parsed.file, io)).map((entry) => {
+    if (isBad(entry)) return entry;
+    try {
+      return { item: toItem(new LineChecker(where, entry), entry) };
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      return { line: entry.line, id: entry.record.id ?? null, error: error.message };
+    }
+  });
+}
+
+/**
+ * Runs `process` on the good items and writes one JSONL line per input line, in order: its result, or for a bad
+ * line `{id, line, error}`. Exit 0, or 2 when any line was bad (after answering all of them, with a count on stderr).
+ */
+export async function answerLines<T>(
+  io: CliIO,
+  entries: Array<{ item: T } | BadLine>,
+  process: (items: T[]) => Promise<unknown[]>,
+): Promise<number> {
+  const good = entries.filter((entry): entry is { item: T } => 'item' in entry);
+  const results = good.length > 0 ? await process(good.map((entry) => entry.item)) : [];
+  let next = 0;
+  const text = entries
+    .map((entry) =>
+      JSON.stringify(
+        'item' in entry ? results[next++] : { id: entry.id, line: entry.line, error: entry.error },
+      ),
+    )
+    .map((line) => `${line}\n`)
+    .join('');
+  await new Promise<void>((resolve, reject) =>
+    io.stdout.write(text, (error) => (error ? reject(error) : resolve())),
+  );
+  const bad = entries.length - good.length;
+  if (bad === 0) return 0;
+  io.stderr.write(
+    `${bad} of ${entries.length} line(s) could not be read; their output lines carry the error\n`,
+  );
+  return 2;
 }
 
 /** Field checks that name the file and line of the problem. */
@@ -149,19 +215,14 @@ export class LineChecker {
   }
 }
 
-/**
- * The shared flow: parse arguments, read and check every line (exit 2 on the first problem, before
- * anything runs), run the batch on a pool, write one JSONL line per input line in order.
- */
+/** The shared flow: read and check every line, run the good ones as one batch on a pool, answer every line. */
 export async function runJsonlCommand<T>(
   io: CliIO,
   parsed: CommonArguments,
   toItem: (check: LineChecker, input: InputLine) => T,
   process: (pool: PythonPool, items: T[], timeoutMs: number | undefined) => Promise<unknown[]>,
 ): Promise<number> {
-  const inputs = await readJsonLines(parsed.file, io);
-  const where = parsed.file === '-' ? '<stdin>' : parsed.file;
-  const items = inputs.map((input) => toItem(new LineChecker(where, input), input));
+  const entries = await readItems(parsed, io, toItem);
   let pool: PythonPool;
   try {
     pool = new PythonPool({
@@ -176,12 +237,7 @@ export async function runJsonlCommand<T>(
     throw error;
   }
   try {
-    const results = await process(pool, items, parsed.timeoutMs);
-    const text = results.map((result) => `${JSON.stringify(result)}\n`).join('');
-    await new Promise<void>((resolve, reject) =>
-      io.stdout.write(text, (error) => (error ? reject(error) : resolve())),
-    );
-    return 0;
+    return await answerLines(io, entries, (items) => process(pool, items, parsed.timeoutMs));
   } finally {
     await pool.close();
   }

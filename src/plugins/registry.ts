@@ -107,6 +107,28 @@ async function importPlugin(use: string, baseDir: string): Promise<Plugin> {
   return plugin;
 }
 
+/** A plugin that is not built in: a path, or an installed package; an unknown bare name lists the built-ins. */
+async function importNamed(
+  use: string,
+  baseDir: string,
+  builtins: Record<string, Plugin<any>>,
+): Promise<Plugin> {
+  try {
+    return await importPlugin(use, baseDir);
+  } catch (error) {
+    const bareName = !use.startsWith('.') && !isAbsolute(use);
+    if (bareName && error instanceof PluginError && /Cannot find (package|module)/.test(error.message)) {
+      throw new PluginError(
+        use,
+        '',
+        `is not a built-in plugin (${Object.keys(builtins).join(', ')}) nor an installed package; ` +
+          'a plugin of your own is named by its path, e.g. ./my-plugin.ts (relative to the topology file)',
+      );
+    }
+    throw error;
+  }
+}
+
 interface LoadSettings {
   baseDir?: string;
   builtins?: Record<string, Plugin<any>>;
@@ -117,7 +139,7 @@ export async function loadPlugins(
   { baseDir = process.cwd(), builtins = {} }: LoadSettings = {},
 ): Promise<LoadedPlugins> {
   const plugins: Plugin[] = [];
-  for (const { use } of uses) plugins.push(builtins[use] ?? (await importPlugin(use, baseDir)));
+  for (const { use } of uses) plugins.push(builtins[use] ?? (await importNamed(use, baseDir, builtins)));
   return register(uses, plugins);
 }
 

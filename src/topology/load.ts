@@ -77,15 +77,17 @@ export async function parseTopology(
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter });
   if (doc.errors.length > 0) {
-    throw new ConfigError(
-      file,
-      doc.errors.map((e) => ({
+    // Only the first: one misplaced indent makes the parser report several more errors after it.
+    const [first] = doc.errors;
+    const more = doc.errors.length - 1;
+    throw new ConfigError(file, [
+      {
         pointer: '',
-        message: `is not valid YAML/JSON: ${e.message.split('\n')[0]}`,
-        line: e.linePos?.[0].line,
-        column: e.linePos?.[0].col,
-      })),
-    );
+        message: `is not valid YAML/JSON: ${first!.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}${more > 0 ? ` (and ${more} more error(s) after it, often caused by this one)` : ''}`,
+        line: first!.linePos?.[0].line,
+        column: first!.linePos?.[0].col,
+      },
+    ]);
   }
   let overridden: Map<string, Override>;
   try {
