@@ -300,8 +300,8 @@ export async function run(args: string[]): Promise<number> {
       settings.keepCheckpoints,
     );
     checkpointed = step;
-    progress.note(`checkpoint: ${dir}`);
     if (step >= 1) await refreshReport();
+    progress.note(`checkpoint: ${dir}`);
   };
   const endSegment = async () => {
     record.segments.push({
