@@ -131,7 +131,7 @@ test('parts are checked for their purpose; optional ones warn; unfixable ones sa
   );
 });
 
-test('a build step runs once every part is there, and its failure is a warning', async () => {
+test('the build step runs, and its failure is a warning', async () => {
   const there = filePart('present');
   writeFileSync(markerOf(there), '');
   let builds = 0;

@@ -14,7 +14,7 @@ export interface SetupEnvironment {
   aptGet: string | null;
   /** Runs an installer command with its output shown; returns its exit status. */
   exec(command: string, args: string[], env: Record<string, string>): number;
-  /** Builds what azr compiles on this machine once a part is there (the native products); null = nothing to build. */
+  /** Builds what azr compiles on this machine (the native products); its failure is a warning, never a stop. */
   build?: () => Promise<{ ok: true } | { ok: false; reason: string }>;
   log(line: string): void;
 }
@@ -101,7 +101,7 @@ export async function setup(env: SetupEnvironment, options: SetupOptions): Promi
     );
   }
 
-  if (env.build && problems.size === 0) {
+  if (env.build) {
     const built = await env.build();
     if (!built.ok) result.warnings.push(built.reason);
   }
@@ -117,6 +117,8 @@ export function systemEnvironment(log: (line: string) => void): SetupEnvironment
     aptGet: onPath('apt-get'),
     exec: (command, args, env) =>
       spawnSync(command, args, { stdio: ['ignore', 2, 2], env: { ...process.env, ...env } }).status ?? 1,
+    // Imported only here: the rest of setup must work before anything is compiled.
+    build: async () => (await import('../model/native/build.ts')).buildNative({ log }),
     log,
   };
 }
@@ -125,7 +127,8 @@ const usage = `usage: azr setup [--for run|test] [--check] [--warn-only]
 
 Checks what azr needs besides npm packages — python3, bubblewrap (with working user namespaces), OpenBLAS,
 nats-server (tests only) — and installs what is missing with apt-get when run as root; otherwise it prints the
-exact command to run and exits 1.
+exact command to run and exits 1. Then it compiles the native matrix products (src/model/native, g++ against
+Node's headers; quick when up to date; a failure only warns: the wasm backend's own kernels are used).
   --for run|test  what to check for (default: test, which includes run)
   --check         only check, install nothing
   --warn-only     report problems but exit 0 (npm's install hook uses it, so npm install stays green)
