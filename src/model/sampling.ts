@@ -129,8 +129,8 @@ export function sample(model: Transformer, prompts: number[][], options: SampleO
 
 /**
  * Logits of the next position for every row. With `cache` (or `buffers` past the prompt), only each row's newest
- * token is fed; without, the whole left-padded sequence (prompt + generated) is recomputed. Rows that already finished are fed their last token
- * again (their output is ignored), which keeps the batch rectangular.
+ * token is fed; without, the whole left-padded sequence (prompt + generated) is recomputed. Rows that already
+ * finished are fed their last token again (their output is ignored), which keeps the batch rectangular.
  */
 function forwardStep(
   model: Transformer,

@@ -126,6 +126,13 @@ export interface RunInput {
   outputWeight?: tf.Tensor2D;
 }
 
+/** What one layer's attention reads and keeps besides its input: the stock cache, or the native decoding buffers. */
+interface LayerMemory {
+  past?: KVCache['layers'][number];
+  buffers?: DecodeBuffers;
+  wantCache?: boolean;
+}
+
 export class Transformer {
   readonly config: ResolvedTransformerConfig;
   readonly params = new Map<string, tf.Variable>();
@@ -208,8 +215,8 @@ export class Transformer {
     let x = embedRows(this.param('embed') as tf.Tensor2D, input.ids);
     const newCache: KVCache['layers'] = [];
     for (let i = 0; i < this.config.nLayers; i++) {
-      const past = input.buffers ?? input.cache?.layers[i];
-      const attn = this.attention(i, x, batch, seqLen, cos, sin, input.mask, past, input.wantCache);
+      const memory = { past: input.cache?.layers[i], buffers: input.buffers, wantCache: input.wantCache };
+      const attn = this.attention(i, x, batch, seqLen, cos, sin, input.mask, memory);
       if (input.wantCache && attn.kT && attn.v) newCache.push({ kT: attn.kT, v: attn.v });
       x = tf.add(x, attn.out);
       x = tf.add(x, this.feedForward(i, x));
@@ -245,8 +252,7 @@ export class Transformer {
     cos: tf.Tensor3D,
     sin: tf.Tensor3D,
     mask: tf.Tensor,
-    past: KVCache['layers'][number] | DecodeBuffers | undefined,
-    wantCache?: boolean,
+    memory: LayerMemory,
   ): { out: tf.Tensor2D; kT?: tf.Tensor4D; v?: tf.Tensor4D } {
     const { nHeads: h, nKvHeads: kv, headDim: hd, normEps } = this.config;
     const p = `layers.${layer}.`;
@@ -258,23 +264,12 @@ export class Transformer {
     const qRot = tf.mul(this.rope(q, tokens, h, cos, sin), 1 / Math.sqrt(hd));
     const kRot = this.rope(k, tokens, kv, cos, sin);
     const wo = this.param(`${p}wo`);
-    // Native products: token-major attention kernels, no transposes (src/model/native).
-    const heads = (t: tf.Tensor, n: number) => tf.reshape(t, [batch, seqLen, n, hd]) as tf.Tensor4D;
-    const project = (mixed: tf.Tensor4D) => matMul(tf.reshape(mixed, [tokens, h * hd]) as tf.Tensor2D, wo);
-    if (past && 'capacity' in past) {
-      const layerBuffers = past.layers[layer];
-      return {
-        out: project(
-          attendCached(heads(qRot, h), heads(kRot, kv), heads(v, kv), layerBuffers, past.length, mask),
-        ),
-      };
-    }
-    if (!past && !wantCache && nativeProductsActive() && fusedAttentionFits(batch, seqLen, mask)) {
-      return { out: project(fusedAttention(heads(qRot, h), heads(kRot, kv), heads(v, kv), mask)) };
-    }
+    const native = this.nativeAttention(layer, batch, seqLen, qRot, kRot, v, mask, memory);
+    if (native) return { out: matMul(native, wo) };
     const qHeads = tf.transpose(tf.reshape(qRot, [batch, seqLen, h, hd]), [0, 2, 1, 3]);
     let kT = tf.transpose(tf.reshape(kRot, [batch, seqLen, kv, hd]), [0, 2, 3, 1]) as tf.Tensor4D;
     let vHeads = tf.transpose(tf.reshape(v, [batch, seqLen, kv, hd]), [0, 2, 1, 3]) as tf.Tensor4D;
+    const { past } = memory;
     if (past) {
       kT = tf.concat([past.kT, kT], 3);
       vHeads = tf.concat([past.v, vHeads], 2);
@@ -291,6 +286,37 @@ export class Transformer {
       h * hd,
     ]);
     return { out: matMul(merged, wo) as tf.Tensor2D, kT, v: vHeads };
+  }
+
+  /**
+   * Attention on the native kernels (src/model/native), token-major, as [tokens, heads · headDim]: over the decoding
+   * buffers, or the fused training kernel; null where the composed ops must run (stock path, a concatenated cache).
+   */
+  private nativeAttention(
+    layer: number,
+    batch: number,
+    seqLen: number,
+    q: tf.Tensor,
+    k: tf.Tensor,
+    v: tf.Tensor,
+    mask: tf.Tensor,
+    memory: LayerMemory,
+  ): tf.Tensor2D | null {
+    const { nHeads: h, nKvHeads: kv, headDim: hd } = this.config;
+    const heads = (t: tf.Tensor, n: number) => tf.reshape(t, [batch, seqLen, n, hd]) as tf.Tensor4D;
+    let mixed: tf.Tensor4D;
+    if (memory.buffers) {
+      const { layers, length } = memory.buffers;
+      mixed = attendCached(heads(q, h), heads(k, kv), heads(v, kv), layers[layer], length, mask);
+    } else if (
+      !memory.past &&
+      !memory.wantCache &&
+      nativeProductsActive() &&
+      fusedAttentionFits(batch, seqLen, mask)
+    ) {
+      mixed = fusedAttention(heads(q, h), heads(k, kv), heads(v, kv), mask);
+    } else return null;
+    return tf.reshape(mixed, [batch * seqLen, h * hd]) as tf.Tensor2D;
   }
 
   /** x [tokens, heads * hd] → rotated [tokens, heads, hd]; rotate_half as a matMul keeps it to four ops. */
