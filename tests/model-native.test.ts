@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/model/backend.ts';
 import { fusedAttention } from '../src/model/native/attention.ts';
+import { fusedRopeQkv } from '../src/model/native/layers.ts';
 import { nativeKernelCount, nativeProductsActive, setNativeEnabled } from '../src/model/native/kernels.ts';
 import { causalMask, matMul, rmsNorm, swiglu } from '../src/model/ops.ts';
 import { Rng } from '../src/model/rng.ts';
@@ -117,13 +118,19 @@ test('cases the native kernels leave to the stock ones still compute the same va
   tf.dispose([a, b, bias]);
 });
 
-/** softmax(q·kᵀ + mask)·v from stock ops, kv heads repeated for grouped queries; token-major like fusedAttention. */
-function composedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tensor): tf.Tensor {
-  const group = q.shape[2] / k.shape[2];
-  const perQueryHead = (t: tf.Tensor4D) =>
+/** softmax(q·kᵀ + mask)·v from stock ops on packed qkv [batch, seq, (heads + 2·kvHeads)·hd], kv heads repeated. */
+function composedAttention(qkv: tf.Tensor3D, heads: number, kvHeads: number, mask: tf.Tensor): tf.Tensor {
+  const [batch, seq, width] = qkv.shape;
+  const hd = width / (heads + 2 * kvHeads);
+  const [q, k, v] = tf.split(
+    tf.reshape(qkv, [batch, seq, heads + 2 * kvHeads, hd]),
+    [heads, kvHeads, kvHeads],
+    2,
+  );
+  const perQueryHead = (t: tf.Tensor) =>
     tf.transpose(
       tf.concat(
-        tf.split(t, t.shape[2], 2).flatMap((head) => Array(group).fill(head)),
+        tf.split(t, kvHeads, 2).flatMap((head) => Array(heads / kvHeads).fill(head)),
         2,
       ),
       [0, 2, 1, 3],
@@ -133,31 +140,26 @@ function composedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask:
   return tf.transpose(mixed, [0, 2, 1, 3]);
 }
 
-test('fused attention and its gradients match stock ops: shared and per-row masks, grouped kv heads', () => {
+test('fused attention and its gradient match stock ops: shared and per-row masks, grouped kv heads', () => {
   const rng = new Rng(14);
   const [batch, seq, heads, kvHeads, hd] = [2, 7, 4, 2, 8];
-  const q = tf.mul(randomTensor([batch, seq, heads, hd], rng), 0.5) as tf.Tensor4D;
-  const k = randomTensor([batch, seq, kvHeads, hd], rng) as tf.Tensor4D;
-  const v = randomTensor([batch, seq, kvHeads, hd], rng) as tf.Tensor4D;
+  const qkv = randomTensor([batch, seq, (heads + 2 * kvHeads) * hd], rng) as tf.Tensor3D;
   const dy = randomTensor([batch, seq, heads, hd], rng);
   const perRow = new Float32Array(batch * seq * seq).map((_, i) =>
     i % seq !== Math.floor(i / seq) % seq && rng.next() < 0.3 ? -1e9 : 0,
   );
   for (const mask of [causalMask(seq), tf.tensor4d(perRow, [batch, 1, seq, seq])]) {
-    const withGrads = (attend: typeof composedAttention) =>
+    const withGrad = (attend: typeof composedAttention) =>
       tf.tidy(() => {
-        const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-          tf.sum(tf.mul(attend(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, mask), dy)),
-        )([q, k, v]);
-        value.dispose();
-        return [attend(q, k, v, mask), ...grads];
+        const f = (x: tf.Tensor) => attend(x as tf.Tensor3D, heads, kvHeads, mask);
+        return [f(qkv), tf.grad((x: tf.Tensor) => tf.sum(tf.mul(f(x), dy)))(qkv)];
       });
     setNativeEnabled(true);
-    const fused = withGrads(fusedAttention);
+    const fused = withGrad(fusedAttention);
     setNativeEnabled(false);
-    const stock = withGrads(composedAttention);
+    const stock = withGrad(composedAttention);
     setNativeEnabled(true);
-    ['output', 'dq', 'dk', 'dv'].forEach((name, i) => {
+    ['output', 'gradient'].forEach((name, i) => {
       const error = maxRelativeError(
         fused[i].dataSync() as Float32Array,
         stock[i].dataSync() as Float32Array,
@@ -166,17 +168,49 @@ test('fused attention and its gradients match stock ops: shared and per-row mask
     });
     tf.dispose([...fused, ...stock, mask]);
   }
-  tf.dispose([q, k, v, dy]);
+  tf.dispose([qkv, dy]);
 });
 
-test('fused RMSNorm and SwiGLU and their gradients match the stock ops', () => {
+/** Rotary embeddings on packed qkv from stock ops (HF rotate_half), queries scaled, values unchanged. */
+function composedRope(
+  qkv: tf.Tensor,
+  cos: tf.Tensor,
+  sin: tf.Tensor,
+  heads: number,
+  kvHeads: number,
+  scale: number,
+) {
+  const [tokens, width] = qkv.shape;
+  const hd = width / (heads + 2 * kvHeads);
+  const [q, k, v] = tf.split(
+    tf.reshape(qkv, [tokens, heads + 2 * kvHeads, hd]),
+    [heads, kvHeads, kvHeads],
+    1,
+  );
+  const rotate = (x: tf.Tensor) => {
+    const [first, second] = tf.split(x, 2, 2);
+    const c = tf.expandDims(cos, 1);
+    const s = tf.expandDims(sin, 1);
+    return tf.add(tf.mul(x, c), tf.mul(tf.concat([tf.neg(second), first], 2), s));
+  };
+  return tf.reshape(tf.concat([tf.mul(rotate(q), scale), rotate(k), v], 1), [tokens, width]);
+}
+
+test('fused RMSNorm, SwiGLU and rotary embeddings and their gradients match the stock ops', () => {
   const rng = new Rng(15);
   const x = tf.mul(randomTensor([3, 5, 24], rng), 3);
   const weight = randomTensor([24], rng);
   const gateUp = tf.mul(randomTensor([9, 32], rng), 4); // large gates reach both tails of the sigmoid
+  const qkv = randomTensor([6, (3 + 2 * 1) * 8], rng);
+  const [cos, sin] = [randomTensor([6, 8], rng), randomTensor([6, 8], rng)];
+  const rope = (x: tf.Tensor) =>
+    nativeProductsActive()
+      ? fusedRopeQkv(x as tf.Tensor2D, cos as tf.Tensor2D, sin as tf.Tensor2D, 3, 1, 0.5)
+      : composedRope(x, cos, sin, 3, 1, 0.5);
   const cases: Array<[string, tf.Tensor[], (...inputs: tf.Tensor[]) => tf.Tensor]> = [
     ['rmsNorm', [x, weight], (a, w) => rmsNorm(a, w as tf.Tensor1D, 1e-6)],
     ['swiglu', [gateUp], (g) => swiglu(g)],
+    ['ropeQkv', [qkv], rope],
   ];
   for (const [name, inputs, f] of cases) {
     const dy = randomTensor(f(...inputs).shape, rng);
@@ -189,7 +223,7 @@ test('fused RMSNorm and SwiGLU and their gradients match the stock ops', () => {
     });
     tf.dispose([...native, ...stock, dy]);
   }
-  tf.dispose([x, weight, gateUp]);
+  tf.dispose([x, weight, gateUp, qkv, cos, sin]);
 });
 
 const config: TransformerConfig = {

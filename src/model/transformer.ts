@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fusedAttention, fusedAttentionFits } from './native/attention.ts';
 import { attendCached, type DecodeBuffers } from './native/decode.ts';
 import { nativeProductsActive } from './native/kernels.ts';
+import { fusedRopeQkv } from './native/layers.ts';
 import { causalMask, embedRows, matMul, rmsNorm, swiglu } from './ops.ts';
 import { Rng } from './rng.ts';
 
@@ -260,12 +261,12 @@ export class Transformer {
     const normed = rmsNorm(x, this.param(`${p}attnNorm`) as tf.Tensor1D, normEps);
     let qkv = matMul(normed, this.param(`${p}wqkv`));
     if (this.config.qkvBias) qkv = tf.add(qkv, this.param(`${p}bqkv`));
+    const wo = this.param(`${p}wo`);
+    const native = this.nativeAttention(layer, batch, seqLen, qkv, cos, sin, mask, memory);
+    if (native) return { out: matMul(native, wo) };
     const [q, k, v] = tf.split(qkv, [h * hd, kv * hd, kv * hd], 1);
     const qRot = tf.mul(this.rope(q, tokens, h, cos, sin), 1 / Math.sqrt(hd));
     const kRot = this.rope(k, tokens, kv, cos, sin);
-    const wo = this.param(`${p}wo`);
-    const native = this.nativeAttention(layer, batch, seqLen, qRot, kRot, v, mask, memory);
-    if (native) return { out: matMul(native, wo) };
     const qHeads = tf.transpose(tf.reshape(qRot, [batch, seqLen, h, hd]), [0, 2, 1, 3]);
     let kT = tf.transpose(tf.reshape(kRot, [batch, seqLen, kv, hd]), [0, 2, 3, 1]) as tf.Tensor4D;
     let vHeads = tf.transpose(tf.reshape(v, [batch, seqLen, kv, hd]), [0, 2, 1, 3]) as tf.Tensor4D;
@@ -289,34 +290,32 @@ export class Transformer {
   }
 
   /**
-   * Attention on the native kernels (src/model/native), token-major, as [tokens, heads · headDim]: over the decoding
-   * buffers, or the fused training kernel; null where the composed ops must run (stock path, a concatenated cache).
+   * Attention on the native kernels (src/model/native) from the packed projection qkv, as [tokens, heads · headDim]:
+   * over the decoding buffers, or the fused training kernel; null where the composed ops must run (the stock path,
+   * a concatenated cache, a mask of another shape).
    */
   private nativeAttention(
     layer: number,
     batch: number,
     seqLen: number,
-    q: tf.Tensor,
-    k: tf.Tensor,
-    v: tf.Tensor,
+    qkv: tf.Tensor2D,
+    cos: tf.Tensor3D,
+    sin: tf.Tensor3D,
     mask: tf.Tensor,
     memory: LayerMemory,
   ): tf.Tensor2D | null {
     const { nHeads: h, nKvHeads: kv, headDim: hd } = this.config;
-    const heads = (t: tf.Tensor, n: number) => tf.reshape(t, [batch, seqLen, n, hd]) as tf.Tensor4D;
-    let mixed: tf.Tensor4D;
-    if (memory.buffers) {
-      const { layers, length } = memory.buffers;
-      mixed = attendCached(heads(q, h), heads(k, kv), heads(v, kv), layers[layer], length, mask);
-    } else if (
-      !memory.past &&
-      !memory.wantCache &&
-      nativeProductsActive() &&
-      fusedAttentionFits(batch, seqLen, mask)
-    ) {
-      mixed = fusedAttention(heads(q, h), heads(k, kv), heads(v, kv), mask);
-    } else return null;
-    return tf.reshape(mixed, [batch * seqLen, h * hd]) as tf.Tensor2D;
+    const tokens = batch * seqLen;
+    const fused =
+      !memory.past && !memory.wantCache && nativeProductsActive() && fusedAttentionFits(batch, seqLen, mask);
+    if (!memory.buffers && !fused) return null;
+    const perToken = (table: tf.Tensor) => tf.reshape(table, [tokens, hd]) as tf.Tensor2D;
+    const rotated = fusedRopeQkv(qkv, perToken(cos), perToken(sin), h, kv, 1 / Math.sqrt(hd));
+    const packed = tf.reshape(rotated, [batch, seqLen, (h + 2 * kv) * hd]) as tf.Tensor3D;
+    const mixed = memory.buffers
+      ? attendCached(packed, h, memory.buffers.layers[layer], memory.buffers.length, mask)
+      : fusedAttention(packed, h, kv, mask);
+    return tf.reshape(mixed, [tokens, h * hd]) as tf.Tensor2D;
   }
 
   /** x [tokens, heads * hd] → rotated [tokens, heads, hd]; rotate_half as a matMul keeps it to four ops. */

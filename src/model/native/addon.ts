@@ -20,6 +20,8 @@ export interface NativeAddon {
   swigluGrad: HeapCall;
   rmsNorm: HeapCall;
   rmsNormGrad: HeapCall;
+  ropeQkv: HeapCall;
+  ropeQkvGrad: HeapCall;
 }
 
 export const BUILD_COMMAND = 'node --import tsx src/model/native/build.ts';

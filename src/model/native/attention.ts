@@ -1,13 +1,9 @@
 // Training-path attention as two native kernels (native products only): softmax(q·kᵀ + mask)·v per head, and its
-// backward, on token-major tensors ([batch, seq, heads, headDim]) so no transposes surround it. The probabilities
-// are the one saved intermediate. Replaces ~20 ops per layer (transposes, two batched products, mask add, softmax
-// and their gradients).
+// backward, read straight from the packed, rotated projection (layers.ts `fusedRopeQkv`), so no split, transpose or
+// concat surrounds it. The probabilities are the one saved intermediate. Replaces ~20 ops per layer.
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.ts';
 import { runOnHeap } from './kernels.ts';
-
-const FORWARD = 'AzrAttention';
-const BACKWARD = 'AzrAttentionGrad';
 
 /** Whether `mask` fits the fused kernel: one [seq, seq] mask, or one per batch row. */
 export function fusedAttentionFits(batch: number, seq: number, mask: tf.Tensor): boolean {
@@ -15,66 +11,61 @@ export function fusedAttentionFits(batch: number, seq: number, mask: tf.Tensor):
 }
 
 /**
- * q [batch, seq, heads, headDim] (already scaled), k and v [batch, seq, kvHeads, headDim], additive mask with
- * `fusedAttentionFits` → [batch, seq, heads, headDim]. Differentiable in q, k and v (the mask is a constant).
+ * qkv [batch, seq, (heads + 2·kvHeads)·headDim] (queries rotated and scaled, keys rotated), additive mask with
+ * `fusedAttentionFits` → [batch, seq, heads, headDim]. Differentiable in qkv (the mask is a constant).
  */
-export function fusedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tensor): tf.Tensor4D {
+export function fusedAttention(
+  qkv: tf.Tensor3D,
+  heads: number,
+  kvHeads: number,
+  mask: tf.Tensor,
+): tf.Tensor4D {
+  const attrs = { heads, kvHeads };
   const attend = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [query, key, value, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-    const [out, probs] = tf
-      .engine()
-      .runKernel(FORWARD, { q: query, k: key, v: value, mask }, {}) as tf.Tensor[];
-    save([query, key, value, probs]);
+    const [packed, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const [out, probs] = tf.engine().runKernel('AzrAttention', { qkv: packed, mask }, attrs) as tf.Tensor[];
+    save([packed, probs]);
     return {
       value: out,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sq, sk, sv, sp] = saved;
-        return tf.engine().runKernel(BACKWARD, { q: sq, k: sk, v: sv, probs: sp, dy }, {}) as tf.Tensor[];
-      },
+      gradFunc: (dy: tf.Tensor, [sq, sp]: tf.Tensor[]) =>
+        tf.engine().runKernel('AzrAttentionGrad', { qkv: sq, probs: sp, dy }, attrs) as tf.Tensor,
     };
-  }) as (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.Tensor;
-  return attend(q, k, v) as tf.Tensor4D;
+  }) as (qkv: tf.Tensor) => tf.Tensor;
+  return attend(qkv) as tf.Tensor4D;
 }
 
 export function registerAttentionKernels(addon: NativeAddon): void {
-  tf.registerKernel({
-    kernelName: FORWARD,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend }) => {
-      const { q, k, v, mask } = inputs as Record<string, tf.TensorInfo>;
-      const [batch, seq, heads, hd] = q.shape;
-      const maskStride = tf.util.sizeFromShape(mask.shape) === seq * seq ? 0 : seq * seq;
-      return runOnHeap(backend, [q.shape, [batch, heads, seq, seq]], (heap, offset, [out, probs]) =>
-        addon.attention(
-          heap,
-          batch,
-          seq,
-          heads,
-          k.shape[2],
-          hd,
-          maskStride,
-          ...[q, k, v, mask, probs, out].map(offset),
-        ),
-      );
-    },
+  const register = (kernelName: string, kernelFunc: tf.KernelFunc) =>
+    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+  const dims = (qkv: tf.TensorInfo, attrs: tf.NamedAttrMap) => {
+    const { heads, kvHeads } = attrs as { heads: number; kvHeads: number };
+    const [batch, seq, width] = qkv.shape;
+    return { batch, seq, heads, kvHeads, hd: width / (heads + 2 * kvHeads) };
+  };
+  register('AzrAttention', ({ inputs: { qkv, mask }, attrs, backend }) => {
+    const { batch, seq, heads, kvHeads, hd } = dims(qkv!, attrs!);
+    const maskStride = mask!.shape.reduce((a, b) => a * b, 1) === seq * seq ? 0 : seq * seq;
+    const shapes = [
+      [batch, seq, heads, hd],
+      [batch, heads, seq, seq],
+    ];
+    return runOnHeap(backend, shapes, (heap, offset, [out, probs]) =>
+      addon.attention(
+        heap,
+        batch,
+        seq,
+        heads,
+        kvHeads,
+        hd,
+        maskStride,
+        ...[qkv!, mask!, probs, out].map(offset),
+      ),
+    );
   });
-  tf.registerKernel({
-    kernelName: BACKWARD,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend }) => {
-      const { q, k, v, probs, dy } = inputs as Record<string, tf.TensorInfo>;
-      const [batch, seq, heads, hd] = q.shape;
-      return runOnHeap(backend, [q.shape, k.shape, v.shape], (heap, offset, [dq, dk, dv]) =>
-        addon.attentionGrad(
-          heap,
-          batch,
-          seq,
-          heads,
-          k.shape[2],
-          hd,
-          ...[q, k, v, probs, dy, dq, dk, dv].map(offset),
-        ),
-      );
-    },
+  register('AzrAttentionGrad', ({ inputs: { qkv, probs, dy }, attrs, backend }) => {
+    const { batch, seq, heads, kvHeads, hd } = dims(qkv!, attrs!);
+    return runOnHeap(backend, [qkv!.shape], (heap, offset, [dQkv]) =>
+      addon.attentionGrad(heap, batch, seq, heads, kvHeads, hd, ...[qkv!, probs!, dy!, dQkv].map(offset)),
+    )[0];
   });
 }

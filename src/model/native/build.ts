@@ -1,14 +1,14 @@
-// Builds the native kernels (azr_native.cc) into build/azr_native.node with g++ and Node's own headers. No node-gyp
+// Builds the native kernels (cc/*.cc) into build/azr_native.node with g++ and Node's own headers. No node-gyp
 // (it would try to download headers) and no BLAS headers or link flags: the addon opens the BLAS with dlopen.
 // Idempotent: a binary newer than its source and this file is reused. Never throws; a failure comes back as a reason to print.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const nativeSource = path.join(here, 'azr_native.cc');
+export const nativeSourceDir = path.join(here, 'cc');
 export const nativeBinary = path.join(here, 'build', 'azr_native.node');
 
 export type BuildResult = { ok: true; path: string } | { ok: false; reason: string };
@@ -20,7 +20,9 @@ export function nodeHeaderDir(): string {
 
 export async function buildNative(opts: { log?: (line: string) => void } = {}): Promise<BuildResult> {
   const log = opts.log ?? (() => {});
-  const inputs = [nativeSource, fileURLToPath(import.meta.url)]; // the source and the flags below
+  const files = readdirSync(nativeSourceDir).map((f) => path.join(nativeSourceDir, f));
+  const sources = files.filter((f) => f.endsWith('.cc'));
+  const inputs = [...files, fileURLToPath(import.meta.url)]; // the sources, the header, and the flags below
   if (
     existsSync(nativeBinary) &&
     inputs.every((f) => statSync(nativeBinary).mtimeMs >= statSync(f).mtimeMs)
@@ -46,7 +48,7 @@ export async function buildNative(opts: { log?: (line: string) => void } = {}): 
     `-I${headers}`,
     '-o',
     partial,
-    nativeSource,
+    ...sources,
     '-ldl',
   ];
   log(`[azr/native] g++ ${args.join(' ')}`);

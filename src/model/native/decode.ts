@@ -39,25 +39,20 @@ export function disposeDecodeBuffers(buffers: DecodeBuffers | undefined): void {
 }
 
 /**
- * Writes `keys`/`values` ([batch, steps, kvHeads, headDim]) into the layer's buffers at row `at`, then returns the
- * attention of `queries` ([batch, steps, heads, headDim], already scaled) over rows 0..at+steps with the additive
- * `mask` ([batch, 1, steps, at+steps]), as [batch, steps, heads, headDim].
+ * Writes the keys and values of `qkv` ([batch, steps, (heads + 2·kvHeads)·headDim], packed and rotated, see
+ * layers.ts `fusedRopeQkv`) into the layer's buffers at position `at`, then returns the attention of its queries over
+ * positions 0..at+steps with the additive `mask` ([batch, 1, steps, at+steps]), as [batch, steps, heads, headDim].
  */
 export function attendCached(
-  queries: tf.Tensor4D,
-  keys: tf.Tensor4D,
-  values: tf.Tensor4D,
+  qkv: tf.Tensor3D,
+  heads: number,
   layer: DecodeBuffers['layers'][number],
   at: number,
   mask: tf.Tensor,
 ): tf.Tensor4D {
   return tf
     .engine()
-    .runKernel(
-      KERNEL,
-      { q: queries, kNew: keys, vNew: values, kCache: layer.kT, vCache: layer.v, mask },
-      { at },
-    ) as tf.Tensor4D;
+    .runKernel(KERNEL, { qkv, kCache: layer.kT, vCache: layer.v, mask }, { at, heads }) as tf.Tensor4D;
 }
 
 export function registerDecodeKernel(addon: NativeAddon): void {
@@ -65,13 +60,13 @@ export function registerDecodeKernel(addon: NativeAddon): void {
     kernelName: KERNEL,
     backendName: 'wasm',
     kernelFunc: ({ inputs, attrs, backend }) => {
-      const { q, kNew, vNew, kCache, vCache, mask } = inputs as Record<string, tf.TensorInfo>;
-      const at = attrs!.at as number;
-      const [batch, steps, heads, headDim] = q.shape;
-      const [, kvHeads, , capacity] = kCache.shape;
+      const { qkv, kCache, vCache, mask } = inputs as Record<string, tf.TensorInfo>;
+      const { at, heads } = attrs as { at: number; heads: number };
+      const [batch, steps] = qkv.shape;
+      const [, kvHeads, headDim, capacity] = kCache.shape;
       if (mask.shape.reduce((a, b) => a * b, 1) !== batch * steps * (at + steps))
         throw new Error(`${KERNEL}: mask ${mask.shape} is not [${batch}, 1, ${steps}, ${at + steps}]`);
-      return runOnHeap(backend, [q.shape], (heap, offset, [out]) =>
+      return runOnHeap(backend, [[batch, steps, heads, headDim]], (heap, offset, [out]) =>
         addon.attendCached(
           heap,
           batch,
@@ -81,7 +76,7 @@ export function registerDecodeKernel(addon: NativeAddon): void {
           headDim,
           capacity,
           at,
-          ...[q, kNew, vNew, kCache, vCache, mask, out].map(offset),
+          ...[qkv, kCache, vCache, mask, out].map(offset),
         ),
       )[0];
     },

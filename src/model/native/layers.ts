@@ -1,6 +1,6 @@
-// RMSNorm and SwiGLU as native kernels with their gradients (native products only): one pass over the rows each
-// way instead of ~6 tfjs ops forward and ~12 backward per norm, and SwiGLU reads the fused gate|up projection
-// directly, so neither its split nor the split's gradient (a concat) is needed.
+// RMSNorm, SwiGLU and the rotary split of q/k/v as native kernels with their gradients (native products only): one
+// pass over the rows each way instead of ~6 tfjs ops forward and ~12 backward per norm, and SwiGLU and the rotary
+// split read the fused projections directly, so neither a split nor the split's gradient (a concat) is needed.
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.ts';
 import { runOnHeap } from './kernels.ts';
@@ -33,6 +33,28 @@ export function fusedSwiglu(gateUp: tf.Tensor2D): tf.Tensor2D {
   return swiglu(gateUp) as tf.Tensor2D;
 }
 
+/**
+ * Rotary embeddings on the packed projection qkv [tokens, (heads + 2·kvHeads)·headDim]: query heads rotated and
+ * times `qScale`, key heads rotated, values as they are (same layout, for the attention kernels); `cos`/`sin`
+ * [tokens, headDim] per token, HF's rotate_half convention. Differentiable in qkv.
+ */
+export function fusedRopeQkv(
+  qkv: tf.Tensor2D,
+  cos: tf.Tensor2D,
+  sin: tf.Tensor2D,
+  heads: number,
+  kvHeads: number,
+  qScale: number,
+): tf.Tensor2D {
+  const attrs = { heads, kvHeads, qScale };
+  const rope = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
+    value: tf.engine().runKernel('AzrRopeQkv', { x: args[0] as tf.Tensor, cos, sin }, attrs) as tf.Tensor,
+    gradFunc: (dy: tf.Tensor) =>
+      tf.engine().runKernel('AzrRopeQkvGrad', { x: dy, cos, sin }, attrs) as tf.Tensor,
+  })) as (x: tf.Tensor) => tf.Tensor;
+  return rope(qkv) as tf.Tensor2D;
+}
+
 export function registerLayerKernels(addon: NativeAddon): void {
   const rowsOf = (t: tf.TensorInfo) => tf.util.sizeFromShape(t.shape) / t.shape[t.shape.length - 1];
   const register = (kernelName: string, kernelFunc: tf.KernelFunc) =>
@@ -61,6 +83,19 @@ export function registerLayerKernels(addon: NativeAddon): void {
       ),
     ),
   );
+  for (const [kernelName, call] of [
+    ['AzrRopeQkv', addon.ropeQkv],
+    ['AzrRopeQkvGrad', addon.ropeQkvGrad],
+  ] as const) {
+    register(kernelName, ({ inputs: { x, cos, sin }, attrs, backend }) => {
+      const { heads, kvHeads, qScale } = attrs as { heads: number; kvHeads: number; qScale: number };
+      const [tokens, width] = x!.shape;
+      const hd = width / (heads + 2 * kvHeads);
+      return runOnHeap(backend, [x!.shape], (heap, offset, [out]) =>
+        call(heap, tokens, heads, kvHeads, hd, qScale, ...[x!, cos!, sin!, out].map(offset)),
+      )[0];
+    });
+  }
   register('AzrSwiglu', ({ inputs: { gateUp }, backend }) => {
     const [rows, double] = gateUp!.shape;
     return runOnHeap(backend, [[rows, double / 2]], (heap, offset, [out]) =>

@@ -1,0 +1,119 @@
+// Native kernels for the wasm backend: products through the system BLAS (OpenBLAS), computed in place on the wasm
+// heap. The heap is a plain (non-shared) ArrayBuffer, so N-API hands us its address; every offset is a byte offset
+// into it that the caller took from the backend's data map *after* allocating the outputs (memory growth replaces
+// the buffer). The BLAS is opened with dlopen at load time: no BLAS headers or link flags at build time.
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "native.h"
+
+namespace {
+
+enum CblasOrder { CblasRowMajor = 101 };
+enum CblasTranspose { CblasNoTrans = 111, CblasTrans = 112 };
+using SgemmFn = void (*)(int order, int transA, int transB, int m, int n, int k, float alpha, const float* a,
+                         int lda, const float* b, int ldb, float beta, float* c, int ldc);
+using SetThreadsFn = void (*)(int);
+using GetConfigFn = const char* (*)();
+
+SgemmFn sgemm = nullptr;
+std::string blasDescription;
+std::string loadError;
+
+void loadBlas() {
+  // One BLAS thread: on a small machine a second one competes with the JS thread and was measured slower.
+  setenv("OPENBLAS_NUM_THREADS", "1", 0);
+  const char* candidates[] = {"libopenblas.so.0", "libblas.so.3"};
+  for (const char* name : candidates) {
+    void* lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+      loadError += std::string(loadError.empty() ? "" : "; ") + dlerror();
+      continue;
+    }
+    auto fn = reinterpret_cast<SgemmFn>(dlsym(lib, "cblas_sgemm"));
+    if (!fn) {
+      loadError += std::string(loadError.empty() ? "" : "; ") + name + " has no cblas_sgemm";
+      continue;
+    }
+    sgemm = fn;
+    if (auto setThreads = reinterpret_cast<SetThreadsFn>(dlsym(lib, "openblas_set_num_threads"))) setThreads(1);
+    auto getConfig = reinterpret_cast<GetConfigFn>(dlsym(lib, "openblas_get_config"));
+    blasDescription = getConfig ? std::string(getConfig()) : std::string(name);
+    return;
+  }
+}
+
+napi_value Info(napi_env env, napi_callback_info) {
+  napi_value result, blas, error;
+  napi_create_object(env, &result);
+  napi_get_boolean(env, sgemm != nullptr, &blas);
+  napi_set_named_property(env, result, "blasLoaded", blas);
+  napi_create_string_utf8(env, sgemm ? blasDescription.c_str() : loadError.c_str(), NAPI_AUTO_LENGTH, &error);
+  napi_set_named_property(env, result, sgemm ? "blas" : "error", error);
+  return result;
+}
+
+}  // namespace
+
+napi_value throwError(napi_env env, const char* message) {
+  napi_throw_error(env, nullptr, message);
+  return nullptr;
+}
+
+bool blasLoaded() { return sgemm != nullptr; }
+
+void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b,
+          size_t ldb, float beta, float* c, size_t ldc) {
+  sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, int(m), int(n), int(k),
+        1.0f, a, int(lda), b, int(ldb), beta, c, int(ldc));
+}
+
+// sgemm(heap, batch, m, n, k, transA, transB, aOffset, aBatchStride, bOffset, bBatchStride, cOffset)
+// C[i] = op(A[i]) @ op(B[i]) for i < batch, row-major; a batch stride of 0 reuses one matrix for every i.
+napi_value Sgemm(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t heapBytes;
+  double v[11];
+  if (!readArgs(env, info, &heap, &heapBytes, v)) return nullptr;
+  if (!sgemm) return throwError(env, "azr_native: no BLAS loaded");
+  const size_t batch = v[0], m = v[1], n = v[2], k = v[3], aStride = v[7], bStride = v[9];
+  const bool transA = v[4] != 0, transB = v[5] != 0;
+  if (!inHeap(heapBytes, v[6], double(aStride) * (batch - 1) + double(m) * k) ||
+      !inHeap(heapBytes, v[8], double(bStride) * (batch - 1) + double(k) * n) ||
+      !inHeap(heapBytes, v[10], double(batch) * m * n))
+    return throwError(env, "azr_native: sgemm operands outside the heap");
+  const float *a = floatsAt(heap, v[6]), *b = floatsAt(heap, v[8]);
+  float* c = floatsAt(heap, v[10]);
+  for (size_t i = 0; i < batch; i++)
+    gemm(transA, transB, m, n, k, a + aStride * i, transA ? m : k, b + bStride * i, transB ? k : n, 0, c + m * n * i,
+         n);
+  return nullptr;
+}
+
+NAPI_MODULE_INIT() {
+  if (!sgemm) loadBlas();
+  const struct {
+    const char* name;
+    napi_callback fn;
+  } functions[] = {
+      {"info", Info},
+      {"sgemm", Sgemm},
+      {"attendCached", AttendCached},
+      {"attention", Attention},
+      {"attentionGrad", AttentionGrad},
+      {"swiglu", Swiglu},
+      {"swigluGrad", SwigluGrad},
+      {"rmsNorm", RmsNorm},
+      {"rmsNormGrad", RmsNormGrad},
+      {"ropeQkv", RopeQkv},
+      {"ropeQkvGrad", RopeQkvGrad},
+  };
+  for (const auto& f : functions) {
+    napi_value fn;
+    napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &fn);
+    napi_set_named_property(env, exports, f.name, fn);
+  }
+  return exports;
+}

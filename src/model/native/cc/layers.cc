@@ -1,0 +1,178 @@
+// Row-wise layers with their gradients: SwiGLU, RMSNorm, and the rotary embedding of a packed q/k/v projection.
+#include "native.h"
+
+namespace {
+
+MULTIVERSIONED void swigluRows(const float* gateUp, float* out, size_t rows, size_t width) {
+  for (size_t r = 0; r < rows; r++) {
+    const float *gate = gateUp + r * 2 * width, *up = gate + width;
+    float* o = out + r * width;
+#pragma omp simd
+    for (size_t j = 0; j < width; j++) o[j] = gate[j] / (1.0f + fastExp(-gate[j])) * up[j];
+  }
+}
+
+MULTIVERSIONED void swigluGradRows(const float* gateUp, const float* dy, float* dGateUp, size_t rows, size_t width) {
+  for (size_t r = 0; r < rows; r++) {
+    const float *gate = gateUp + r * 2 * width, *up = gate + width, *d = dy + r * width;
+    float *dGate = dGateUp + r * 2 * width, *dUp = dGate + width;
+#pragma omp simd
+    for (size_t j = 0; j < width; j++) {
+      const float sigmoid = 1.0f / (1.0f + fastExp(-gate[j]));
+      dUp[j] = d[j] * gate[j] * sigmoid;
+      dGate[j] = d[j] * up[j] * sigmoid * (1.0f + gate[j] * (1.0f - sigmoid));
+    }
+  }
+}
+
+MULTIVERSIONED void rmsNormRows(const float* x, const float* w, float* out, size_t rows, size_t width, float eps) {
+  for (size_t r = 0; r < rows; r++) {
+    const float* row = x + r * width;
+    float squares = 0;
+#pragma omp simd reduction(+ : squares)
+    for (size_t j = 0; j < width; j++) squares += row[j] * row[j];
+    const float scale = 1.0f / std::sqrt(squares / width + eps);
+    float* o = out + r * width;
+#pragma omp simd
+    for (size_t j = 0; j < width; j++) o[j] = row[j] * scale * w[j];
+  }
+}
+
+// dx = s·(dy·w − x·s²·mean(dy·w·x)), dw = Σ_rows dy·x·s, with s = 1/sqrt(mean(x²) + eps) per row.
+MULTIVERSIONED void rmsNormGradRows(const float* x, const float* w, const float* dy, float* dx, float* dw, size_t rows,
+                                    size_t width, float eps) {
+  for (size_t j = 0; j < width; j++) dw[j] = 0;
+  for (size_t r = 0; r < rows; r++) {
+    const float *row = x + r * width, *d = dy + r * width;
+    float squares = 0, dot = 0;
+#pragma omp simd reduction(+ : squares, dot)
+    for (size_t j = 0; j < width; j++) {
+      squares += row[j] * row[j];
+      dot += d[j] * w[j] * row[j];
+    }
+    const float scale = 1.0f / std::sqrt(squares / width + eps);
+    const float correction = scale * scale * dot / width;
+    float* o = dx + r * width;
+#pragma omp simd
+    for (size_t j = 0; j < width; j++) {
+      o[j] = scale * (d[j] * w[j] - row[j] * correction);
+      dw[j] += d[j] * row[j] * scale;
+    }
+  }
+}
+
+// Rotary embedding of one head (HF's rotate_half convention): out = (x·cos + rotate_half(x)·sin)·scale, and its
+// transpose for the gradient: dx = (dy·cos + rotate_halfᵀ(dy·sin))·scale.
+inline void rotate(const float* x, const float* cos, const float* sin, float* out, size_t hd, float scale) {
+  const size_t half = hd / 2;
+#pragma omp simd
+  for (size_t j = 0; j < half; j++) out[j] = (x[j] * cos[j] - x[j + half] * sin[j]) * scale;
+#pragma omp simd
+  for (size_t j = half; j < hd; j++) out[j] = (x[j] * cos[j] + x[j - half] * sin[j]) * scale;
+}
+
+inline void rotateBack(const float* dy, const float* cos, const float* sin, float* dx, size_t hd, float scale) {
+  const size_t half = hd / 2;
+#pragma omp simd
+  for (size_t j = 0; j < half; j++) dx[j] = (dy[j] * cos[j] + dy[j + half] * sin[j + half]) * scale;
+#pragma omp simd
+  for (size_t j = half; j < hd; j++) dx[j] = (dy[j] * cos[j] - dy[j - half] * sin[j - half]) * scale;
+}
+
+/** Per token: query heads rotated and scaled, key heads rotated, values copied (forward or backward). */
+MULTIVERSIONED void ropeRows(const float* in, const float* cos, const float* sin, float* out, size_t tokens,
+                             size_t heads, size_t kvHeads, size_t hd, float qScale, bool backward) {
+  const size_t width = (heads + 2 * kvHeads) * hd;
+  for (size_t t = 0; t < tokens; t++) {
+    const float *row = in + t * width, *c = cos + t * hd, *s = sin + t * hd;
+    float* o = out + t * width;
+    for (size_t h = 0; h < heads + kvHeads; h++) {
+      const float scale = h < heads ? qScale : 1.0f;
+      if (backward) rotateBack(row + h * hd, c, s, o + h * hd, hd, scale);
+      else rotate(row + h * hd, c, s, o + h * hd, hd, scale);
+    }
+    std::memcpy(o + (heads + kvHeads) * hd, row + (heads + kvHeads) * hd, kvHeads * hd * sizeof(float));
+  }
+}
+
+napi_value rope(napi_env env, napi_callback_info info, bool backward) {
+  uint8_t* heap;
+  size_t heapBytes;
+  double v[9];
+  if (!readArgs(env, info, &heap, &heapBytes, v)) return nullptr;
+  const size_t tokens = v[0], heads = v[1], kvHeads = v[2], hd = v[3];
+  const double packed = double(tokens) * (heads + 2 * kvHeads) * hd;
+  if (hd % 2 != 0 || !inHeap(heapBytes, v[5], packed) || !inHeap(heapBytes, v[6], double(tokens) * hd) ||
+      !inHeap(heapBytes, v[7], double(tokens) * hd) || !inHeap(heapBytes, v[8], packed))
+    return throwError(env, "azr_native: ropeQkv operands outside the heap");
+  ropeRows(floatsAt(heap, v[5]), floatsAt(heap, v[6]), floatsAt(heap, v[7]), floatsAt(heap, v[8]), tokens, heads,
+           kvHeads, hd, float(v[4]), backward);
+  return nullptr;
+}
+
+}  // namespace
+
+// swiglu(heap, rows, width, gateUpOffset, outOffset): silu(gate)·up for gateUp [rows, 2·width] = [gate | up].
+napi_value Swiglu(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t heapBytes;
+  double v[4];
+  if (!readArgs(env, info, &heap, &heapBytes, v)) return nullptr;
+  const size_t rows = v[0], width = v[1];
+  if (!inHeap(heapBytes, v[2], 2.0 * rows * width) || !inHeap(heapBytes, v[3], double(rows) * width))
+    return throwError(env, "azr_native: swiglu operands outside the heap");
+  swigluRows(floatsAt(heap, v[2]), floatsAt(heap, v[3]), rows, width);
+  return nullptr;
+}
+
+// swigluGrad(heap, rows, width, gateUpOffset, dyOffset, dGateUpOffset): the gradient for gateUp, same layout.
+napi_value SwigluGrad(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t heapBytes;
+  double v[5];
+  if (!readArgs(env, info, &heap, &heapBytes, v)) return nullptr;
+  const size_t rows = v[0], width = v[1];
+  if (!inHeap(heapBytes, v[2], 2.0 * rows * width) || !inHeap(heapBytes, v[3], double(rows) * width) ||
+      !inHeap(heapBytes, v[4], 2.0 * rows * width))
+    return throwError(env, "azr_native: swigluGrad operands outside the heap");
+  swigluGradRows(floatsAt(heap, v[2]), floatsAt(heap, v[3]), floatsAt(heap, v[4]), rows, width);
+  return nullptr;
+}
+
+// rmsNorm(heap, rows, width, eps, xOffset, weightOffset, outOffset): x / sqrt(mean(x²) + eps) · weight per row.
+napi_value RmsNorm(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t heapBytes;
+  double v[6];
+  if (!readArgs(env, info, &heap, &heapBytes, v)) return nullptr;
+  const size_t rows = v[0], width = v[1];
+  const double size = double(rows) * width;
+  if (!inHeap(heapBytes, v[3], size) || !inHeap(heapBytes, v[4], double(width)) || !inHeap(heapBytes, v[5], size))
+    return throwError(env, "azr_native: rmsNorm operands outside the heap");
+  rmsNormRows(floatsAt(heap, v[3]), floatsAt(heap, v[4]), floatsAt(heap, v[5]), rows, width, float(v[2]));
+  return nullptr;
+}
+
+// rmsNormGrad(heap, rows, width, eps, xOffset, weightOffset, dyOffset, dxOffset, dWeightOffset)
+napi_value RmsNormGrad(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t heapBytes;
+  double v[8];
+  if (!readArgs(env, info, &heap, &heapBytes, v)) return nullptr;
+  const size_t rows = v[0], width = v[1];
+  const double size = double(rows) * width;
+  if (!inHeap(heapBytes, v[3], size) || !inHeap(heapBytes, v[4], double(width)) || !inHeap(heapBytes, v[5], size) ||
+      !inHeap(heapBytes, v[6], size) || !inHeap(heapBytes, v[7], double(width)))
+    return throwError(env, "azr_native: rmsNormGrad operands outside the heap");
+  rmsNormGradRows(floatsAt(heap, v[3]), floatsAt(heap, v[4]), floatsAt(heap, v[5]), floatsAt(heap, v[6]),
+                  floatsAt(heap, v[7]), rows, width, float(v[2]));
+  return nullptr;
+}
+
+// ropeQkv(heap, tokens, heads, kvHeads, headDim, qScale, qkvOffset, cosOffset, sinOffset, outOffset)
+// The packed projection qkv [tokens, (heads + 2·kvHeads)·headDim] with its query heads rotated and scaled by qScale
+// and its key heads rotated (cos and sin [tokens, headDim] per token); values unchanged. Same layout out.
+napi_value RopeQkv(napi_env env, napi_callback_info info) { return rope(env, info, false); }
+
+// ropeQkvGrad(heap, tokens, heads, kvHeads, headDim, qScale, dOutOffset, cosOffset, sinOffset, dQkvOffset)
+napi_value RopeQkvGrad(napi_env env, napi_callback_info info) { return rope(env, info, true); }
