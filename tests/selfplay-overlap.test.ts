@@ -34,7 +34,7 @@ describe('overlap: the learner learns step t−1 while step t is generated', () 
   test('stop after step 2 and resume: step 3 equals the uninterrupted one', async () => {
     const resumed = await mkdtemp(join(tmpdir(), 'azr-overlap-resume-'));
     assert.equal((await azr('run', overlap, '--out', resumed, '--steps', '2')).code, 0);
-    const { code, stderr } = await azr('run', overlap, '--resume', resumed);
+    const { code, stderr } = await azr('run', overlap, '--resume', resumed, '--steps', '3');
     assert.equal(code, 0, stderr);
     assert.deepEqual(
       (await state(resumed, 3)).learner.tensors,

@@ -80,7 +80,7 @@ describe('self-play through the real actors, tiny model, real executor', () => {
     for (const mode of ['deduction', 'abduction', 'induction'])
       assert.deepEqual(b2[`buffer-${mode}`], a2[`buffer-${mode}`]);
 
-    const { code, stderr } = await azr('run', config, '--resume', resumed);
+    const { code, stderr } = await azr('run', config, '--resume', resumed, '--steps', '3');
     assert.equal(code, 0, stderr);
     assert.match(stderr, /resumed .* after step 2/);
     const [a3, b3] = [await state(uninterrupted, 3), await state(resumed, 3)];
