@@ -7,7 +7,7 @@ import { initBackend } from '../src/model/backend.ts';
 import { fusedAttention } from '../src/model/native/attention.ts';
 import { fusedRopeQkv } from '../src/model/native/layers.ts';
 import { nativeKernelCount, nativeProductsActive, setNativeEnabled } from '../src/model/native/kernels.ts';
-import { causalMask, matMul, rmsNorm, swiglu } from '../src/model/ops.ts';
+import { causalMask, matMul, rmsNorm, swiglu, tokenLogprobsAndEntropy } from '../src/model/ops.ts';
 import { Rng } from '../src/model/rng.ts';
 import { sample } from '../src/model/sampling.ts';
 import { Transformer, type TransformerConfig } from '../src/model/transformer.ts';
@@ -196,7 +196,7 @@ function composedRope(
   return tf.reshape(tf.concat([tf.mul(rotate(q), scale), rotate(k), v], 1), [tokens, width]);
 }
 
-test('fused RMSNorm, SwiGLU and rotary embeddings and their gradients match the stock ops', () => {
+test("fused RMSNorm, SwiGLU, rotary embeddings and the learner's token log-probabilities match stock ops, gradients too", () => {
   const rng = new Rng(15);
   const x = tf.mul(randomTensor([3, 5, 24], rng), 3);
   const weight = randomTensor([24], rng);
@@ -207,10 +207,13 @@ test('fused RMSNorm, SwiGLU and rotary embeddings and their gradients match the 
     nativeProductsActive()
       ? fusedRopeQkv(x as tf.Tensor2D, cos as tf.Tensor2D, sin as tf.Tensor2D, 3, 1, 0.5)
       : composedRope(x, cos, sin, 3, 1, 0.5);
+  const logits = tf.mul(randomTensor([2, 5, 11], rng), 3);
+  const targets = tf.tensor2d([0, 3, 10, 7, 7, 1, 2, 9, 4, 5], [2, 5], 'int32');
   const cases: Array<[string, tf.Tensor[], (...inputs: tf.Tensor[]) => tf.Tensor]> = [
     ['rmsNorm', [x, weight], (a, w) => rmsNorm(a, w as tf.Tensor1D, 1e-6)],
     ['swiglu', [gateUp], (g) => swiglu(g)],
     ['ropeQkv', [qkv], rope],
+    ['tokenLogprobs', [logits], (l) => tf.concat(Object.values(tokenLogprobsAndEntropy(l, targets)), 0)],
   ];
   for (const [name, inputs, f] of cases) {
     const dy = randomTensor(f(...inputs).shape, rng);
@@ -223,7 +226,7 @@ test('fused RMSNorm, SwiGLU and rotary embeddings and their gradients match the 
     });
     tf.dispose([...native, ...stock, dy]);
   }
-  tf.dispose([x, weight, gateUp, qkv, cos, sin]);
+  tf.dispose([x, weight, gateUp, qkv, cos, sin, logits, targets]);
 });
 
 const config: TransformerConfig = {

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import './gradients.ts';
 import { nativeProductsActive } from './native/kernels.ts';
-import { fusedRmsNorm, fusedSwiglu } from './native/layers.ts';
+import { fusedRmsNorm, fusedSwiglu, fusedTokenLogprobs } from './native/layers.ts';
 
 function swapLastTwo(rank: number): number[] {
   const perm = Array.from({ length: rank }, (_, i) => i);
@@ -99,6 +99,25 @@ export function swiglu(gateUp: tf.Tensor): tf.Tensor2D {
   if (nativeProductsActive()) return fusedSwiglu(gateUp as tf.Tensor2D);
   const [gate, up] = tf.split(gateUp, 2, 1);
   return tf.mul(silu(gate), up) as tf.Tensor2D;
+}
+
+/**
+ * Per position of `logits` [..., vocab]: the log-probability of the int32 `targets` [...] under softmax(logits), and
+ * the entropy of that distribution (the learner's policy and entropy terms).
+ */
+export function tokenLogprobsAndEntropy(
+  logits: tf.Tensor,
+  targets: tf.Tensor,
+): { logp: tf.Tensor; entropy: tf.Tensor } {
+  if (nativeProductsActive()) {
+    const [logp, entropy] = tf.split(fusedTokenLogprobs(logits, targets), 2, -1);
+    return { logp: tf.reshape(logp, targets.shape), entropy: tf.reshape(entropy, targets.shape) };
+  }
+  const all = tf.logSoftmax(logits);
+  return {
+    logp: tf.sum(tf.mul(all, tf.oneHot(targets, logits.shape[logits.rank - 1])), -1),
+    entropy: tf.neg(tf.sum(tf.mul(tf.exp(all), all), -1)),
+  };
 }
 
 /** Additive causal mask [t, t]: 0 on and below the diagonal, a large negative number above. Built without bandPart. */

@@ -4,6 +4,7 @@
 // accumulated over micro-batches so memory is bounded by the micro-batch size.
 import * as tf from '@tensorflow/tfjs-core';
 import type { CheckpointableLearner, LearnerCheckpointState } from '../model/checkpoint.ts';
+import { tokenLogprobsAndEntropy } from '../model/ops.ts';
 import type { Transformer } from '../model/transformer.ts';
 import { AdamW, type AdamWOptions } from './adamw.ts';
 import { type GroupStats, trrAdvantages, type Whitening } from './advantages.ts';
@@ -208,7 +209,6 @@ export class Learner implements CheckpointableLearner {
 
   private microBatchGradients(sequences: Sequence[]) {
     const o = this.options;
-    const vocab = this.model.config.vocabSize;
     const rows = sequences.length;
     const width = Math.max(...sequences.map((s) => s.ids.length)) - 1;
     const inputs = new Int32Array(rows * width);
@@ -234,9 +234,10 @@ export class Learner implements CheckpointableLearner {
     const kept: Record<string, tf.Scalar> = {};
     const lossFn = () =>
       tf.tidy(() => {
-        const logp = tf.logSoftmax(this.model.logits(inputs, rows, width));
-        const tokenLogp = tf.sum(tf.mul(logp, tf.oneHot(tf.tensor2d(targets, shape, 'int32'), vocab)), -1);
-        const entropy = tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), -1));
+        const { logp: tokenLogp, entropy } = tokenLogprobsAndEntropy(
+          this.model.logits(inputs, rows, width),
+          tf.tensor2d(targets, shape, 'int32'),
+        );
         const ratio = tf.exp(tf.sub(tokenLogp, tf.tensor2d(oldLogprobs, shape)));
         const adv = tf.tensor2d(advantage, shape);
         const clipped = tf.clipByValue(ratio, 1 - o.clipRatio, 1 + o.clipRatio);

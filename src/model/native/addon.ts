@@ -5,7 +5,7 @@ import { nativeBinary } from './build.ts';
 
 /**
  * A native kernel: the wasm heap, then numbers (sizes; byte offsets into the heap, read after every output was
- * allocated; strides in floats). Each function's argument order is documented above it in azr_native.cc.
+ * allocated; strides in floats). Each function's argument order is documented above it in cc/*.cc.
  */
 export type HeapCall = (heap: ArrayBuffer, ...args: number[]) => void;
 
@@ -22,6 +22,8 @@ export interface NativeAddon {
   rmsNormGrad: HeapCall;
   ropeQkv: HeapCall;
   ropeQkvGrad: HeapCall;
+  tokenLogprobs: HeapCall;
+  tokenLogprobsGrad: HeapCall;
 }
 
 export const BUILD_COMMAND = 'node --import tsx src/model/native/build.ts';

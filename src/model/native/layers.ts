@@ -1,6 +1,7 @@
-// RMSNorm, SwiGLU and the rotary split of q/k/v as native kernels with their gradients (native products only): one
-// pass over the rows each way instead of ~6 tfjs ops forward and ~12 backward per norm, and SwiGLU and the rotary
-// split read the fused projections directly, so neither a split nor the split's gradient (a concat) is needed.
+// RMSNorm, SwiGLU, rotary embeddings and the learner's token log-probabilities as native kernels with their
+// gradients (native products only): one pass over the rows each way instead of ~6 tfjs ops forward and ~12 backward
+// per norm, and SwiGLU and the rotary kernel read the fused projections directly, so neither a split nor the
+// split's gradient (a concat) is needed.
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.ts';
 import { runOnHeap } from './kernels.ts';
@@ -47,12 +48,35 @@ export function fusedRopeQkv(
   qScale: number,
 ): tf.Tensor2D {
   const attrs = { heads, kvHeads, qScale };
-  const rope = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
-    value: tf.engine().runKernel('AzrRopeQkv', { x: args[0] as tf.Tensor, cos, sin }, attrs) as tf.Tensor,
-    gradFunc: (dy: tf.Tensor) =>
-      tf.engine().runKernel('AzrRopeQkvGrad', { x: dy, cos, sin }, attrs) as tf.Tensor,
-  })) as (x: tf.Tensor) => tf.Tensor;
+  const rope = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([cos, sin]); // kept for the backward pass: the caller's tidy may dispose the tables before it runs
+    return {
+      value: tf.engine().runKernel('AzrRopeQkv', { x: input, cos, sin }, attrs) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor, [c, s]: tf.Tensor[]) =>
+        tf.engine().runKernel('AzrRopeQkvGrad', { x: dy, cos: c, sin: s }, attrs) as tf.Tensor,
+    };
+  }) as (x: tf.Tensor) => tf.Tensor;
   return rope(qkv) as tf.Tensor2D;
+}
+
+/**
+ * logits [..., vocab] and int32 targets [...] → [..., 2]: the log-probability of each target under
+ * softmax(logits), and that distribution's entropy. Differentiable in logits.
+ */
+export function fusedTokenLogprobs(logits: tf.Tensor, targets: tf.Tensor): tf.Tensor {
+  const logprobs = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([input, targets]); // kept for the backward pass: the caller's tidy may dispose `targets` before it runs
+    return {
+      value: tf.engine().runKernel('AzrTokenLogprobs', { logits: input, targets }, {}) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor, [saved, savedTargets]: tf.Tensor[]) =>
+        tf
+          .engine()
+          .runKernel('AzrTokenLogprobsGrad', { logits: saved, targets: savedTargets, dy }, {}) as tf.Tensor,
+    };
+  }) as (x: tf.Tensor) => tf.Tensor;
+  return logprobs(logits);
 }
 
 export function registerLayerKernels(addon: NativeAddon): void {
@@ -96,6 +120,18 @@ export function registerLayerKernels(addon: NativeAddon): void {
       )[0];
     });
   }
+  register('AzrTokenLogprobs', ({ inputs: { logits, targets }, backend }) => {
+    const vocab = logits!.shape[logits!.shape.length - 1];
+    return runOnHeap(backend, [[...targets!.shape, 2]], (heap, offset, [out]) =>
+      addon.tokenLogprobs(heap, rowsOf(logits!), vocab, ...[logits!, targets!, out].map(offset)),
+    )[0];
+  });
+  register('AzrTokenLogprobsGrad', ({ inputs: { logits, targets, dy }, backend }) => {
+    const vocab = logits!.shape[logits!.shape.length - 1];
+    return runOnHeap(backend, [logits!.shape], (heap, offset, [dLogits]) =>
+      addon.tokenLogprobsGrad(heap, rowsOf(logits!), vocab, ...[logits!, targets!, dy!, dLogits].map(offset)),
+    )[0];
+  });
   register('AzrSwiglu', ({ inputs: { gateUp }, backend }) => {
     const [rows, double] = gateUp!.shape;
     return runOnHeap(backend, [[rows, double / 2]], (heap, offset, [out]) =>

@@ -109,6 +109,8 @@ NAPI_MODULE_INIT() {
       {"rmsNormGrad", RmsNormGrad},
       {"ropeQkv", RopeQkv},
       {"ropeQkvGrad", RopeQkvGrad},
+      {"tokenLogprobs", TokenLogprobs},
+      {"tokenLogprobsGrad", TokenLogprobsGrad},
   };
   for (const auto& f : functions) {
     napi_value fn;

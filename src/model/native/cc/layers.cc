@@ -1,4 +1,5 @@
-// Row-wise layers with their gradients: SwiGLU, RMSNorm, and the rotary embedding of a packed q/k/v projection.
+// Row-wise layers with their gradients: SwiGLU, RMSNorm, the rotary embedding of a packed q/k/v projection, and the
+// learner's per-token log-probability and entropy.
 #include "native.h"
 
 namespace {
@@ -176,3 +177,85 @@ napi_value RopeQkv(napi_env env, napi_callback_info info) { return rope(env, inf
 
 // ropeQkvGrad(heap, tokens, heads, kvHeads, headDim, qScale, dOutOffset, cosOffset, sinOffset, dQkvOffset)
 napi_value RopeQkvGrad(napi_env env, napi_callback_info info) { return rope(env, info, true); }
+
+namespace {
+
+/** log-sum-exp of one row, vectorised. */
+MULTIVERSIONED float logSumExp(const float* row, size_t width) {
+  float max = -INFINITY;
+#pragma omp simd reduction(max : max)
+  for (size_t j = 0; j < width; j++) max = row[j] > max ? row[j] : max;
+  float sum = 0;
+#pragma omp simd reduction(+ : sum)
+  for (size_t j = 0; j < width; j++) sum += fastExp(row[j] - max);
+  return max + std::log(sum);
+}
+
+/** Per row: log p(target) and the entropy −Σ p·log p of softmax(logits), into out[2·row], out[2·row + 1]. */
+MULTIVERSIONED void tokenLogprobRows(const float* logits, const int32_t* targets, float* out, size_t rows,
+                                     size_t vocab) {
+  for (size_t r = 0; r < rows; r++) {
+    const float* row = logits + r * vocab;
+    const float lse = logSumExp(row, vocab);
+    float plogp = 0;
+#pragma omp simd reduction(+ : plogp)
+    for (size_t j = 0; j < vocab; j++) plogp += fastExp(row[j] - lse) * (row[j] - lse);
+    out[2 * r] = row[targets[r]] - lse;
+    out[2 * r + 1] = -plogp;
+  }
+}
+
+// d/dz log p(t) = onehot(t) − p;  d/dz H = −p·(log p + H).
+MULTIVERSIONED void tokenLogprobGradRows(const float* logits, const int32_t* targets, const float* dOut, float* dLogits,
+                                         size_t rows, size_t vocab) {
+  for (size_t r = 0; r < rows; r++) {
+    const float* row = logits + r * vocab;
+    float* d = dLogits + r * vocab;
+    const float lse = logSumExp(row, vocab);
+    float plogp = 0;
+#pragma omp simd reduction(+ : plogp)
+    for (size_t j = 0; j < vocab; j++) plogp += fastExp(row[j] - lse) * (row[j] - lse);
+    const float entropy = -plogp, dLogp = dOut[2 * r], dEntropy = dOut[2 * r + 1];
+#pragma omp simd
+    for (size_t j = 0; j < vocab; j++) {
+      const float logp = row[j] - lse, p = fastExp(logp);
+      d[j] = -dLogp * p - dEntropy * p * (logp + entropy);
+    }
+    d[targets[r]] += dLogp;
+  }
+}
+
+}  // namespace
+
+// tokenLogprobs(heap, rows, vocab, logitsOffset, targetsOffset, outOffset): logits [rows, vocab], int32 targets
+// [rows] → [rows, 2] = (log-probability of the target, entropy) under softmax(logits).
+napi_value TokenLogprobs(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t heapBytes;
+  double v[5];
+  if (!readArgs(env, info, &heap, &heapBytes, v)) return nullptr;
+  const size_t rows = v[0], vocab = v[1];
+  if (!inHeap(heapBytes, v[2], double(rows) * vocab) || !inHeap(heapBytes, v[3], double(rows)) ||
+      !inHeap(heapBytes, v[4], 2.0 * rows))
+    return throwError(env, "azr_native: tokenLogprobs operands outside the heap");
+  const int32_t* targets = reinterpret_cast<const int32_t*>(floatsAt(heap, v[3]));
+  for (size_t r = 0; r < rows; r++)
+    if (targets[r] < 0 || size_t(targets[r]) >= vocab) return throwError(env, "azr_native: target outside the vocabulary");
+  tokenLogprobRows(floatsAt(heap, v[2]), targets, floatsAt(heap, v[4]), rows, vocab);
+  return nullptr;
+}
+
+// tokenLogprobsGrad(heap, rows, vocab, logitsOffset, targetsOffset, dOutOffset, dLogitsOffset)
+napi_value TokenLogprobsGrad(napi_env env, napi_callback_info info) {
+  uint8_t* heap;
+  size_t heapBytes;
+  double v[6];
+  if (!readArgs(env, info, &heap, &heapBytes, v)) return nullptr;
+  const size_t rows = v[0], vocab = v[1];
+  if (!inHeap(heapBytes, v[2], double(rows) * vocab) || !inHeap(heapBytes, v[3], double(rows)) ||
+      !inHeap(heapBytes, v[4], 2.0 * rows) || !inHeap(heapBytes, v[5], double(rows) * vocab))
+    return throwError(env, "azr_native: tokenLogprobsGrad operands outside the heap");
+  tokenLogprobGradRows(floatsAt(heap, v[2]), reinterpret_cast<const int32_t*>(floatsAt(heap, v[3])),
+                       floatsAt(heap, v[4]), floatsAt(heap, v[5]), rows, vocab);
+  return nullptr;
+}

@@ -93,3 +93,5 @@ napi_value RmsNorm(napi_env env, napi_callback_info info);
 napi_value RmsNormGrad(napi_env env, napi_callback_info info);
 napi_value RopeQkv(napi_env env, napi_callback_info info);
 napi_value RopeQkvGrad(napi_env env, napi_callback_info info);
+napi_value TokenLogprobs(napi_env env, napi_callback_info info);
+napi_value TokenLogprobsGrad(napi_env env, napi_callback_info info);
