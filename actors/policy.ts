@@ -81,9 +81,12 @@ export type Generation = Static<typeof GenerationSchema>;
 
 let backendReady: Promise<unknown> | undefined;
 
-/** Initialises the TensorFlow.js backend once per thread (tfjs has one global backend: the first request wins). */
+/**
+ * Initialises the TensorFlow.js backend once per thread (tfjs has one global backend: the first request wins) and
+ * says which one on stderr, e.g. `[azr/model] backend: wasm + native products (OpenBLAS …)`, or why not native.
+ */
 export function ensureBackend(kind: BackendKind): Promise<unknown> {
-  backendReady ??= initBackend(kind, { log: null });
+  backendReady ??= initBackend(kind, { log: (line) => console.error(line) });
   return backendReady;
 }
 

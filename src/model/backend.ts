@@ -61,8 +61,7 @@ async function activate(tfBackend: string): Promise<void> {
 function describe(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const firstLine = message.split('\n')[0];
-  if (/Cannot find (package|module)|ERR_MODULE_NOT_FOUND/.test(message))
-    return `not installed (${firstLine})`;
+  if (/Cannot find (package|module)|ERR_MODULE_NOT_FOUND/.test(message)) return 'not installed';
   return `failed to load: ${firstLine}`;
 }
 

@@ -26,7 +26,8 @@ export interface NativeAddon {
   tokenLogprobsGrad: HeapCall;
 }
 
-export const BUILD_COMMAND = 'node --import tsx src/model/native/build.ts';
+/** `azr setup` builds the addon (npm's install, prestart and pretest hooks run it). */
+export const BUILD_COMMAND = 'npm run setup';
 export const BLAS_INSTALL_COMMAND = 'apt-get install -y libopenblas0-pthread';
 
 export type AddonLoad = { ok: true; addon: NativeAddon; blas: string } | { ok: false; reason: string };
