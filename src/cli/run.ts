@@ -12,12 +12,22 @@ import { NatsRefusedError } from '../runtime/nats-wire.ts';
 import { buildTopology, type LoadedTopology, type Override, parseOverride } from '../topology/index.ts';
 import { writeReport } from '../report/index.ts';
 import { loadConfig } from './load.ts';
-import { CheckpointError, latestCheckpoint, writeCheckpoint } from './run-dir.ts';
+import {
+  CheckpointError,
+  describeWriteFailure,
+  latestCheckpoint,
+  RunWriteError,
+  removePartialCheckpoints,
+  truncateMetrics,
+  writeCheckpoint,
+  writing,
+} from './run-dir.ts';
 import {
   mergeFlags,
   type RunFlags,
   type RunRecord,
   readRunRecord,
+  runRecordPath,
   wallMsOf,
   writeRunRecord,
 } from './run-record.ts';
@@ -49,6 +59,23 @@ function configureRun(loaded: LoadedTopology, runDir: string, print: string): vo
     entry.options ??= {};
     if (entry.kind === 'metrics') entry.options.file ??= join(runDir, 'metrics.jsonl');
     if (entry.kind === 'buffer') entry.options.fingerprint ||= print;
+  }
+}
+
+/** The file the metrics actor appends to (set by configureRun unless the topology names one). */
+function metricsFile(loaded: LoadedTopology): string | undefined {
+  const entry = loaded.topology.actors.find((e) => e.kind === 'metrics');
+  return entry?.options?.file as string | undefined;
+}
+
+/** Creates the run directory; a folder that cannot be written is bad input (exit 2), said before any work. */
+async function prepareRunDir(runDir: string, record: RunRecord): Promise<string | undefined> {
+  try {
+    await writing(runDir, () => mkdir(runDir, { recursive: true }));
+    await writing(runRecordPath(runDir), () => writeRunRecord(runDir, record));
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
   }
 }
 
@@ -231,7 +258,9 @@ export async function run(args: string[]): Promise<number> {
   let firstStep = 1;
   if (resumeDir) {
     try {
-      const checkpoint = await latestCheckpoint(runDir);
+      const checkpoint = await latestCheckpoint(runDir, (corrupt) =>
+        console.error(`azr run: ${corrupt.message}; trying the previous checkpoint`),
+      );
       if (checkpoint.manifest.fingerprint !== print) {
         throw new CheckpointError(
           `${runDir}: the checkpoint was written by another configuration (fingerprint ${checkpoint.manifest.fingerprint}, ` +
@@ -246,11 +275,34 @@ export async function run(args: string[]): Promise<number> {
       return 2;
     }
   }
-  await mkdir(runDir, { recursive: true });
-  await writeRunRecord(runDir, record);
+  const unwritable = await prepareRunDir(runDir, record);
+  if (unwritable !== undefined) {
+    console.error(`azr run: ${unwritable}`);
+    return 2;
+  }
+  configureRun(loaded, runDir, print);
+  try {
+    for (const dir of await removePartialCheckpoints(runDir))
+      console.error(
+        `azr run: removed ${dir}, the unfinished checkpoint of an earlier run that stopped mid-write`,
+      );
+    const metrics = metricsFile(loaded);
+    if (snapshots && metrics) {
+      const { cutOff, replayed } = await truncateMetrics(metrics, firstStep - 1);
+      if (cutOff)
+        console.error(`azr run: ${metrics}: removed a cut-off last line (a write interrupted mid-line)`);
+      if (replayed > 0)
+        console.error(
+          `azr run: ${metrics}: removed ${replayed} line(s) of steps after the checkpoint (replayed now)`,
+        );
+    }
+  } catch (error) {
+    if (!(error instanceof RunWriteError)) throw error;
+    console.error(`azr run: ${error.message}`);
+    return 1;
+  }
   const head = await connectHead(loaded, values as NatsFlagValues, runDir, flags.seed);
   if (typeof head === 'number') return head;
-  configureRun(loaded, runDir, print);
   const system = buildTopology(loaded, {
     snapshots,
     log: (line) => console.error(line),
@@ -259,6 +311,12 @@ export async function run(args: string[]): Promise<number> {
   head?.attach(system);
 
   const coordinator = system.lookup<typeof coordinatorProtocol.spec>('coordinator');
+  const metrics = system.lookup<typeof metricsProtocol.spec>('metrics');
+  // Asked after every write the metrics actor was told to do: a failed write stops the run at once.
+  const checkMetricsWritten = async () => {
+    const failure = await system.whileRunning(metrics.ask({ type: 'failure' }));
+    if (failure) throw new RunWriteError(describeWriteFailure(failure.path, failure));
+  };
   const budgetMs =
     settings.maxMinutes === undefined ? undefined : settings.maxMinutes * 60_000 - previousWallMs;
   const progress = new Progress(
@@ -316,6 +374,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     const untilStopped = <T>(promise: Promise<T>) => system.whileRunning(promise);
     await head?.waitForRoles(natsSection(loaded.topology).joinTimeoutMs, (line) => progress.note(line));
+    await checkMetricsWritten();
     if (snapshots) {
       await untilStopped(coordinator.ask({ type: 'broadcast' }, { timeoutMs: 600_000 }));
       progress.note(`resumed ${runDir} after step ${firstStep - 1}`);
@@ -331,10 +390,8 @@ export async function run(args: string[]): Promise<number> {
     const heldout = await untilStopped(coordinator.ask({ type: 'heldout' }, { timeoutMs: 3_600_000 }));
     baselinesSeen = heldout.baselines;
     if (!snapshots && Object.keys(heldout.accuracy).length > 0) {
-      await system.lookup<typeof metricsProtocol.spec>('metrics').tell({
-        type: 'record',
-        metrics: { step: 0, ...prefixedHeldout(heldout.accuracy) },
-      });
+      await metrics.tell({ type: 'record', metrics: { step: 0, ...prefixedHeldout(heldout.accuracy) } });
+      await checkMetricsWritten();
       progress.note(`held-out before training: ${describeHeldout(heldout.accuracy, heldout.baselines)}`);
     }
     const every = heldoutEvery(loaded);
@@ -355,6 +412,7 @@ export async function run(args: string[]): Promise<number> {
         coordinator.ask({ type: 'step', step, heldout: scoreHeldout }, { timeoutMs: 3_600_000 }),
       );
       stepMs = Date.now() - stepStarted;
+      await checkMetricsWritten();
       lastStep = step;
       progress.step(step, lastMetrics);
       if (final && step < totalSteps) {
@@ -393,7 +451,13 @@ export async function run(args: string[]): Promise<number> {
     final: lastMetrics,
     ...(head ? { distributed: { runId: head.runId, ...head.stats } } : {}),
   };
-  await writeFile(join(runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  const summaryPath = join(runDir, 'summary.json');
+  try {
+    await writing(summaryPath, () => writeFile(summaryPath, `${JSON.stringify(summary, null, 2)}\n`));
+  } catch (error) {
+    console.error(`azr run: ${(error as Error).message}`);
+    return 1;
+  }
   console.log(
     `${interrupted ? 'interrupted' : 'done'} after step ${lastStep}: ${join(runDir, 'summary.json')}`,
   );

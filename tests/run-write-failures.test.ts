@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { azr, azrOk } from './helpers/azr.ts';
+
+const config = 'tests/fixtures/selfplay-tiny.yaml';
+const newRunDir = () => join(mkdtempSync(join(tmpdir(), 'azr-writes-')), 'run');
+const metricSteps = (runDir: string) =>
+  readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line).step);
+
+test('an unwritable metrics file stops the run at once: exit 1 with the path, no "done"', async () => {
+  const runDir = newRunDir();
+  mkdirSync(join(runDir, 'metrics.jsonl'), { recursive: true }); // a directory where the file goes
+  const result = await azr('run', config, '--steps', '2', '--out', runDir);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, new RegExp(`cannot write ${join(runDir, 'metrics.jsonl')}: it is a directory`));
+  assert.doesNotMatch(result.stderr, /seeded buffers/, 'stopped before any work');
+  assert.doesNotMatch(result.stdout, /done/);
+});
+
+test('a metrics write failing mid-run stops the run after that step: exit 1 with the path', async () => {
+  const runDir = newRunDir();
+  const child = spawn(process.execPath, ['bin/azr.js', 'run', config, '--steps', '50', '--out', runDir]);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  await new Promise<void>((resolve) =>
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (/step 1\/50/.test(stderr)) resolve();
+    }),
+  );
+  const file = join(runDir, 'metrics.jsonl');
+  rmSync(file);
+  mkdirSync(file);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, new RegExp(`azr run: cannot write ${file}: it is a directory`));
+  assert.doesNotMatch(stdout, /done/);
+});
+
+/** Runs `azr run` with its --out on a 100 kB tmpfs (a full disk at the first checkpoint: its state is ~165 kB). */
+function runOnSmallDisk(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const mount = mkdtempSync(join(tmpdir(), 'azr-full-'));
+  // The tmpfs lives in a private mount namespace, so the listing after the run is taken inside it.
+  const script =
+    `mount -t tmpfs -o size=100k tmpfs ${mount} && ${process.execPath} bin/azr.js run ${args.join(' ')} ` +
+    `--out ${mount}/run; code=$?; echo "listing:"; find ${mount} | sort; exit $code`;
+  return new Promise((resolve) =>
+    execFile(
+      'unshare',
+      ['--mount', '--propagation', 'private', 'sh', '-c', script],
+      (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code) : 0, stdout: stdout.replaceAll(mount, 'MOUNT'), stderr }),
+    ),
+  );
+}
+
+test('a full disk during a checkpoint: exit 1 naming the file and what to do, no half-written folder left', async () => {
+  const result = await runOnSmallDisk(config, '--steps', '2');
+  assert.equal(result.code, 1, `${result.stdout}\n${result.stderr}`);
+  assert.match(
+    result.stderr,
+    /cannot write \S+\/run\/checkpoints\/step-1\.partial-\d+\/state\.msgpack: the disk is full \(ENOSPC\); free space on it .*--resume/,
+  );
+  assert.match(result.stderr, /step 1\/2/);
+  assert.doesNotMatch(result.stdout, /done after/);
+  const listing = result.stdout.slice(result.stdout.indexOf('listing:'));
+  assert.doesNotMatch(listing, /partial|step-1/, listing);
+  assert.match(listing, /MOUNT\/run\/checkpoints\n/);
+});
+
+test('a leftover temporary checkpoint folder is removed at start', async () => {
+  const runDir = newRunDir();
+  await azrOk('run', config, '--steps', '1', '--out', runDir);
+  const leftover = join(runDir, 'checkpoints', 'step-2.partial-999999');
+  mkdirSync(leftover);
+  writeFileSync(join(leftover, 'state.msgpack'), 'half a file');
+  const resumed = await azrOk('run', config, '--resume', runDir, '--steps', '2');
+  assert.match(resumed.stderr, /removed \S+step-2\.partial-999999, the unfinished checkpoint/);
+  assert.deepEqual(readdirSync(join(runDir, 'checkpoints')).sort(), ['step-1', 'step-2']);
+});
+
+test('--resume cuts a cut-off last metrics line and the lines of replayed steps', async () => {
+  const runDir = newRunDir();
+  await azrOk('run', config, '--steps', '2', '--out', runDir);
+  // As if killed after step 2's line but before its checkpoint, while writing step 3's line.
+  const file = join(runDir, 'metrics.jsonl');
+  const text = readFileSync(file, 'utf8');
+  writeFileSync(file, `${text}{"step":3,"deduction.valid":0.`);
+  rmSync(join(runDir, 'checkpoints', 'step-2'), { recursive: true });
+  const resumed = await azrOk('run', config, '--resume', runDir, '--steps', '3');
+  assert.match(resumed.stderr, /metrics\.jsonl: removed a cut-off last line/);
+  assert.match(resumed.stderr, /metrics\.jsonl: removed 1 line\(s\) of steps after the checkpoint/);
+  assert.deepEqual(metricSteps(runDir), [0, 1, 2, 3]);
+});
