@@ -3,6 +3,7 @@
 // sends the new weights to the generators. It never names a task type: it asks the registered modes.
 import { type Static, Type } from '@sinclair/typebox';
 import type { Proposal, RewardShaper, Rollout, Task, TaskMode } from '../src/plugins/index.ts';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
@@ -644,6 +645,16 @@ async function evaluateHeldout(state: State): Promise<Record<string, number>> {
   return accuracy;
 }
 
+/** What is wrong with a held-out file (FILE:LINE and the problem), found when the topology is loaded. */
+function heldoutProblem(file: string): string | undefined {
+  try {
+    parseBench(readFileSync(file, 'utf8'), file);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
 interface CoordinatorSnapshot {
   pending: Batch | null;
 }
@@ -681,7 +692,8 @@ const definition = defineActor({
   module: import.meta.url,
   protocol: coordinatorProtocol,
   options: CoordinatorOptions,
-  files: (options) => (options.heldout ? [{ pointer: '/heldout/file', path: options.heldout.file }] : []),
+  files: (options) =>
+    options.heldout ? [{ pointer: '/heldout/file', path: options.heldout.file, check: heldoutProblem }] : [],
   init: (options, ctx) => start(options, ctx),
   snapshot: (state): CoordinatorSnapshot => ({ pending: state.pending ?? null }),
   restore: async (snapshot, options, ctx) => {

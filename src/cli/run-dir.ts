@@ -47,6 +47,8 @@ export function describeWriteFailure(path: string, error: { code?: string; messa
     case 'EACCES':
     case 'EPERM':
       return `cannot write ${path}: permission denied; make it writable or choose another --out`;
+    case 'EEXIST':
+      return `cannot write ${path}: a file is there, not a folder; choose another --out`;
     case 'ENOTDIR':
       return `cannot write ${path}: a part of that path is a file, not a folder; choose another --out`;
     default:

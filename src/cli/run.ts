@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { coordinatorProtocol } from '../../actors/coordinator.ts';
 import type { metricsProtocol } from '../../actors/metrics.ts';
@@ -68,10 +68,21 @@ function metricsFile(loaded: LoadedTopology): string | undefined {
   return entry?.options?.file as string | undefined;
 }
 
+/** `mkdir -p` that reports the real cause: Node's recursive mkdir says ENOENT on a read-only file system. */
+async function makeDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(dir) === dir) throw error;
+    await makeDir(dirname(dir));
+    await mkdir(dir);
+  }
+}
+
 /** Creates the run directory; a folder that cannot be written is bad input (exit 2), said before any work. */
 async function prepareRunDir(runDir: string, record: RunRecord): Promise<string | undefined> {
   try {
-    await writing(runDir, () => mkdir(runDir, { recursive: true }));
+    await writing(runDir, () => makeDir(runDir));
     await writing(runRecordPath(runDir), () => writeRunRecord(runDir, record));
     return undefined;
   } catch (error) {

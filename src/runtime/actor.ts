@@ -55,9 +55,12 @@ export interface ActorDefinition<S extends ProtocolSpec = any, State = any, O ex
   snapshot?(state: State): unknown;
   /**
    * Files and folders its options name, relative to the topology file's folder: `azr topology check` and
-   * `azr run` make sure each exists before any actor starts (`pointer` is the option's JSON pointer).
+   * `azr run` make sure each exists before any actor starts (`pointer` is the option's JSON pointer), and that
+   * `check` (given the absolute path) finds no problem in its content, e.g. `FILE:LINE: not JSON`.
    */
-  files?(options: Static<O>): Array<{ pointer: string; path: string }>;
+  files?(
+    options: Static<O>,
+  ): Array<{ pointer: string; path: string; check?(path: string): string | undefined }>;
   /** Rebuilds the state from a snapshot instead of `init`. */
   restore?(snapshot: unknown, options: Static<O>, ctx: ActorContext): State | Promise<State>;
   /**

@@ -197,11 +197,11 @@ function checkActors(topology: Topology, file: string, kinds: ActorKinds, issues
       } else if (entry.host !== 'remote') {
         for (const named of definition.files?.(entry.options) ?? []) {
           const path = resolve(dirname(file), named.path);
-          if (!existsSync(path))
-            issues.push({
-              pointer: `${at}/options${named.pointer}`,
-              message: `names ${path}, which does not exist (paths are relative to the topology file's folder)`,
-            });
+          const problem = !existsSync(path)
+            ? `names ${path}, which does not exist (paths are relative to the topology file's folder)`
+            : named.check?.(path);
+          if (problem !== undefined)
+            issues.push({ pointer: `${at}/options${named.pointer}`, message: problem });
         }
       }
     }
