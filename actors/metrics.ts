@@ -27,11 +27,14 @@ interface State {
   failure: { path: string; code?: string; message: string } | null;
 }
 
-/** Appends `text` to the file unless a write failed before; a failure is kept in the state. */
+/**
+ * Appends `text` to the file unless a write failed before; a failure is kept in the state. Appending '' (at
+ * start) makes the folder and checks at once that the file can be written.
+ */
 function append(state: State, text: string): State {
   if (!state.file || state.failure) return state;
   try {
-    mkdirSync(dirname(state.file), { recursive: true });
+    if (text === '') mkdirSync(dirname(state.file), { recursive: true });
     appendFileSync(state.file, text);
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
@@ -49,7 +52,6 @@ export const metrics = defineActor({
       Type.String({ description: 'JSONL file to append to (default: none, memory only).' }),
     ),
   }),
-  // Appending nothing checks at once that the file can be written.
   init: (options): State => append({ file: options.file, history: [], failure: null }, ''),
   handlers: {
     record: (state, { metrics: line }) => {

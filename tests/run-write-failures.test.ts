@@ -47,12 +47,20 @@ test('a metrics write failing mid-run stops the run after that step: exit 1 with
   assert.doesNotMatch(stdout, /done/);
 });
 
-/** Runs `azr run` with its --out on a 100 kB tmpfs (a full disk at the first checkpoint: its state is ~165 kB). */
-function runOnSmallDisk(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/**
+ * Runs `azr run` with its --out on a tmpfs of `size` (100k: a full disk at the first checkpoint, whose state is
+ * ~165 kB), `filled` bytes of it taken by another file.
+ */
+function runOnSmallDisk(
+  size: string,
+  filled: number,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const mount = mkdtempSync(join(tmpdir(), 'azr-full-'));
   // The tmpfs lives in a private mount namespace, so the listing after the run is taken inside it.
   const script =
-    `mount -t tmpfs -o size=100k tmpfs ${mount} && ${process.execPath} bin/azr.js run ${args.join(' ')} ` +
+    `mount -t tmpfs -o size=${size} tmpfs ${mount} && head -c ${filled} /dev/zero > ${mount}/other && ` +
+    `${process.execPath} bin/azr.js run ${args.join(' ')} ` +
     `--out ${mount}/run; code=$?; echo "listing:"; find ${mount} | sort; exit $code`;
   return new Promise((resolve) =>
     execFile(
@@ -65,7 +73,7 @@ function runOnSmallDisk(...args: string[]): Promise<{ code: number; stdout: stri
 }
 
 test('a full disk during a checkpoint: exit 1 naming the file and what to do, no half-written folder left', async () => {
-  const result = await runOnSmallDisk(config, '--steps', '2');
+  const result = await runOnSmallDisk('100k', 0, config, '--steps', '2');
   assert.equal(result.code, 1, `${result.stdout}\n${result.stderr}`);
   assert.match(
     result.stderr,
@@ -76,6 +84,13 @@ test('a full disk during a checkpoint: exit 1 naming the file and what to do, no
   const listing = result.stdout.slice(result.stdout.indexOf('listing:'));
   assert.doesNotMatch(listing, /partial|step-1/, listing);
   assert.match(listing, /MOUNT\/run\/checkpoints\n/);
+});
+
+test('a full disk when the run starts: exit 1 naming run.json, before any work', async () => {
+  const result = await runOnSmallDisk('4k', 4096, config, '--steps', '1');
+  assert.equal(result.code, 1, `${result.stdout}\n${result.stderr}`);
+  assert.match(result.stderr, /cannot write \S+\/run\/run\.json: the disk is full \(ENOSPC\)/);
+  assert.doesNotMatch(result.stderr, /run directory:|seeded/);
 });
 
 test('a leftover temporary checkpoint folder is removed at start', async () => {

@@ -29,6 +29,18 @@ const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('h
 /** A file of the run directory that could not be written: the run stops with this message (exit 1). */
 export class RunWriteError extends Error {
   override name = 'RunWriteError';
+  constructor(
+    message: string,
+    /** The errno code of the failed write (ENOSPC, EISDIR, …). */
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+
+  /** A full disk is a condition of the machine, not of the input. */
+  get diskFull(): boolean {
+    return this.code === 'ENOSPC' || this.code === 'EDQUOT';
+  }
 }
 
 /** What failed, where, and what to do, for a failed write of `path`. */
@@ -38,7 +50,8 @@ export function describeWriteFailure(path: string, error: { code?: string; messa
     case 'EDQUOT':
       return (
         `cannot write ${path}: the disk is full (${error.code}); free space on it (a new checkpoint needs room for ` +
-        'one more checkpoint than run.keepCheckpoints), then continue the run with --resume'
+        'one more checkpoint than run.keepCheckpoints), then continue the run with --resume (or start it again if it ' +
+        'has no checkpoint yet)'
       );
     case 'EISDIR':
       return `cannot write ${path}: it is a directory; move it away or choose another --out`;
@@ -61,7 +74,8 @@ export async function writing<T>(path: string, write: () => Promise<T>): Promise
   try {
     return await write();
   } catch (error) {
-    throw new RunWriteError(describeWriteFailure(path, error as NodeJS.ErrnoException));
+    const failure = error as NodeJS.ErrnoException;
+    throw new RunWriteError(describeWriteFailure(path, failure), failure.code);
   }
 }
 

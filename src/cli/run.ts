@@ -62,10 +62,10 @@ function configureRun(loaded: LoadedTopology, runDir: string, print: string): vo
   }
 }
 
-/** The file the metrics actor appends to (set by configureRun unless the topology names one). */
-function metricsFile(loaded: LoadedTopology): string | undefined {
+/** The metrics actor's name and the file it appends to (set by configureRun unless the topology names one). */
+function metricsActor(loaded: LoadedTopology): { name: string; file?: string } | undefined {
   const entry = loaded.topology.actors.find((e) => e.kind === 'metrics');
-  return entry?.options?.file as string | undefined;
+  return entry && { name: entry.name, file: entry.options?.file as string | undefined };
 }
 
 /** `mkdir -p` that reports the real cause: Node's recursive mkdir says ENOENT on a read-only file system. */
@@ -79,14 +79,18 @@ async function makeDir(dir: string): Promise<void> {
   }
 }
 
-/** Creates the run directory; a folder that cannot be written is bad input (exit 2), said before any work. */
-async function prepareRunDir(runDir: string, record: RunRecord): Promise<string | undefined> {
+/**
+ * Creates the run directory and writes run.json; returns the exit code when that fails: 2 (bad input) for a folder
+ * that cannot be written, 1 for a full disk. Said before any work.
+ */
+async function prepareRunDir(runDir: string, record: RunRecord): Promise<number | undefined> {
   try {
     await writing(runDir, () => makeDir(runDir));
     await writing(runRecordPath(runDir), () => writeRunRecord(runDir, record));
     return undefined;
   } catch (error) {
-    return (error as Error).message;
+    console.error(`azr run: ${(error as Error).message}`);
+    return (error as RunWriteError).diskFull ? 1 : 2;
   }
 }
 
@@ -287,17 +291,14 @@ export async function run(args: string[]): Promise<number> {
     }
   }
   const unwritable = await prepareRunDir(runDir, record);
-  if (unwritable !== undefined) {
-    console.error(`azr run: ${unwritable}`);
-    return 2;
-  }
+  if (unwritable !== undefined) return unwritable;
   configureRun(loaded, runDir, print);
   try {
     for (const dir of await removePartialCheckpoints(runDir))
       console.error(
         `azr run: removed ${dir}, the unfinished checkpoint of an earlier run that stopped mid-write`,
       );
-    const metrics = metricsFile(loaded);
+    const metrics = metricsActor(loaded)?.file;
     if (snapshots && metrics) {
       const { cutOff, replayed } = await truncateMetrics(metrics, firstStep - 1);
       if (cutOff)
@@ -322,9 +323,11 @@ export async function run(args: string[]): Promise<number> {
   head?.attach(system);
 
   const coordinator = system.lookup<typeof coordinatorProtocol.spec>('coordinator');
-  const metrics = system.lookup<typeof metricsProtocol.spec>('metrics');
+  const metricsName = metricsActor(loaded)?.name;
   // Asked after every write the metrics actor was told to do: a failed write stops the run at once.
   const checkMetricsWritten = async () => {
+    if (metricsName === undefined) return;
+    const metrics = system.lookup<typeof metricsProtocol.spec>(metricsName);
     const failure = await system.whileRunning(metrics.ask({ type: 'failure' }));
     if (failure) throw new RunWriteError(describeWriteFailure(failure.path, failure));
   };
@@ -380,7 +383,7 @@ export async function run(args: string[]): Promise<number> {
       wallMs: Date.now() - started,
       interrupted,
     });
-    await writeRunRecord(runDir, record);
+    await writing(runRecordPath(runDir), () => writeRunRecord(runDir, record));
   };
   try {
     const untilStopped = <T>(promise: Promise<T>) => system.whileRunning(promise);
@@ -401,7 +404,10 @@ export async function run(args: string[]): Promise<number> {
     const heldout = await untilStopped(coordinator.ask({ type: 'heldout' }, { timeoutMs: 3_600_000 }));
     baselinesSeen = heldout.baselines;
     if (!snapshots && Object.keys(heldout.accuracy).length > 0) {
-      await metrics.tell({ type: 'record', metrics: { step: 0, ...prefixedHeldout(heldout.accuracy) } });
+      await system.lookup<typeof metricsProtocol.spec>('metrics').tell({
+        type: 'record',
+        metrics: { step: 0, ...prefixedHeldout(heldout.accuracy) },
+      });
       await checkMetricsWritten();
       progress.note(`held-out before training: ${describeHeldout(heldout.accuracy, heldout.baselines)}`);
     }
@@ -450,21 +456,26 @@ export async function run(args: string[]): Promise<number> {
   progress.done();
   await system.stop();
   await head?.close();
-  await endSegment();
-  const summary = {
-    name: loaded.topology.name,
-    runDir,
-    steps: lastStep,
-    wallMs: wallMsOf(record.segments),
-    segments: record.segments.length,
-    interrupted,
-    heldout: await heldoutSummary(runDir, baselinesSeen),
-    final: lastMetrics,
-    ...(head ? { distributed: { runId: head.runId, ...head.stats } } : {}),
+  const writeSummary = async () => {
+    await endSegment();
+    const summary = {
+      name: loaded.topology.name,
+      runDir,
+      steps: lastStep,
+      wallMs: wallMsOf(record.segments),
+      segments: record.segments.length,
+      interrupted,
+      heldout: await heldoutSummary(runDir, baselinesSeen),
+      final: lastMetrics,
+      ...(head ? { distributed: { runId: head.runId, ...head.stats } } : {}),
+    };
+    const path = join(runDir, 'summary.json');
+    await writing(path, () => writeFile(path, `${JSON.stringify(summary, null, 2)}\n`));
+    return summary;
   };
-  const summaryPath = join(runDir, 'summary.json');
+  let summary: Awaited<ReturnType<typeof writeSummary>>;
   try {
-    await writing(summaryPath, () => writeFile(summaryPath, `${JSON.stringify(summary, null, 2)}\n`));
+    summary = await writeSummary();
   } catch (error) {
     console.error(`azr run: ${(error as Error).message}`);
     return 1;
