@@ -57,15 +57,22 @@ function fingerprint(loaded: LoadedTopology): string {
 function configureRun(loaded: LoadedTopology, runDir: string, print: string): void {
   for (const entry of loaded.topology.actors) {
     entry.options ??= {};
-    if (entry.kind === 'metrics') entry.options.file ??= join(runDir, 'metrics.jsonl');
+    if (entry.kind === 'metrics') entry.options.file ??= defaultMetricsFile(runDir);
     if (entry.kind === 'buffer') entry.options.fingerprint ||= print;
   }
 }
 
-/** The metrics actor's name and the file it appends to (set by configureRun unless the topology names one). */
-function metricsActor(loaded: LoadedTopology): { name: string; file?: string } | undefined {
+const defaultMetricsFile = (runDir: string) => join(runDir, 'metrics.jsonl');
+
+/** The metrics actor's name and the file it appends to (the topology's, or the one configureRun gives it). */
+function metricsActor(loaded: LoadedTopology, runDir: string): { name: string; file: string } | undefined {
   const entry = loaded.topology.actors.find((e) => e.kind === 'metrics');
-  return entry && { name: entry.name, file: entry.options?.file as string | undefined };
+  return (
+    entry && {
+      name: entry.name,
+      file: (entry.options?.file as string | undefined) ?? defaultMetricsFile(runDir),
+    }
+  );
 }
 
 /** `mkdir -p` that reports the real cause: Node's recursive mkdir says ENOENT on a read-only file system. */
@@ -292,13 +299,12 @@ export async function run(args: string[]): Promise<number> {
   }
   const unwritable = await prepareRunDir(runDir, record);
   if (unwritable !== undefined) return unwritable;
-  configureRun(loaded, runDir, print);
   try {
     for (const dir of await removePartialCheckpoints(runDir))
       console.error(
         `azr run: removed ${dir}, the unfinished checkpoint of an earlier run that stopped mid-write`,
       );
-    const metrics = metricsActor(loaded)?.file;
+    const metrics = metricsActor(loaded, runDir)?.file;
     if (snapshots && metrics) {
       const { cutOff, replayed } = await truncateMetrics(metrics, firstStep - 1);
       if (cutOff)
@@ -315,6 +321,8 @@ export async function run(args: string[]): Promise<number> {
   }
   const head = await connectHead(loaded, values as NatsFlagValues, runDir, flags.seed);
   if (typeof head === 'number') return head;
+  // After the head's start: the run fingerprint the nodes check leaves these run-local options out.
+  configureRun(loaded, runDir, print);
   const system = buildTopology(loaded, {
     snapshots,
     log: (line) => console.error(line),
@@ -323,7 +331,7 @@ export async function run(args: string[]): Promise<number> {
   head?.attach(system);
 
   const coordinator = system.lookup<typeof coordinatorProtocol.spec>('coordinator');
-  const metricsName = metricsActor(loaded)?.name;
+  const metricsName = metricsActor(loaded, runDir)?.name;
   // Asked after every write the metrics actor was told to do: a failed write stops the run at once.
   const checkMetricsWritten = async () => {
     if (metricsName === undefined) return;
