@@ -8,6 +8,7 @@ import {
   ActorCrashedError,
   ActorStoppedError,
   AskTimeoutError,
+  DeadLetterError,
   type ErrorInfo,
   MessageDroppedError,
   MessageRejectedError,
@@ -45,7 +46,14 @@ export interface ActorStats {
   dropped: number;
   crashes: number;
   starts: number;
+  /** Messages handed again to a new incarnation after their host (thread, process) died under them. */
+  retried: number;
+  /** Messages given up on after `hostRetries` such retries. */
+  deadLettered: number;
 }
+
+/** How many times a message whose host died under it is retried on the next incarnation. */
+export const hostRetries = 2;
 
 type Status = 'down' | 'starting' | 'running' | 'terminated';
 
@@ -59,7 +67,16 @@ interface PendingAsk {
 export class ActorCell implements ActorRef<any>, Child {
   readonly name: string;
   readonly restart: RestartKind;
-  readonly stats: ActorStats = { received: 0, processed: 0, rejected: 0, dropped: 0, crashes: 0, starts: 0 };
+  readonly stats: ActorStats = {
+    received: 0,
+    processed: 0,
+    rejected: 0,
+    dropped: 0,
+    crashes: 0,
+    starts: 0,
+    retried: 0,
+    deadLettered: 0,
+  };
   onExit?: (exit: Exit) => void;
   private status: Status = 'down';
   private readonly mailbox: BoundedMailbox<Envelope>;
@@ -70,6 +87,13 @@ export class ActorCell implements ActorRef<any>, Child {
   private nextId = 1;
   private restoreFrom: unknown;
   private drainWaiters: (() => void)[] = [];
+  /** Host deaths each message was in hand for, by envelope id. */
+  private readonly hostDeaths = new Map<number, number>();
+  /**
+   * The last broadcast message of each type that an incarnation handled (new weights): handed to every new
+   * incarnation before anything else, so a restarted copy has the state its peers rely on.
+   */
+  private readonly broadcasts = new Map<string, Envelope>();
 
   constructor(
     private readonly spec: CellSpec,
@@ -141,6 +165,11 @@ export class ActorCell implements ActorRef<any>, Child {
     const { host, mailbox: _m, restart: _r, window: _w, snapshot: _s, ...startSpec } = this.spec;
     // Kept until a start succeeds: a snapshot that fails to restore is never silently replaced by a fresh init.
     const snapshot = this.restoreFrom;
+    // Remote copies get broadcasts from their stream (nats-node.ts), not from here.
+    if (host !== 'remote' && this.broadcasts.size > 0)
+      this.mailbox.putBack(
+        [...this.broadcasts.values()].map((e) => ({ ...e, id: this.nextId++, ask: false })),
+      );
     this.incarnation = this.services.hosts[host](
       { ...startSpec, snapshot },
       this.events(generation),
@@ -217,7 +246,11 @@ export class ActorCell implements ActorRef<any>, Child {
       },
       done: (id, reply, replied) => {
         if (!current()) return;
+        const envelope = this.inFlight.get(id);
+        if (envelope && this.spec.definition.protocol.spec[envelope.type]?.broadcast)
+          this.broadcasts.set(envelope.type, envelope);
         this.inFlight.delete(id);
+        this.hostDeaths.delete(id);
         this.stats.processed++;
         this.answer(id, reply, replied);
         this.pump();
@@ -226,6 +259,7 @@ export class ActorCell implements ActorRef<any>, Child {
         if (!current()) return;
         const envelope = this.inFlight.get(id);
         this.inFlight.delete(id);
+        this.hostDeaths.delete(id);
         this.reject(envelope?.type ?? '?', problem, id);
         this.pump();
       },
@@ -280,13 +314,38 @@ export class ActorCell implements ActorRef<any>, Child {
     this.incarnation?.kill();
     this.incarnation = undefined;
     this.stats.crashes++;
-    if (crashedId !== undefined) {
-      this.inFlight.delete(crashedId);
-      this.settle(crashedId, new ActorCrashedError(this.name, error.message));
-    }
+    const inHand = crashedId === undefined ? undefined : this.inFlight.get(crashedId);
+    if (crashedId !== undefined) this.inFlight.delete(crashedId);
+    // A handler that throws fails its message; a host that died under it (killed thread or process) is no
+    // verdict on the message, which is retried on the next incarnation, a bounded number of times.
     this.requeueInFlight();
+    if (inHand && error.name === 'HostExit') this.retryOrDeadLetter(inHand, error);
+    else if (crashedId !== undefined) this.settle(crashedId, new ActorCrashedError(this.name, error.message));
     this.services.emit({ type: 'crashed', actor: this.name, at: this.services.clock.now(), error });
     this.onExit?.({ kind: 'crash', error });
+  }
+
+  private retryOrDeadLetter(envelope: Envelope, error: ErrorInfo): void {
+    const attempt = (this.hostDeaths.get(envelope.id) ?? 0) + 1;
+    const at = this.services.clock.now();
+    if (attempt > hostRetries) {
+      this.hostDeaths.delete(envelope.id);
+      this.stats.deadLettered++;
+      this.services.emit({
+        type: 'dead-lettered',
+        actor: this.name,
+        at,
+        messageType: envelope.type,
+        reason: error.message,
+      });
+      this.settle(envelope.id, new DeadLetterError(this.name, envelope.type, attempt, error.message));
+      return;
+    }
+    this.hostDeaths.set(envelope.id, attempt);
+    this.stats.retried++;
+    this.services.emit({ type: 'retried', actor: this.name, at, messageType: envelope.type, attempt });
+    // First in line again, in front of the messages delivered after it.
+    this.mailbox.putBack([envelope]);
   }
 
   /** Messages handed to an incarnation that ended before starting them go back to the mailbox's front. */

@@ -44,6 +44,22 @@ export class ActorCrashedError extends AzrError {
   }
 }
 
+/** A message whose host died under it on every attempt: given up on, not handled. */
+export class DeadLetterError extends AzrError {
+  constructor(
+    readonly actor: string,
+    readonly messageType: string,
+    readonly attempts: number,
+    readonly reason: string,
+  ) {
+    super(
+      'DEAD_LETTER',
+      `message "${messageType}" to actor "${actor}" dead-lettered: its host died while handling it ` +
+        `${attempts} time(s) (last: ${reason})`,
+    );
+  }
+}
+
 export class ActorStoppedError extends AzrError {
   constructor(readonly actor: string) {
     super('ACTOR_STOPPED', `actor "${actor}" is stopped`);

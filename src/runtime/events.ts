@@ -10,6 +10,9 @@ export type RuntimeEvent =
   | { type: 'escalated'; actor: string; at: number; reason: string }
   | { type: 'rejected'; actor: string; at: number; messageType: string; pointer: string; problem: string }
   | { type: 'dropped'; actor: string; at: number; messageType: string }
+  /** A message retried on a new incarnation after its host died under it (`attempt` counts from 1). */
+  | { type: 'retried'; actor: string; at: number; messageType: string; attempt: number }
+  | { type: 'dead-lettered'; actor: string; at: number; messageType: string; reason: string }
   | { type: 'system-stopped'; actor: string; at: number; reason: string }
   /** An `azr node` joined the run (`actor` is the node id) or stopped sending heartbeats. */
   | { type: 'node-joined'; actor: string; at: number; roles: string[] }

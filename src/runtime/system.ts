@@ -99,8 +99,22 @@ export class ActorSystem {
     this.stopped = new Promise((resolve) => {
       this.resolveStopped = resolve;
     });
+    const lastCrash = new Map<string, string>();
     this.events.on((event) => {
       this.eventCounts[event.type] = (this.eventCounts[event.type] ?? 0) + 1;
+      if (event.type === 'crashed') lastCrash.set(event.actor, event.error.message);
+      else if (event.type === 'exited') lastCrash.delete(event.actor);
+      else if (event.type === 'restarting')
+        this.log(
+          `${event.supervisor} restarts actor "${event.actor}" in ${event.delayMs} ms ` +
+            `(restart ${event.attempt} in its window; ${lastCrash.get(event.actor) ?? 'it exited'})`,
+        );
+      else if (event.type === 'retried')
+        this.log(
+          `actor "${event.actor}": message "${event.messageType}" retried (attempt ${event.attempt + 1})`,
+        );
+      else if (event.type === 'dead-lettered')
+        this.log(`actor "${event.actor}": message "${event.messageType}" dead-lettered (${event.reason})`);
     });
     this.root = new Supervisor(
       'root',
