@@ -133,12 +133,16 @@ interface ValidatorState {
 }
 
 /** The built-in executor: Python in bubblewrap, with the AZR validation policy. */
-function pythonExecutor(options: ValidatorOptions): Executor {
+function pythonExecutor(options: ValidatorOptions, log: (line: string) => void): Executor {
   const pool = new PythonPool({
     size: options.poolSize,
     sandbox: options.sandbox,
     limits: { timeoutMs: options.timeoutMs, memoryBytes: options.memoryMb * 1024 * 1024 },
   });
+  // An infrastructure fault, never a verdict: the job runs again on a fresh worker.
+  pool.on('jobRetried', ({ pid, reason }) =>
+    log(`sandbox worker ${pid}: ${reason} under a job, run again (${pool.infraRetries} such retries so far)`),
+  );
   const policy: ValidationOptions = {
     maxOutputChars: options.maxOutputChars,
     inductionInputs: options.inductionInputs,
@@ -236,10 +240,10 @@ export const validator = defineActor({
   module: import.meta.url,
   protocol: validatorProtocol,
   options: ValidatorOptions,
-  init: async (options): Promise<ValidatorState> => {
+  init: async (options, ctx): Promise<ValidatorState> => {
     const plugins = await loadActorPlugins(options);
     return {
-      python: pythonExecutor(options),
+      python: pythonExecutor(options, ctx.log),
       factories: plugins.executors,
       started: new Map(),
       settings: { workers: options.poolSize, timeoutMs: options.timeoutMs },

@@ -92,20 +92,43 @@ describe('PythonPool worker replacement', () => {
     }
   });
 
-  test('a job running when its worker is killed from outside ends as crashed, never lost', async () => {
+  test('a job whose worker is killed from outside while running it is run again: its true verdict, one retry counted', async () => {
     const pool = new PythonPool({ size: 1 });
     try {
       await once(pool, 'workerReady');
       const [victim] = pool.workerPids;
-      const running = pool.run(job('def f(x):\n    while True:\n        pass', '0'), { timeoutMs: 60_000 });
+      const slow = job(
+        'def f(x):\n    s = 0\n    for i in range(10 ** 7):\n        s += i\n    return x',
+        '5',
+      );
+      const running = pool.run(slow, { timeoutMs: 60_000 });
       const queued = pool.run(identity);
-      // The job is sent to the worker synchronously; killing now hits it while it runs (or is about to).
+      const retried = once(pool, 'jobRetried');
+      // The job is written to the worker synchronously; its answer cannot be read before the kill.
       process.kill(victim, 'SIGKILL');
+      const [info] = await retried;
+      assert.deepEqual(info, { pid: victim, attempt: 1, reason: 'worker died (signal SIGKILL)' });
       const outcome = await running;
-      assert.equal(!outcome.ok && outcome.kind, 'crashed');
-      assert.match(!outcome.ok ? outcome.reason : '', /SIGKILL/);
+      assert.ok(outcome.ok && outcome.value.valid, 'the verdict of a run to the end');
+      assert.deepEqual(outcome.ok && outcome.value.outputs, ['5']);
+      assert.equal(pool.infraRetries, 1);
       const next = await queued;
       assert.ok(next.ok && next.value.valid, 'the job queued behind it runs on the replacement');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('a program that kills its worker every time ends as crashed after the bounded retries', async () => {
+    const pool = new PythonPool({ size: 1, maxInfraRetries: 1 });
+    try {
+      // The os module reached without an import (as in executor-hostile.test.ts): os._exit ends the worker.
+      const os =
+        "[c for c in ().__class__.__mro__[1].__subclasses__() if c.__name__ == '_wrap_close'][0].__init__.__globals__";
+      const outcome = await pool.run(job(`def f(x):\n    ${os}['_exit'](0)`, '0'));
+      assert.equal(!outcome.ok && outcome.kind, 'crashed');
+      assert.match(!outcome.ok ? outcome.reason : '', /on 2 workers in a row/);
+      assert.equal(pool.infraRetries, 1);
     } finally {
       await pool.close();
     }

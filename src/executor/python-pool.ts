@@ -4,6 +4,9 @@
 // first unanswered job of a worker is the one running: its deadline starts when the previous answer
 // arrives. A job past its deadline ends as `timeout`, its worker is killed (whole process group) and
 // replaced, and the jobs queued behind it on that worker go back to the front of the pool's queue.
+// A worker that dies by itself (killed from outside) is an infrastructure fault, not a verdict: the job it was
+// running is run again on a fresh worker (counted in `infraRetries`), and ends as `crashed` only when it
+// takes `maxInfraRetries` + 1 workers down in a row, i.e. when the program itself kills them.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
 import { availableParallelism } from 'node:os';
@@ -40,6 +43,11 @@ export interface PythonPoolOptions {
   pipelineDepth?: number;
   /** Consecutive workers that die before becoming ready before the pool gives up (default 3). */
   maxStartFailures?: number;
+  /**
+   * Times a job whose worker died under it (killed from outside, not by the pool) is run again on a fresh
+   * worker before it ends as `crashed` (default 2): a lost worker is no verdict on the program.
+   */
+  maxInfraRetries?: number;
 }
 
 export interface RunOptions {
@@ -69,6 +77,8 @@ export interface WorkerExitInfo {
 export interface PythonPoolEvents {
   workerReady: [pid: number];
   workerExit: [info: WorkerExitInfo];
+  /** A job whose worker died under it goes back to the front of the queue (`attempt` counts from 1). */
+  jobRetried: [info: { pid: number; attempt: number; reason: string }];
   drain: [];
 }
 
@@ -77,6 +87,8 @@ interface Job {
   /** The request as JSON with the job id first: serialised once, when the job is submitted. */
   json: string;
   timeoutMs: number;
+  /** Workers that died under this job. */
+  deaths: number;
   resolve: (outcome: JobOutcome<unknown>) => void;
   reject: (error: Error) => void;
 }
@@ -144,6 +156,9 @@ export class PythonPool extends EventEmitter<PythonPoolEvents> {
   readonly pipelineDepth: number;
   private readonly settings: SandboxSettings;
   private readonly maxStartFailures: number;
+  private readonly maxInfraRetries: number;
+  /** Jobs run again because their worker died under them: infrastructure faults, not verdicts. */
+  infraRetries = 0;
   private readonly queue = new Deque<Job>();
   private readonly workers = new Set<Worker>();
   private nextJobId = 1;
@@ -162,6 +177,7 @@ export class PythonPool extends EventEmitter<PythonPoolEvents> {
     this.maxQueue = options.maxQueue ?? Number.POSITIVE_INFINITY;
     this.pipelineDepth = options.pipelineDepth ?? 32;
     this.maxStartFailures = options.maxStartFailures ?? 3;
+    this.maxInfraRetries = options.maxInfraRetries ?? 2;
     if (!Number.isInteger(this.size) || this.size < 1)
       throw new RangeError(`size must be ≥ 1, got ${this.size}`);
     if (!Number.isInteger(this.pipelineDepth) || this.pipelineDepth < 1) {
@@ -227,6 +243,7 @@ export class PythonPool extends EventEmitter<PythonPoolEvents> {
         id,
         json: `{"id":${id},${JSON.stringify(request).slice(1)}`,
         timeoutMs: options.timeoutMs ?? this.limits.timeoutMs,
+        deaths: 0,
         resolve: resolve as (outcome: JobOutcome<unknown>) => void,
         reject,
       });
@@ -366,12 +383,21 @@ export class PythonPool extends EventEmitter<PythonPoolEvents> {
     this.clearDeadline(worker);
     this.workers.delete(worker);
     const cause = worker.cause ?? 'died';
-    if (cause === 'died') {
-      const how = signal ? `signal ${signal}` : `exit code ${code}`;
+    const head = cause === 'died' ? worker.inFlight[0] : undefined;
+    const how = signal ? `signal ${signal}` : `exit code ${code}`;
+    if (head && ++head.deaths > this.maxInfraRetries) {
       const detail = worker.stderrTail.trim() ? `: ${worker.stderrTail.trim().slice(-300)}` : '';
-      this.failHead(worker, 'crashed', `worker died (${how}) while running this job${detail}`);
+      this.failHead(
+        worker,
+        'crashed',
+        `worker died (${how}) while running this job, on ${head.deaths} workers in a row${detail}`,
+      );
+    } else if (head) {
+      // Run again first: the job that was running, then those sent after it.
+      this.infraRetries++;
+      this.emit('jobRetried', { pid: worker.pid, attempt: head.deaths, reason: `worker died (${how})` });
     }
-    // Jobs that were sent but never started go back to the front of the queue, in their order.
+    // Jobs that were sent but never finished go back to the front of the queue, in their order.
     for (const job of worker.inFlight.splice(0).reverse()) this.queue.unshift(job);
     if (this.needsDrain) this.wasFull = true;
     this.emit('workerExit', { pid: worker.pid, code, signal, cause });
