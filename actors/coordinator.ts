@@ -1,4 +1,4 @@
-// The coordinator: AZR's self-play loop (AZR-SPEC §2). It seeds the buffers, then for each step and each task
+// The coordinator: AZR's self-play loop (docs/azr.md §2). It seeds the buffers, then for each step and each task
 // mode: proposes, validates, measures learnability, solves, rewards; then asks the learner for one update and
 // sends the new weights to the generators. It never names a task type: it asks the registered modes.
 import { type Static, Type } from '@sinclair/typebox';

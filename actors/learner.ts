@@ -1,5 +1,5 @@
 // The learner: owns the trainable policy and its optimiser. It turns a batch of rewarded rollouts into one TRR++
-// update (AZR-SPEC §5) and hands out the new weights, versioned, for the generators.
+// update (docs/azr.md §5) and hands out the new weights, versioned, for the generators.
 import { type Static, Type } from '@sinclair/typebox';
 import { Learner, type LearnerOptions } from '../src/rl/index.ts';
 import { join, resolve } from 'node:path';

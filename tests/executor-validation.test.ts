@@ -44,7 +44,7 @@ describe('validation of CRUXEval-style programs', () => {
   });
 });
 
-describe('AZR-SPEC §3 checks', () => {
+describe('docs/azr.md §3 checks', () => {
   test('syntax errors and programs without f are invalid', async () => {
     assertInvalid(await check('def f(x)\n    return x', '1'), 'SyntaxError', /line 1/);
     assertInvalid(await check('def g(x):\n    return x', '1'), 'MissingFunction');

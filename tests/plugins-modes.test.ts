@@ -134,7 +134,7 @@ for (const format of ['bare', 'think-answer'] as const) {
   });
 }
 
-describe('reward shapers (AZR-SPEC §4)', () => {
+describe('reward shapers (docs/azr.md §4)', () => {
   const context = { step: 1, buffer: [] };
   const reward = async (rollout: Rollout, uses = defaultPluginNames.map((use) => ({ use }))) =>
     totalReward((await loadPlugins(uses, { builtins: builtinPlugins })).shapers, rollout, context).reward;

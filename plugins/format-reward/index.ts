@@ -12,7 +12,7 @@ export default definePlugin({
     }),
     invalidProposalReward: Type.Number({
       default: -1,
-      description: 'Reward of a proposal that parses but the executor rejects (AZR-SPEC §3).',
+      description: 'Reward of a proposal that parses but the executor rejects (docs/azr.md §3).',
     }),
   }),
   rewardShapers: (o) => [

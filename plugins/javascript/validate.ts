@@ -1,4 +1,4 @@
-// AZR validation of JavaScript proposals (AZR-SPEC §3 in JavaScript terms): the program defines f, the input
+// AZR validation of JavaScript proposals (docs/azr.md §3 in JavaScript terms): the program defines f, the input
 // is a list of JavaScript literals, f runs without error within the limits, twice in fresh contexts with
 // equal results (Math.random and the clock are unavailable), and the output is plain data whose canonical
 // text (JSON, keys sorted) is at most `maxOutputChars` long.

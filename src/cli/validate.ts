@@ -1,4 +1,4 @@
-// `azr validate FILE.jsonl [--mode python|js]`: AZR validation (AZR-SPEC §3) of {id, code, input} lines
+// `azr validate FILE.jsonl [--mode python|js]`: AZR validation (docs/azr.md §3) of {id, code, input} lines
 // (or {id, code, inputs, message} for induction proposals); one {id, valid, output, reason} line each.
 import {
   type CliIO,

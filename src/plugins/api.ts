@@ -25,7 +25,7 @@ export interface Task {
 /** What the proposer wrote, once parsed: one input, or (induction) several and a message. */
 export type Proposal = { code: string; input: string } | { code: string; inputs: string[]; message: string };
 
-/** The checks every executor runs for one answer (AZR-SPEC §1: all equality checks run in the sandbox). */
+/** The checks every executor runs for one answer (docs/azr.md §1: all equality checks run in the sandbox). */
 export type BuiltinCheck =
   | { type: 'deduction'; output: string; answer: string }
   | { type: 'abduction'; code: string; output: string; answer: string }
@@ -47,7 +47,7 @@ export type AnswerCheck = BuiltinCheck | CustomCheck;
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-/** An executor's verdict on a proposal (AZR-SPEC §3); `output` is the repr of f(input), `outputs` for induction. */
+/** An executor's verdict on a proposal (docs/azr.md §3); `output` is the repr of f(input), `outputs` for induction. */
 export interface ProposalVerdict {
   valid: boolean;
   output: string | null;
@@ -162,7 +162,7 @@ export interface RewardContext {
   buffer: readonly Task[];
 }
 
-/** Adds a term to a rollout's scalar reward (AZR-SPEC §4). The reward is the sum of every shaper's term. */
+/** Adds a term to a rollout's scalar reward (docs/azr.md §4). The reward is the sum of every shaper's term. */
 export interface RewardShaper {
   readonly name: string;
   /** Set when `reward` reads `context.buffer` (the buffer is then fetched for it each step). */

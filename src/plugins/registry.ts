@@ -198,7 +198,7 @@ function register(uses: readonly PluginUse[], plugins: readonly Plugin[]): Loade
 }
 
 /**
- * The scalar reward of a rollout: the sum of every shaper's term (AZR-SPEC §4). A shaper that throws or returns a
+ * The scalar reward of a rollout: the sum of every shaper's term (docs/azr.md §4). A shaper that throws or returns a
  * non-finite number adds nothing and is counted in `faults`.
  */
 export function totalReward(

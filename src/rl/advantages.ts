@@ -1,4 +1,4 @@
-// TRR++ advantages (AZR-SPEC §5): rewards are normalised separately within each group g = (task type, role).
+// TRR++ advantages (docs/azr.md §5): rewards are normalised separately within each group g = (task type, role).
 
 export type Whitening = 'sequence' | 'token';
 

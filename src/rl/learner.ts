@@ -1,4 +1,4 @@
-// The TRR++ learner (AZR-SPEC §5): REINFORCE++ per-token policy loss with each sequence's task-relative advantage on
+// The TRR++ learner (docs/azr.md §5): REINFORCE++ per-token policy loss with each sequence's task-relative advantage on
 // every response token, PPO ratio clipping against the sampling log-probabilities, an entropy bonus, no KL term;
 // optionally a supervised next-token loss on executor-produced targets. One optimiser step per call, gradients
 // accumulated over micro-batches so memory is bounded by the micro-batch size.
