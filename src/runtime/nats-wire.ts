@@ -190,7 +190,10 @@ export class Blobs {
   async pack(bytes: Uint8Array): Promise<{ data: Uint8Array; blob?: string }> {
     if (bytes.length <= this.inlineLimit) return { data: bytes };
     const name = blobName(bytes);
-    if (!(await this.store.info(name))) await this.store.putBlob({ name }, bytes);
+    // A deleted object keeps its name in the store's listing (a delete marker, `deleted: true`): a payload
+    // an earlier run removed must be uploaded again, or the receiver finds nothing to read.
+    const info = await this.store.info(name);
+    if (!info || info.deleted) await this.store.putBlob({ name }, bytes);
     return { data: new Uint8Array(0), blob: name };
   }
 
