@@ -32,6 +32,9 @@ import { type RunNames, runNames } from './nats-subjects.ts';
 import { ajv } from './protocol.ts';
 import type { Envelope, RunnerEvents } from './runner.ts';
 
+/** How long the head keeps retrying what fails because the NATS server cannot be reached (ms). */
+const outageMs = 5 * 60_000;
+
 export interface DeliverySettings {
   /** A job not acked (nor marked in progress) within this time is redelivered (ms). */
   ackWaitMs: number;
@@ -219,8 +222,22 @@ export class NatsHead {
     };
     await this.kv.put('run', recordBytes(this.record));
     void this.watchNodes();
+    void this.rewriteRecordOnReconnect();
     this.sweeper = setInterval(() => this.sweep(), options.heartbeatMs);
     this.sweeper.unref();
+  }
+
+  /** A server restarted from its store may have lost the latest writes: the run record is written again. */
+  private async rewriteRecordOnReconnect(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (this.closed) break;
+      if (status.type === 'disconnect') this.options.log('NATS connection lost; reconnecting');
+      if (status.type !== 'reconnect') continue;
+      this.options.log('NATS connection back');
+      await this.throughOutages('writing the run record', () =>
+        this.kv.put('run', recordBytes(this.record)),
+      ).catch((error) => this.options.log(`run record not written again: ${(error as Error).message}`));
+    }
   }
 
   private async watchNodes(): Promise<void> {
@@ -341,10 +358,29 @@ export class NatsHead {
     this.stats.published++;
     this.options.ledger?.({ event: 'published', job: id, actor: job.actor, type: job.type, broadcast });
     this.publishing = this.publishing.then(() =>
-      this.publish(job, envelope.body as Uint8Array).catch((error) =>
-        this.finish(job, () => job.owner?.events.crashed(errorInfo(error), job.envelopeId, [])),
+      this.throughOutages(`publishing job ${id}`, () => this.publish(job, envelope.body as Uint8Array)).catch(
+        (error) => this.finish(job, () => job.owner?.events.crashed(errorInfo(error), job.envelopeId, [])),
       ),
     );
+  }
+
+  /**
+   * Runs `action` again, with backoff (0.25 s doubling to 5 s), while it fails and the server cannot be
+   * reached, for up to `outageMs` in all: the client reconnects by itself, and work messages carry their job
+   * id as message id, so a publish that did reach the server before the failure is not stored twice.
+   */
+  private async throughOutages<T>(what: string, action: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    for (let delayMs = 250, attempt = 1; ; attempt++, delayMs = Math.min(5000, delayMs * 2)) {
+      try {
+        return await action();
+      } catch (error) {
+        if (this.closed || Date.now() - started + delayMs > outageMs) throw error;
+        if (attempt === 1)
+          this.options.log(`NATS unreachable while ${what} (${(error as Error).message}); retrying`);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
   }
 
   private async publish(job: Job, body: Uint8Array): Promise<void> {

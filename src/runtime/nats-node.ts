@@ -172,7 +172,10 @@ export class NatsNode {
     try {
       const entry = await this.kv.get('run');
       const run = entry?.value.length ? readRecord<RunRecord>('run', entry.value) : undefined;
-      if (!run || run.runId !== this.run.runId) return void this.leave('new-run');
+      // Only the head's word ends a node: a record gone (a server restarted before it stored the record, which
+      // the head writes again on reconnecting) is no word; another run's record is.
+      if (!run) return;
+      if (run.runId !== this.run.runId) return void this.leave('new-run');
       if (run.status === 'done') return void this.leave('done');
       await this.kv.put(`node.${this.options.id}`, recordBytes(this.record()));
     } catch (error) {

@@ -12,6 +12,10 @@ export interface NatsServer {
   /** The users' passwords (`--nats-secrets`). */
   secrets: string;
   passwords: Record<string, string>;
+  /** SIGKILLs the server, keeping its port and store for `start`. */
+  kill(): Promise<void>;
+  /** Starts the server again on the same port and store. */
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -53,25 +57,36 @@ export async function startNats(topology: string): Promise<NatsServer> {
     secrets,
   );
   await writeFile(join(dir, 'server.conf'), stdout);
-  const server = spawn(
-    'nats-server',
-    ['-js', '-a', '127.0.0.1', '-p', String(port), '-c', join(dir, 'server.conf')],
-    {
-      stdio: process.env.AZR_NATS_LOG ? 'inherit' : 'ignore',
-    },
-  );
-  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
-  for (let i = 0; !(await accepts(port)); i++) {
-    if (server.exitCode !== null || i > 500) throw new Error(`nats-server did not start on port ${port}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const launch = async () => {
+    const server = spawn(
+      'nats-server',
+      ['-js', '-a', '127.0.0.1', '-p', String(port), '-c', join(dir, 'server.conf')],
+      {
+        stdio: process.env.AZR_NATS_LOG ? 'inherit' : 'ignore',
+      },
+    );
+    const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+    for (let i = 0; !(await accepts(port)); i++) {
+      if (server.exitCode !== null || i > 500) throw new Error(`nats-server did not start on port ${port}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return { server, exited };
+  };
+  let current = await launch();
   return {
     url: `nats://127.0.0.1:${port}`,
     secrets,
     passwords: JSON.parse(await readFile(secrets, 'utf8')),
+    async kill() {
+      current.server.kill('SIGKILL');
+      await current.exited;
+    },
+    async start() {
+      current = await launch();
+    },
     async stop() {
-      server.kill('SIGTERM');
-      await exited;
+      current.server.kill('SIGTERM');
+      await current.exited;
       await rm(dir, { recursive: true, force: true });
     },
   };
