@@ -69,6 +69,7 @@ test('--resume keeps --steps, --max-minutes, --seed and --set; wall time adds up
   );
   const summary = summaryOf(runDir);
   assert.equal(summary.segments, 3);
+  assert.deepEqual(summary.faults, {}, 'no actor restarted, retried or dead-lettered');
   assert.equal(
     summary.wallMs,
     final!.segments.reduce((sum, s) => sum + s.wallMs, 0),

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { coordinatorProtocol } from '../../actors/coordinator.ts';
 import type { metricsProtocol } from '../../actors/metrics.ts';
+import type { ActorStats } from '../runtime/index.ts';
 import type { NatsHead } from '../runtime/nats-head.ts';
 import { NatsRefusedError } from '../runtime/nats-wire.ts';
 import { buildTopology, type LoadedTopology, type Override, parseOverride } from '../topology/index.ts';
@@ -99,6 +100,26 @@ async function prepareRunDir(runDir: string, record: RunRecord): Promise<number 
     console.error(`azr run: ${(error as Error).message}`);
     return (error as RunWriteError).diskFull ? 1 : 2;
   }
+}
+
+/** This segment's actor restarts, host deaths retried and dead letters, for the actors that had any. */
+function actorFaults(actors: Record<string, ActorStats>) {
+  return Object.fromEntries(
+    Object.entries(actors)
+      .map(
+        ([name, s]) =>
+          [
+            name,
+            {
+              restarts: Math.max(0, s.starts - 1),
+              crashes: s.crashes,
+              retried: s.retried,
+              deadLettered: s.deadLettered,
+            },
+          ] as const,
+      )
+      .filter(([, f]) => f.restarts + f.crashes + f.retried + f.deadLettered > 0),
+  );
 }
 
 function timestamp(): string {
@@ -462,7 +483,7 @@ export async function run(args: string[]): Promise<number> {
     process.off('SIGINT', onSigint);
   }
   progress.done();
-  await system.stop();
+  const stopped = await system.stop();
   await head?.close();
   const writeSummary = async () => {
     await endSegment();
@@ -475,6 +496,7 @@ export async function run(args: string[]): Promise<number> {
       interrupted,
       heldout: await heldoutSummary(runDir, baselinesSeen),
       final: lastMetrics,
+      faults: actorFaults(stopped.actors),
       ...(head ? { distributed: { runId: head.runId, ...head.stats } } : {}),
     };
     const path = join(runDir, 'summary.json');

@@ -1,6 +1,6 @@
 // Types shared by the pool, the batch APIs and the wire protocol with harness.py.
 
-/** AZR-SPEC §3: the reference code's banned-import list. Every component of every entry is banned. */
+/** docs/azr.md §3: the reference code's banned-import list. Every component of every entry is banned. */
 export const DEFAULT_BANNED_MODULES: readonly string[] = [
   'logging',
   'random',
@@ -53,7 +53,7 @@ export type SandboxMode = 'bwrap' | 'none';
 
 // ---------------------------------------------------------------- wire protocol
 
-/** What the harness applies to a program before running it (AZR-SPEC §3). */
+/** What the harness applies to a program before running it (docs/azr.md §3). */
 export interface WirePolicy {
   banned: readonly string[];
   helpers: boolean;

@@ -1,10 +1,10 @@
-// AZR validation of proposals (AZR-SPEC §3), run inside the sandbox by harness.py.
+// AZR validation of proposals (docs/azr.md §3), run inside the sandbox by harness.py.
 import { invalidProposal, proposalShapeProblem, proposalVerdict } from '../plugins/proposal-shape.ts';
 import type { PythonPool, RunOptions } from './python-pool.ts';
 import { DEFAULT_BANNED_MODULES, type JobOutcome, type WirePolicy } from './types.ts';
 
 export interface ProgramPolicyOptions {
-  /** Banned modules; every component of every entry is banned (default: AZR-SPEC §3 list). */
+  /** Banned modules; every component of every entry is banned (default: docs/azr.md §3 list). */
   bannedModules?: readonly string[];
   /** Allow functions besides `f` (default true). */
   allowHelpers?: boolean;

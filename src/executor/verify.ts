@@ -1,4 +1,4 @@
-// Answer checking (AZR-SPEC §1), every comparison done by harness.py inside the sandbox on Python values.
+// Answer checking (docs/azr.md §1), every comparison done by harness.py inside the sandbox on Python values.
 import type { PythonPool, RunOptions } from './python-pool.ts';
 import type { HarnessRequest, ValidateRequest } from './types.ts';
 import { outcomeFailure, type ProgramPolicyOptions, wirePolicy } from './validate.ts';
