@@ -7,7 +7,7 @@
 // carries the broadcast sequence it must follow.
 import { hostname } from 'node:os';
 import { Type } from '@sinclair/typebox';
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, RetentionPolicy } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, jetstreamManager, RetentionPolicy } from '@nats-io/jetstream';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import { headers, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
@@ -20,6 +20,8 @@ import {
   Blobs,
   connectNats,
   H,
+  jetStreamOf,
+  jetStreamOptions,
   type NatsSettings,
   type NodeRecord,
   type Outcome,
@@ -154,7 +156,7 @@ export class NatsHead {
     const names = runNames(options.run);
     const nc = await connectNats(options.settings, { name: `azr head ${options.run}` });
     try {
-      const jsm = await jetstreamManager(nc);
+      const jsm = await jetstreamManager(nc, jetStreamOptions);
       // A new head starts from empty queues: jobs of an earlier head of this run have nobody to answer to.
       for (const stream of [names.workStream, names.bcastStream])
         await jsm.streams.delete(stream).catch(() => false);
@@ -182,9 +184,9 @@ export class NatsHead {
           max_ack_pending: actor.capacity,
         });
       }
-      const kv = await new Kvm(nc).create(names.nodesBucket, { history: 1 });
+      const kv = await new Kvm(jetStreamOf(nc)).create(names.nodesBucket, { history: 1 });
       const blobs = await Blobs.open(nc, names.blobsBucket, options.inlineLimit, true);
-      const head = new NatsHead(options, nc, jetstream(nc), jsm, kv, blobs);
+      const head = new NatsHead(options, nc, jetStreamOf(nc), jsm, kv, blobs);
       await head.announce();
       return head;
     } catch (error) {

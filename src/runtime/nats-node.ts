@@ -5,13 +5,7 @@
 // to another node if this one dies. Broadcasts (new weights) come from an ordered consumer that starts with the
 // latest one, and a job waits until the broadcast it was sent after has been delivered to the actor.
 import { hostname } from 'node:os';
-import {
-  type ConsumerMessages,
-  DeliverPolicy,
-  type JetStreamClient,
-  type JsMsg,
-  jetstream,
-} from '@nats-io/jetstream';
+import { type ConsumerMessages, DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import type { ActorDefinition } from './actor.ts';
@@ -22,6 +16,7 @@ import {
   Blobs,
   connectNats,
   H,
+  jetStreamOf,
   type NatsSettings,
   NatsRefusedError,
   type NodeRecord,
@@ -156,7 +151,7 @@ export class NatsNode {
             : error;
         },
       );
-      const served = new Served(this, spec, nc, jetstream(nc), blobs, (error) => this.fail(error));
+      const served = new Served(this, spec, nc, jetStreamOf(nc), blobs, (error) => this.fail(error));
       this.served.push(served);
       await served.start();
     }
@@ -211,7 +206,7 @@ async function announcedRun(
   let run: RunRecord | undefined;
   for (;;) {
     try {
-      const kv = await new Kvm(nc).open(names.nodesBucket);
+      const kv = await new Kvm(jetStreamOf(nc)).open(names.nodesBucket);
       const entry = await kv.get('run');
       run = entry?.value.length ? readRecord<RunRecord>('run', entry.value) : undefined;
       if (run?.status === 'running') return { kv, run };

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { type Static, Type } from '@sinclair/typebox';
+import { jetstream } from '@nats-io/jetstream';
 import { type ObjectStore, Objm } from '@nats-io/obj';
 import {
   type ConnectionOptions,
@@ -16,6 +17,15 @@ import {
 } from '@nats-io/transport-node';
 import { AzrError } from './errors.ts';
 import { ajv, firstProblem } from './protocol.ts';
+
+/**
+ * Deadline of one JetStream API request (the client's default is 5 s). Creating a run's streams and buckets on a
+ * busy machine, or on a server that has just started its file store, can take longer.
+ */
+export const jetStreamOptions = { timeout: 30_000 };
+
+/** A JetStream client with azr's request deadline. */
+export const jetStreamOf = (nc: NatsConnection) => jetstream(nc, jetStreamOptions);
 
 export interface NatsTls {
   caFile?: string;
@@ -181,7 +191,7 @@ export class Blobs {
     inlineLimit: number,
     create: boolean,
   ): Promise<Blobs> {
-    const objm = new Objm(nc);
+    const objm = new Objm(jetStreamOf(nc));
     const store = create ? await objm.create(bucket, { storage: 'file' as never }) : await objm.open(bucket);
     return new Blobs(store, inlineLimit);
   }
