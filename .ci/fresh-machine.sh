@@ -25,6 +25,8 @@ expect() { # expect CODE LOG PATTERN: the last command's exit code and a line of
 
 step "removing ${packages[*]}"
 apt-get remove -y -qq "${packages[@]}" >"$WORK/remove.log" 2>&1
+# Another OpenBLAS build (e.g. libopenblas0-openmp, which python3-torch pulls in) may stay: then it is not missing.
+blas='(libopenblas0-pthread )'
 for tool in bwrap nats-server; do ! command -v "$tool" >/dev/null || { echo "$tool still on PATH"; exit 1; }; done
 
 step "unprivileged user (nobody): no way to install"
@@ -35,7 +37,7 @@ set +e
 as_user 'npm install --no-audit --no-fund' >"$WORK/user-install.log" 2>&1; code=$?
 set -e
 [ $code = 0 ] || { echo "FAILED: npm install exited $code"; tail -20 "$WORK/user-install.log"; exit 1; }
-expect $code "$WORK/user-install.log" 'sudo apt-get update && sudo apt-get install -y bubblewrap libopenblas0-pthread nats-server'
+expect $code "$WORK/user-install.log" "sudo apt-get update && sudo apt-get install -y bubblewrap $blas?nats-server"
 set +e
 as_user 'npm start' >"$WORK/user-start.log" 2>&1; code=$?
 set -e
@@ -45,13 +47,13 @@ set +e
 as_user 'npm test' >"$WORK/user-test.log" 2>&1; code=$?
 set -e
 [ $code != 0 ] || { echo "FAILED: npm test exited 0"; exit 1; }
-expect $code "$WORK/user-test.log" 'sudo apt-get update && sudo apt-get install -y bubblewrap libopenblas0-pthread nats-server'
+expect $code "$WORK/user-test.log" "sudo apt-get update && sudo apt-get install -y bubblewrap $blas?nats-server"
 
 step "root: installs what is missing"
 git clone -q "$repo" "$WORK/root"
 cd "$WORK/root"
 npm install --no-audit --no-fund >"$WORK/root-install.log" 2>&1
-expect 0 "$WORK/root-install.log" 'installed bubblewrap, OpenBLAS, nats-server'
+expect 0 "$WORK/root-install.log" 'installed bubblewrap, (OpenBLAS, )?nats-server'
 npm start -- --steps 1 --out "$WORK/run" >"$WORK/root-start.log" 2>&1
 expect 0 "$WORK/root-start.log" 'done after step 1'
 if [ "$quick" != --quick ]; then
