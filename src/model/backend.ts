@@ -8,6 +8,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { installNativeProducts, type NativeStatus } from './native/kernels.ts';
 import { installWasmKernels } from './wasm-kernels.ts';
+import { AzrError } from '../errors.ts';
 
 export type BackendKind = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -54,7 +55,8 @@ async function activate(tfBackend: string): Promise<void> {
     wasmPathsSet = true;
   }
   const ok = await tf.setBackend(tfBackend);
-  if (!ok || tf.getBackend() !== tfBackend) throw new Error(`tf.setBackend('${tfBackend}') failed`);
+  if (!ok || tf.getBackend() !== tfBackend)
+    throw new AzrError('BACKEND_UNAVAILABLE', `tf.setBackend('${tfBackend}') failed`);
   await tf.ready();
 }
 
@@ -101,7 +103,10 @@ export async function initBackend(
       skipped.push({ name: candidate.name, reason: `${candidate.pkg}: ${reason}` });
     }
     if (kind === 'tensorflow') {
-      throw new Error(`backend 'tensorflow' unavailable: ${skipped.map((s) => s.reason).join('; ')}`);
+      throw new AzrError(
+        'BACKEND_UNAVAILABLE',
+        `backend 'tensorflow' unavailable: ${skipped.map((s) => s.reason).join('; ')}`,
+      );
     }
   }
   if (kind === 'auto' || kind === 'wasm') {
@@ -110,13 +115,14 @@ export async function initBackend(
       await activate('wasm');
       active = true;
     } catch (error) {
-      if (kind === 'wasm') throw new Error(`backend 'wasm' unavailable: ${describe(error)}`);
+      if (kind === 'wasm')
+        throw new AzrError('BACKEND_UNAVAILABLE', `backend 'wasm' unavailable: ${describe(error)}`);
       skipped.push({ name: 'wasm', reason: describe(error) });
     }
     if (active) {
       const native = installNativeProducts(nativeOffBy(options.native));
       if (options.native === true && !native.active) {
-        throw new Error(`native products unavailable: ${native.reason}`);
+        throw new AzrError('BACKEND_UNAVAILABLE', `native products unavailable: ${native.reason}`);
       }
       return done('wasm', native);
     }

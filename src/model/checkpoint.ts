@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Rng, type RngState } from './rng.ts';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.ts';
 import { type ResolvedTransformerConfig, Transformer } from './transformer.ts';
+import { AzrError } from '../errors.ts';
 
 /** What a learner contributes to a checkpoint (implemented by rl's Learner). */
 export interface LearnerCheckpointState {
@@ -91,7 +92,7 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     source = `${source}.old`;
   }
   const state = JSON.parse(await readFile(path.join(source, 'state.json'), 'utf8')) as StateFile;
-  if (state.format !== FORMAT) throw new Error(`${source} is not an azr checkpoint`);
+  if (state.format !== FORMAT) throw new AzrError('CHECKPOINT_INVALID', `${source} is not an azr checkpoint`);
   const config = JSON.parse(
     await readFile(path.join(source, 'config.json'), 'utf8'),
   ) as ResolvedTransformerConfig;

@@ -3,6 +3,7 @@
 // mapping, BPE merges by rank; decoding reverses the byte mapping.
 import { readFile } from 'node:fs/promises';
 import { encodeWithSpecials, type Tokenizer } from './tokenizer.ts';
+import { AzrError } from '../errors.ts';
 
 const GPT2_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
@@ -82,10 +83,11 @@ function buildPreTokenizer(node: JsonNode | null | undefined): { split: PreToken
     case 'Split': {
       const pattern = node.pattern as { Regex?: string; String?: string };
       const source = pattern.Regex ?? (pattern.String ?? '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      if (node.invert) throw new Error('tokenizer.json: inverted Split pre-tokenizer is not supported');
+      if (node.invert)
+        throw new AzrError('MODEL_INVALID', 'tokenizer.json: inverted Split pre-tokenizer is not supported');
       const behavior = node.behavior as string;
       if (behavior !== 'Isolated' && behavior !== 'Removed') {
-        throw new Error(`tokenizer.json: Split behavior ${behavior} is not supported`);
+        throw new AzrError('MODEL_INVALID', `tokenizer.json: Split behavior ${behavior} is not supported`);
       }
       return { split: splitByRegex(toJsRegex(source), behavior === 'Isolated'), prefixSpace: false };
     }
@@ -95,7 +97,7 @@ function buildPreTokenizer(node: JsonNode | null | undefined): { split: PreToken
         prefixSpace: node.add_prefix_space === true,
       };
     default:
-      throw new Error(`tokenizer.json: pre-tokenizer ${node.type} is not supported`);
+      throw new AzrError('MODEL_INVALID', `tokenizer.json: pre-tokenizer ${node.type} is not supported`);
   }
 }
 
@@ -112,7 +114,7 @@ function buildNormalizer(node: JsonNode | null | undefined): (text: string) => s
       return (t) => steps.reduce((s, f) => f(s), t);
     }
     default:
-      throw new Error(`tokenizer.json: normalizer ${node.type} is not supported`);
+      throw new AzrError('MODEL_INVALID', `tokenizer.json: normalizer ${node.type} is not supported`);
   }
 }
 
@@ -131,7 +133,7 @@ export class HfTokenizer implements Tokenizer {
 
   constructor(json: TokenizerJson) {
     if (json.model.type && json.model.type !== 'BPE')
-      throw new Error(`tokenizer.json: model ${json.model.type} unsupported`);
+      throw new AzrError('MODEL_INVALID', `tokenizer.json: model ${json.model.type} unsupported`);
     this.vocab = new Map(Object.entries(json.model.vocab));
     for (const [token, id] of this.vocab) this.tokens[id] = token;
     json.model.merges.forEach((merge, rank) => {
@@ -219,7 +221,8 @@ export class HfTokenizer implements Tokenizer {
     }
     const ids = parts.map((p) => {
       const id = this.vocab.get(p) ?? this.unkId;
-      if (id === undefined) throw new Error(`tokenizer: no id for token ${JSON.stringify(p)}`);
+      if (id === undefined)
+        throw new AzrError('MODEL_INVALID', `tokenizer: no id for token ${JSON.stringify(p)}`);
       return id;
     });
     if (this.cache.size < 100_000) this.cache.set(word, ids);

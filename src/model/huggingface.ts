@@ -13,6 +13,7 @@ import {
   Transformer,
   type TransformerConfig,
 } from './transformer.ts';
+import { AzrError } from '../errors.ts';
 
 export interface HfConfig {
   model_type?: string;
@@ -43,11 +44,11 @@ export interface HfConfig {
 export function configFromHf(hf: HfConfig, maxSeqLen?: number): ResolvedTransformerConfig {
   const type = hf.model_type ?? '';
   if (type !== 'llama' && type !== 'qwen2')
-    throw new Error(`model_type '${type}' is not supported (llama, qwen2)`);
+    throw new AzrError('MODEL_INVALID', `model_type '${type}' is not supported (llama, qwen2)`);
   const scaling = hf.rope_scaling;
   const scalingType = scaling?.rope_type ?? scaling?.type;
   if (scaling && scalingType !== 'llama3' && scalingType !== 'default') {
-    throw new Error(`rope_scaling type '${scalingType}' is not supported (llama3)`);
+    throw new AzrError('MODEL_INVALID', `rope_scaling type '${scalingType}' is not supported (llama3)`);
   }
   const config: TransformerConfig = {
     vocabSize: hf.vocab_size,
@@ -77,7 +78,8 @@ export function configFromHf(hf: HfConfig, maxSeqLen?: number): ResolvedTransfor
 }
 
 export function configToHf(config: ResolvedTransformerConfig, modelType: 'llama' | 'qwen2'): HfConfig {
-  if (modelType === 'qwen2' && !config.qkvBias) throw new Error('qwen2 checkpoints have q/k/v biases');
+  if (modelType === 'qwen2' && !config.qkvBias)
+    throw new AzrError('MODEL_INVALID', 'qwen2 checkpoints have q/k/v biases');
   return {
     model_type: modelType,
     architectures: [modelType === 'qwen2' ? 'Qwen2ForCausalLM' : 'LlamaForCausalLM'],
@@ -157,7 +159,7 @@ function fromHf(mapping: Mapping, shape: number[], hf: Map<string, NamedTensor>)
   let offset = 0;
   for (const part of mapping.parts) {
     const tensor = hf.get(part.name);
-    if (!tensor) throw new Error(`checkpoint lacks tensor ${part.name}`);
+    if (!tensor) throw new AzrError('MODEL_INVALID', `checkpoint lacks tensor ${part.name}`);
     if (mapping.kind === 'plain') {
       out.set(tensor.data, offset);
       offset += tensor.data.length;
@@ -165,7 +167,10 @@ function fromHf(mapping: Mapping, shape: number[], hf: Map<string, NamedTensor>)
     }
     const [rows, width] = shape;
     if (tensor.shape[0] !== part.size || tensor.shape[1] !== rows) {
-      throw new Error(`${part.name}: shape [${tensor.shape}], expected [${part.size}, ${rows}]`);
+      throw new AzrError(
+        'MODEL_INVALID',
+        `${part.name}: shape [${tensor.shape}], expected [${part.size}, ${rows}]`,
+      );
     }
     for (let o = 0; o < part.size; o++) {
       for (let r = 0; r < rows; r++) out[r * width + offset + o] = tensor.data[o * rows + r];
@@ -173,7 +178,7 @@ function fromHf(mapping: Mapping, shape: number[], hf: Map<string, NamedTensor>)
     offset += part.size;
   }
   if (offset !== (mapping.kind === 'plain' ? out.length : shape[1]))
-    throw new Error(`${mapping.ours}: size mismatch`);
+    throw new AzrError('MODEL_INVALID', `${mapping.ours}: size mismatch`);
   return out;
 }
 
@@ -210,7 +215,7 @@ export async function loadHuggingFace(
   const hfConfig = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as HfConfig;
   const config = configFromHf(hfConfig, options.maxSeqLen);
   const files = (await readdir(dir)).filter((f) => f.endsWith('.safetensors')).sort();
-  if (files.length === 0) throw new Error(`${dir}: no *.safetensors files`);
+  if (files.length === 0) throw new AzrError('MODEL_INVALID', `${dir}: no *.safetensors files`);
   const hf = new Map<string, NamedTensor>();
   for (const file of files) {
     for (const [name, t] of decodeSafetensors(await readFile(path.join(dir, file))).tensors) hf.set(name, t);

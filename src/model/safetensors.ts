@@ -1,4 +1,5 @@
 // safetensors: 8-byte little-endian header length, a JSON header {name: {dtype, shape, data_offsets}, __metadata__},
+import { AzrError } from '../errors.ts';
 // then the raw little-endian tensor bytes. F32, F16 and BF16 are read into Float32Array and can be written.
 
 export type FloatDtype = 'F32' | 'F16' | 'BF16';
@@ -27,7 +28,10 @@ export function encodeSafetensors(
   for (const [name, t] of tensors) {
     const size = t.shape.reduce((a, b) => a * b, 1);
     if (size !== t.data.length)
-      throw new Error(`tensor ${name}: shape ${t.shape} does not hold ${t.data.length} values`);
+      throw new AzrError(
+        'MODEL_INVALID',
+        `tensor ${name}: shape ${t.shape} does not hold ${t.data.length} values`,
+      );
     const bytes = size * bytesPer[dtype];
     header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
@@ -54,7 +58,8 @@ export function decodeSafetensors(bytes: Uint8Array): {
 } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
-  if (8 + headerLength > bytes.length) throw new Error('safetensors: header length exceeds file size');
+  if (8 + headerLength > bytes.length)
+    throw new AzrError('MODEL_INVALID', 'safetensors: header length exceeds file size');
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as Record<
     string,
     unknown
@@ -68,10 +73,11 @@ export function decodeSafetensors(bytes: Uint8Array): {
       continue;
     }
     const { dtype, shape, data_offsets } = entry as HeaderEntry;
-    if (!(dtype in bytesPer)) throw new Error(`safetensors: tensor ${name} has unsupported dtype ${dtype}`);
+    if (!(dtype in bytesPer))
+      throw new AzrError('MODEL_INVALID', `safetensors: tensor ${name} has unsupported dtype ${dtype}`);
     const [begin, end] = data_offsets;
     if (dataStart + end > bytes.length)
-      throw new Error(`safetensors: tensor ${name} extends past the end of the file`);
+      throw new AzrError('MODEL_INVALID', `safetensors: tensor ${name} extends past the end of the file`);
     const raw = bytes.subarray(dataStart + begin, dataStart + end);
     tensors.set(name, { shape, data: decodeFloats(raw, dtype as FloatDtype) });
   }

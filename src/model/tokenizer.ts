@@ -1,4 +1,5 @@
 // Tokenizers for models trained from scratch: bytes (UTF-8) or a fixed alphabet of characters. Special tokens get
+import { AzrError } from '../errors.ts';
 // ids after the base vocabulary and are matched literally in `encode`.
 
 export interface Tokenizer {
@@ -113,14 +114,17 @@ export class CharTokenizer extends SpecialsTokenizer {
     this.chars = chars;
     for (const [i, c] of chars.entries()) this.index.set(c, i);
     if (unknown !== undefined && !this.index.has(unknown))
-      throw new Error(`unknown char '${unknown}' not in alphabet`);
+      throw new AzrError('MODEL_INVALID', `unknown char '${unknown}' not in alphabet`);
   }
 
   protected encodePlain(text: string): number[] {
     return Array.from(text, (c) => {
       const id = this.index.get(c) ?? (this.unknown === undefined ? undefined : this.index.get(this.unknown));
       if (id === undefined)
-        throw new Error(`character ${JSON.stringify(c)} is not in the tokenizer alphabet`);
+        throw new AzrError(
+          'MODEL_INVALID',
+          `character ${JSON.stringify(c)} is not in the tokenizer alphabet`,
+        );
       return id;
     });
   }

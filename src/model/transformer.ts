@@ -8,6 +8,7 @@ import { nativeProductsActive } from './native/kernels.ts';
 import { fusedRopeQkv } from './native/layers.ts';
 import { causalMask, embedRows, matMul, rmsNorm, swiglu } from './ops.ts';
 import { Rng } from './rng.ts';
+import { AzrError } from '../errors.ts';
 
 let variableCounter = 0;
 
@@ -52,8 +53,10 @@ export function resolveConfig(config: TransformerConfig): ResolvedTransformerCon
     ropeScaling: null,
     ...config,
   };
-  if (resolved.nHeads % resolved.nKvHeads !== 0) throw new Error('nHeads must be a multiple of nKvHeads');
-  if (resolved.headDim % 2 !== 0) throw new Error('headDim must be even (rotary embeddings)');
+  if (resolved.nHeads % resolved.nKvHeads !== 0)
+    throw new AzrError('MODEL_INVALID', 'nHeads must be a multiple of nKvHeads');
+  if (resolved.headDim % 2 !== 0)
+    throw new AzrError('MODEL_INVALID', 'headDim must be even (rotary embeddings)');
   return resolved;
 }
 
@@ -152,7 +155,7 @@ export class Transformer {
         : init instanceof Map
           ? init.get(name)
           : undefined;
-      if (!values) throw new Error(`missing initial value for parameter ${name}`);
+      if (!values) throw new AzrError('INTERNAL', `missing initial value for parameter ${name}`);
       this.params.set(
         name,
         tf.variable(tf.tensor(values, shape, 'float32'), true, `azr.${variableCounter++}.${name}`),
@@ -174,7 +177,7 @@ export class Transformer {
 
   param(name: string): tf.Variable {
     const v = this.params.get(name);
-    if (!v) throw new Error(`no parameter ${name}`);
+    if (!v) throw new AzrError('INTERNAL', `no parameter ${name}`);
     return v;
   }
 
@@ -192,7 +195,8 @@ export class Transformer {
   forward(ids: number[][]): tf.Tensor3D {
     const batch = ids.length;
     const seqLen = ids[0]?.length ?? 0;
-    if (ids.some((row) => row.length !== seqLen)) throw new Error('forward: rows must have equal length');
+    if (ids.some((row) => row.length !== seqLen))
+      throw new AzrError('INTERNAL', 'forward: rows must have equal length');
     return tf.tidy(() => this.logits(Int32Array.from(ids.flat()), batch, seqLen));
   }
 
@@ -207,7 +211,10 @@ export class Transformer {
     const { batch, seqLen } = input;
     const pastLength = input.buffers?.length ?? input.cache?.length ?? 0;
     if (seqLen + pastLength > this.config.maxSeqLen) {
-      throw new Error(`sequence of ${seqLen + pastLength} exceeds maxSeqLen ${this.config.maxSeqLen}`);
+      throw new AzrError(
+        'INTERNAL',
+        `sequence of ${seqLen + pastLength} exceeds maxSeqLen ${this.config.maxSeqLen}`,
+      );
     }
     const d = this.config.dModel;
     const positions = tf.tensor1d(input.positions, 'int32');
@@ -345,9 +352,9 @@ export class Transformer {
   setWeights(weights: Map<string, Float32Array>): void {
     for (const [name, v] of this.params) {
       const data = weights.get(name);
-      if (!data) throw new Error(`missing weights for ${name}`);
+      if (!data) throw new AzrError('MODEL_INVALID', `missing weights for ${name}`);
       if (data.length !== v.size)
-        throw new Error(`weights for ${name}: ${data.length} values, expected ${v.size}`);
+        throw new AzrError('MODEL_INVALID', `weights for ${name}: ${data.length} values, expected ${v.size}`);
       tf.tidy(() => v.assign(tf.tensor(data, v.shape, 'float32')));
     }
   }

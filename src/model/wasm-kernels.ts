@@ -5,6 +5,7 @@
 // its inputs, so the copy can share the input's memory, as Reshape does. GatherV2 along axis 0 (embedding rows,
 // rotary tables) copies whole rows instead of the stock kernel's element-by-element loop (5 ms for 1,020 rows of 256).
 import * as tf from '@tensorflow/tfjs-core';
+import { AzrError } from '../errors.ts';
 
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -73,7 +74,7 @@ export function installWasmKernels(): void {
       const backend = args.backend as unknown as WasmBackendLike;
       const bad = backend.typedArrayFromHeap(indices).find((row) => !(row >= 0 && row < x.shape[0]));
       if (bad !== undefined)
-        throw new Error(`GatherV2: the index value ${bad} is not in [0, ${x.shape[0] - 1}]`);
+        throw new AzrError('INTERNAL', `GatherV2: the index value ${bad} is not in [0, ${x.shape[0] - 1}]`);
       const rowSize = tf.util.sizeFromShape(x.shape.slice(1));
       const out = backend.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype);
       // Views only after makeOutput: growing the heap detaches earlier views.

@@ -1,6 +1,7 @@
 // Weights as messages: plain objects of Float32Arrays with a version number, for actors in other threads or
 // processes (msgpackr with `moreTypes: true` carries Float32Array as is).
 import type { Transformer } from './transformer.ts';
+import { AzrError } from '../errors.ts';
 
 export interface WeightsMessage {
   version: number;
@@ -19,9 +20,12 @@ export function importWeights(model: Transformer, payload: WeightsMessage): numb
   const weights = new Map<string, Float32Array>();
   for (const [name, v] of model.params) {
     const t = payload.tensors[name];
-    if (!t) throw new Error(`weights message v${payload.version} lacks ${name}`);
+    if (!t) throw new AzrError('MODEL_INVALID', `weights message v${payload.version} lacks ${name}`);
     if (t.shape.length !== v.shape.length || t.shape.some((d, i) => d !== v.shape[i])) {
-      throw new Error(`weights message: ${name} has shape [${t.shape}], model expects [${v.shape}]`);
+      throw new AzrError(
+        'MODEL_INVALID',
+        `weights message: ${name} has shape [${t.shape}], model expects [${v.shape}]`,
+      );
     }
     // A message decoded from bytes may carry a plain array or a view with another element type.
     weights.set(

@@ -1,6 +1,7 @@
 // AdamW (Loshchilov & Hutter): Adam on the gradient, weight decay applied directly to the weights (decoupled).
 // Decay applies to matrices only (rank ≥ 2); norm weights and biases are not decayed.
 import * as tf from '@tensorflow/tfjs-core';
+import { AzrError } from '../errors.ts';
 
 export interface AdamWOptions {
   lr: number;
@@ -75,7 +76,7 @@ export class AdamW {
         [`${name}.v`, v],
       ] as const) {
         const saved = state.tensors.get(key);
-        if (!saved) throw new Error(`optimizer state lacks ${key}`);
+        if (!saved) throw new AzrError('CHECKPOINT_INVALID', `optimizer state lacks ${key}`);
         tf.tidy(() => variable.assign(tf.tensor(saved.data, variable.shape, 'float32')));
       }
     }

@@ -8,6 +8,7 @@ import { tokenLogprobsAndEntropy } from '../model/ops.ts';
 import type { Transformer } from '../model/transformer.ts';
 import { AdamW, type AdamWOptions } from './adamw.ts';
 import { type GroupStats, trrAdvantages, type Whitening } from './advantages.ts';
+import { AzrError } from '../errors.ts';
 
 export interface RolloutSample {
   promptIds: number[];
@@ -139,7 +140,7 @@ export class Learner implements CheckpointableLearner {
     const o = this.options;
     for (const s of batch) {
       if (s.samplingLogprobs.length !== s.responseIds.length)
-        throw new Error('samplingLogprobs/responseIds mismatch');
+        throw new AzrError('INTERNAL', 'samplingLogprobs/responseIds mismatch');
     }
     // Every rollout counts towards its group's mean/std; only those with response tokens produce a loss.
     const normalised = trrAdvantages(
@@ -179,7 +180,7 @@ export class Learner implements CheckpointableLearner {
         slWeight: 1 / supervisedTokens,
       })),
     ];
-    if (sequences.length === 0) throw new Error('learner step with no tokens to train on');
+    if (sequences.length === 0) throw new AzrError('INTERNAL', 'learner step with no tokens to train on');
     // Micro-batches are padded to their longest sequence: neighbours by length waste the least padding. The loss
     // is a weighted sum over tokens, so the order does not change it.
     sequences.sort((a, b) => a.ids.length - b.ids.length);

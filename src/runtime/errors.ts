@@ -1,14 +1,8 @@
-// Named errors: every failure the runtime reports says what happened and to whom.
+// Named errors: every failure the runtime reports says what happened and to whom. They belong to azr's one error
+// family (src/errors.ts): each has a code, and a name that says what it is.
+import { AzrError } from '../errors.ts';
 
-export class AzrError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+export { AzrError };
 
 export class MailboxFullError extends AzrError {
   constructor(readonly actor: string) {
@@ -94,10 +88,14 @@ export class NoReplyError extends AzrError {
 export interface ErrorInfo {
   name: string;
   message: string;
+  /** The `AzrError` code, when it was one. */
+  code?: string;
   stack?: string;
 }
 
 export function errorInfo(error: unknown): ErrorInfo {
+  if (error instanceof AzrError)
+    return { name: error.name, message: error.message, code: error.code, stack: error.stack };
   if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
   return { name: 'Error', message: String(error) };
 }

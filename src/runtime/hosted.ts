@@ -128,6 +128,9 @@ export async function importDefinition(frame: InitFrame): Promise<ActorDefinitio
       typeof value === 'object' && value !== null && (value as ActorDefinition).kind === frame.kind,
   );
   if (!definition)
-    throw new Error(`module ${frame.module} exports no actor definition of kind "${frame.kind}"`);
+    throw new AzrError(
+      'ACTOR_UNKNOWN',
+      `module ${frame.module} exports no actor definition of kind "${frame.kind}"`,
+    );
   return definition;
 }

@@ -308,7 +308,7 @@ export class NatsHead {
       const waited = Date.now() - started;
       if (waited >= timeoutMs)
         throw new AzrError(
-          'NO_NODES',
+          'NATS_NO_NODES',
           `no node serving ${missing.join(', ')} joined run "${this.options.run}" within ${Math.round(timeoutMs / 1000)} s; ` +
             `start one with: azr node --config CONFIG --nats ${this.options.settings.url} --roles ${missing.join(',')}`,
         );

@@ -216,7 +216,7 @@ async function announcedRun(
     }
     if (Date.now() > deadline)
       throw new AzrError(
-        'NO_RUN',
+        'NATS_NO_RUN',
         `run "${names.run}" ${run ? 'is over' : 'did not start'} at ${settings.url} within ` +
           `${Math.round(options.joinTimeoutMs / 1000)} s: start it with azr run`,
       );
@@ -266,7 +266,7 @@ class Served {
         throw permission(error)
           ? refusedAccess(names, this.node.options.settings(this.spec.role), error)
           : new AzrError(
-              'NO_CONSUMER',
+              'NATS_NO_QUEUE',
               `run "${names.run}" has no work queue for actor "${this.spec.name}" (${(error as Error).message}): ` +
                 'is it a remote actor of the run?',
             );
@@ -370,7 +370,7 @@ class Served {
     this.followBroadcasts().catch((error) => {
       if (this.running)
         this.fail(
-          new AzrError('BROADCASTS_LOST', `[${this.spec.name}] broadcasts: ${(error as Error).message}`),
+          new AzrError('NATS_BROADCASTS_LOST', `[${this.spec.name}] broadcasts: ${(error as Error).message}`),
         );
     });
   }

@@ -1,4 +1,5 @@
 // Where a run lives on NATS: its subjects, streams, buckets and users, named from the run's name, and the
+import { AzrError } from '../errors.ts';
 // nats-server configuration that gives each node role exactly its own subjects (`azr nats-config`).
 //
 //   azr.<run>.work.<actor>    JetStream work queue (stream AZR_<run>_WORK, durable pull consumer work-<actor>)
@@ -35,7 +36,10 @@ export interface RunNames {
 
 export function runNames(run: string): RunNames {
   if (!NATS_NAME.test(run))
-    throw new Error(`run name "${run}" cannot name NATS subjects: use letters, digits, "_" and "-" only`);
+    throw new AzrError(
+      'CONFIG_INVALID',
+      `run name "${run}" cannot name NATS subjects: use letters, digits, "_" and "-" only`,
+    );
   const prefix = `azr.${run}`;
   return {
     run,
@@ -127,7 +131,7 @@ const list = (values: string[]) => `[${values.map(quoted).join(', ')}]`;
 export function natsServerConfig(names: RunNames, options: ServerConfigOptions): string {
   const password = (user: string) => {
     const value = options.passwords[user];
-    if (!value) throw new Error(`no password for NATS user "${user}"`);
+    if (!value) throw new AzrError('NATS_REFUSED', `no password for NATS user "${user}"`);
     return value;
   };
   const headPublish = [

@@ -158,13 +158,13 @@ export function readRecord<T>(kind: 'run' | 'node', bytes: Uint8Array): T {
   try {
     value = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
-    throw new AzrError('BAD_RECORD', `the ${kind} record in the NATS KV bucket is not JSON`);
+    throw new AzrError('NATS_RECORD_INVALID', `the ${kind} record in the NATS KV bucket is not JSON`);
   }
   const check = kind === 'run' ? checkRun : checkNode;
   if (!check(value)) {
     const { pointer, problem } = firstProblem(check.errors);
     throw new AzrError(
-      'BAD_RECORD',
+      'NATS_RECORD_INVALID',
       `the ${kind} record in the NATS KV bucket: ${pointer || '/'} ${problem}`,
     );
   }
@@ -213,10 +213,11 @@ export class Blobs {
     const cached = this.cache.get(blob);
     if (cached) return cached;
     const bytes = await this.store.getBlob(blob);
-    if (!bytes) throw new AzrError('BLOB_MISSING', `payload ${blob} is not in the object store (deleted?)`);
+    if (!bytes)
+      throw new AzrError('NATS_PAYLOAD_MISSING', `payload ${blob} is not in the object store (deleted?)`);
     // Named by content: whoever may write the store cannot swap a payload unnoticed.
     if (blobName(bytes) !== blob)
-      throw new AzrError('BLOB_CORRUPT', `payload ${blob} does not match its hash`);
+      throw new AzrError('NATS_PAYLOAD_CORRUPT', `payload ${blob} does not match its hash`);
     this.cache.set(blob, bytes);
     while (this.cache.size > 4) this.cache.delete(this.cache.keys().next().value!);
     return bytes;

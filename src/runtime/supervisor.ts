@@ -5,6 +5,7 @@
 import type { Clock, TimerHandle } from './clock.ts';
 import type { ErrorInfo } from './errors.ts';
 import type { RuntimeEvent } from './events.ts';
+import { AzrError } from '../errors.ts';
 
 export type Strategy = 'one-for-one' | 'all-for-one';
 export type RestartKind = 'permanent' | 'transient' | 'temporary';
@@ -73,7 +74,10 @@ export class Supervisor implements Child {
 
   add(child: Child): void {
     if (this.children.some((c) => c.name === child.name)) {
-      throw new Error(`supervisor "${this.name}" already has a child named "${child.name}"`);
+      throw new AzrError(
+        'ACTOR_NAME_TAKEN',
+        `supervisor "${this.name}" already has a child named "${child.name}"`,
+      );
     }
     this.children.push(child);
     child.onExit = (exit) => this.childExited(child, exit);

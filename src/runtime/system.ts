@@ -139,10 +139,14 @@ export class ActorSystem {
   ): ActorRef<S> {
     const name = spawn.name ?? definition.kind;
     if (this.cells.has(name))
-      throw new Error(`an actor named "${name}" already exists in system "${this.name}"`);
+      throw new AzrError(
+        'ACTOR_NAME_TAKEN',
+        `an actor named "${name}" already exists in system "${this.name}"`,
+      );
     const host = spawn.host ?? 'inline';
     if (host !== 'inline' && host !== 'remote' && !definition.module) {
-      throw new Error(
+      throw new AzrError(
+        'OPTIONS_INVALID',
         `actor kind "${definition.kind}" cannot run on host "${host}": its definition has no \`module\` ` +
           '(add `module: import.meta.url` to defineActor)',
       );
@@ -184,13 +188,13 @@ export class ActorSystem {
   /** A ref to the named actor. */
   lookup<S extends ProtocolSpec = ProtocolSpec>(name: string): ActorRef<S> {
     const cell = this.cells.get(name);
-    if (!cell) throw new Error(`no actor named "${name}" in system "${this.name}"`);
+    if (!cell) throw new AzrError('ACTOR_UNKNOWN', `no actor named "${name}" in system "${this.name}"`);
     return cell as unknown as ActorRef<S>;
   }
 
   stats(name: string): ActorStats {
     const cell = this.cells.get(name);
-    if (!cell) throw new Error(`no actor named "${name}" in system "${this.name}"`);
+    if (!cell) throw new AzrError('ACTOR_UNKNOWN', `no actor named "${name}" in system "${this.name}"`);
     return { ...cell.stats };
   }
 
@@ -296,7 +300,7 @@ export class ActorSystem {
 
 const unconnectedHost: Host = () => {
   throw new AzrError(
-    'NO_REMOTE_HOST',
+    'REMOTE_UNCONNECTED',
     'host "remote" needs a NATS connection: run the topology with `azr run` and a `nats` section (or --nats URL)',
   );
 };
@@ -315,7 +319,7 @@ function checkedOptions(definition: ActorDefinition, name: string, given: unknow
   if (!validate(options)) {
     const { pointer, problem } = firstProblem(validate.errors);
     throw new AzrError(
-      'BAD_OPTIONS',
+      'OPTIONS_INVALID',
       `options of actor "${name}" (kind "${definition.kind}"): ${pointer || '/'} ${problem}`,
     );
   }

@@ -9,6 +9,7 @@ import {
 } from '../runtime/index.ts';
 import type { LoadedTopology } from './load.ts';
 import type { Topology } from './schema.ts';
+import { AzrError } from '../errors.ts';
 
 type Supervision = NonNullable<Topology['supervision']>;
 type Entry = Topology['actors'][number];
@@ -54,7 +55,8 @@ export function missingCompanions(loaded: LoadedTopology): Entry[] {
     for (const companion of definition.companions(entry.options ?? {})) {
       if (listed.has(companion.name)) continue;
       if (!kinds.get(companion.kind))
-        throw new Error(
+        throw new AzrError(
+          'ACTOR_UNKNOWN',
           `actor "${entry.name}" needs a "${companion.kind}" actor named "${companion.name}", and no kind "${companion.kind}" is registered`,
         );
       listed.add(companion.name);

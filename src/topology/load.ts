@@ -28,7 +28,7 @@ export class ConfigError extends AzrError {
     readonly issues: ConfigIssue[],
   ) {
     super(
-      'BAD_CONFIG',
+      'CONFIG_INVALID',
       `${file}: ${issues.length} problem(s)\n${issues.map((i) => `  ${formatIssue(file, i)}`).join('\n')}`,
     );
   }

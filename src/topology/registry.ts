@@ -1,5 +1,6 @@
 // Actor kinds by name: what `kind:` in a topology may say.
 import type { ActorDefinition } from '../runtime/index.ts';
+import { AzrError } from '../errors.ts';
 
 export class ActorKinds {
   private readonly kinds = new Map<string, ActorDefinition>();
@@ -7,7 +8,7 @@ export class ActorKinds {
   register(definition: ActorDefinition): this {
     const existing = this.kinds.get(definition.kind);
     if (existing && existing !== definition)
-      throw new Error(`actor kind "${definition.kind}" is registered twice`);
+      throw new AzrError('ACTOR_NAME_TAKEN', `actor kind "${definition.kind}" is registered twice`);
     this.kinds.set(definition.kind, definition);
     return this;
   }

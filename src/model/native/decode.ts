@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.ts';
 import { runOnHeap } from './kernels.ts';
+import { AzrError } from '../../errors.ts';
 
 const KERNEL = 'AzrAttendCached';
 
@@ -65,7 +66,10 @@ export function registerDecodeKernel(addon: NativeAddon): void {
       const [batch, steps] = qkv.shape;
       const [, kvHeads, headDim, capacity] = kCache.shape;
       if (mask.shape.reduce((a, b) => a * b, 1) !== batch * steps * (at + steps))
-        throw new Error(`${KERNEL}: mask ${mask.shape} is not [${batch}, 1, ${steps}, ${at + steps}]`);
+        throw new AzrError(
+          'INTERNAL',
+          `${KERNEL}: mask ${mask.shape} is not [${batch}, 1, ${steps}, ${at + steps}]`,
+        );
       return runOnHeap(backend, [[batch, steps, heads, headDim]], (heap, offset, [out]) =>
         addon.attendCached(
           heap,

@@ -8,6 +8,7 @@ import { loadAddon, type NativeAddon } from './addon.ts';
 import { registerAttentionKernels } from './attention.ts';
 import { registerDecodeKernel } from './decode.ts';
 import { registerLayerKernels } from './layers.ts';
+import { AzrError } from '../../errors.ts';
 
 let installedWith: NativeAddon | undefined;
 let enabled = false;
@@ -80,7 +81,7 @@ export function installNativeProducts(disabledBy?: string): NativeStatus {
 
 /** For tests and benchmarks: switch products between the native and the stock kernels. */
 export function setNativeEnabled(on: boolean): void {
-  if (on && !installedWith) throw new Error('native products are not installed');
+  if (on && !installedWith) throw new AzrError('BACKEND_UNAVAILABLE', 'native products are not installed');
   enabled = on;
 }
 
@@ -92,7 +93,7 @@ function register(
   operands: (inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap) => Operands,
 ): void {
   const stock = tf.getKernel(kernelName, 'wasm');
-  if (!stock) throw new Error(`tfjs-backend-wasm has no ${kernelName} kernel`);
+  if (!stock) throw new AzrError('BACKEND_UNAVAILABLE', `tfjs-backend-wasm has no ${kernelName} kernel`);
   tf.unregisterKernel(kernelName, 'wasm');
   tf.registerKernel({
     kernelName,
