@@ -16,6 +16,7 @@ import { decode, encode } from './codec.ts';
 import { AzrError, type ErrorInfo, errorInfo } from './errors.ts';
 import type { RuntimeEvent } from './events.ts';
 import type { Host, Incarnation } from './host.ts';
+import { Liveness } from './liveness.ts';
 import {
   Blobs,
   connectNats,
@@ -124,8 +125,8 @@ export class NatsHead {
     nodesJoined: 0,
     nodesLost: 0,
   };
-  /** Live nodes by id, with the head's own time of their last heartbeat (no clock skew between machines). */
-  readonly nodes = new Map<string, { record: NodeRecord; seenAt: number }>();
+  /** Live nodes, by the head's own time of their last heartbeat (no clock skew between machines). */
+  readonly nodes: Liveness<NodeRecord>;
   readonly host: Host = (spec, events) =>
     new RemoteIncarnation(this, spec.name, spec.definition.protocol.spec, events);
   private readonly jobs = new Map<string, Job>();
@@ -149,6 +150,7 @@ export class NatsHead {
     private readonly blobs: Blobs,
   ) {
     this.names = runNames(options.run);
+    this.nodes = new Liveness({ sweepMs: options.heartbeatMs, missed: 3 });
   }
 
   /** Connects as the head, lays out the run's streams, consumers and buckets, and announces the run. */
@@ -233,8 +235,12 @@ export class NatsHead {
   private async rewriteRecordOnReconnect(): Promise<void> {
     for await (const status of this.nc.status()) {
       if (this.closed) break;
-      if (status.type === 'disconnect') this.options.log('NATS connection lost; reconnecting');
+      if (status.type === 'disconnect') {
+        this.nodes.deaf(Date.now());
+        this.options.log('NATS connection lost; reconnecting');
+      }
       if (status.type !== 'reconnect') continue;
+      this.nodes.hearing(Date.now());
       this.options.log('NATS connection back');
       await this.throughOutages('writing the run record', () =>
         this.kv.put('run', recordBytes(this.record)),
@@ -248,7 +254,7 @@ export class NatsHead {
       if (this.closed) break;
       const id = entry.key.slice('node.'.length);
       if (entry.operation !== 'PUT') {
-        if (this.nodes.delete(id)) this.lost(id, 'left the run');
+        if (this.nodes.forget(id)) this.lost(id, 'left the run');
         continue;
       }
       let record: NodeRecord;
@@ -260,9 +266,7 @@ export class NatsHead {
         continue;
       }
       if (record.runId !== this.runId) continue;
-      const known = this.nodes.has(id);
-      this.nodes.set(id, { record, seenAt: Date.now() });
-      if (!known) {
+      if (this.nodes.heard(id, record, record.heartbeatMs, Date.now())) {
         this.stats.nodesJoined++;
         this.options.log(
           `node ${id} joined (roles ${record.roles.join(', ')}; ${record.host}, pid ${record.pid})`,
@@ -273,13 +277,9 @@ export class NatsHead {
   }
 
   private sweep(): void {
-    const limit = 3 * this.options.heartbeatMs;
-    for (const [id, node] of this.nodes) {
-      const silent = Date.now() - node.seenAt;
-      if (silent <= Math.max(limit, 3 * node.record.heartbeatMs)) continue;
-      this.nodes.delete(id);
+    for (const { id, silentMs } of this.nodes.sweep(Date.now())) {
       void this.kv.delete(`node.${id}`).catch(() => {});
-      this.lost(id, `no heartbeat for ${silent} ms`);
+      this.lost(id, `no heartbeat for ${silentMs} ms`);
     }
   }
 
@@ -293,7 +293,7 @@ export class NatsHead {
 
   /** The roles served by at least one live node. */
   servedRoles(): Set<string> {
-    return new Set([...this.nodes.values()].flatMap((n) => n.record.roles));
+    return new Set(this.nodes.values().flatMap((record) => record.roles));
   }
 
   /** Waits until every role has a node, noting progress; fails with what to start after `timeoutMs`. */
