@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { PythonPool, validateOne } from '../src/executor/index.ts';
+import { mulberry32 } from './tools/mulberry32.ts';
 
 const WORKERS = 2;
 const PROGRAMS = 240;
@@ -19,21 +20,9 @@ interface Program {
   input: string;
 }
 
-/** mulberry32: a small seeded PRNG, so the program set is the same on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** CRUXEval-style templates; each program fills one with seeded parameters and a seeded input. */
 function makePrograms(count: number, seed = 20250505): Program[] {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
   const word = (length: number) =>
     Array.from({ length }, () => 'abcdefghijklmnopqrstuvwxyz'[int(0, 25)]).join('');

@@ -44,7 +44,7 @@ const batchSize = Number(values.batch);
 type Example = { code: string; input: string; output: string };
 const heldout = loadHeldout(new URL('../examples/heldout/tiny-python.jsonl', import.meta.url));
 
-/** The held-out set's grading of a derivation (examples/heldout/make.ts), loosened to "at most": 9 = ungraded. */
+/** The held-out set's grading of a derivation (bench/tools/heldout.ts), loosened to "at most": 9 = ungraded. */
 function level(tags: Record<string, number>): number {
   const ops = (tags.op ?? 0) + (tags.cmp ?? 0);
   const structure = (tags.if ?? 0) + (tags.comp ?? 0) + (tags.loop ?? 0);

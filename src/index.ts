@@ -2,3 +2,7 @@
 export * from './runtime/index.ts';
 export * from './topology/index.ts';
 export * from './plugins/index.ts';
+
+// ── Used by examples/ (issue 15: examples import the public API only). Keep these when curating this file. ──
+// examples/analysis/program-complexity.ts reads a run directory's records.
+export { decode } from './runtime/codec.ts';

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { makeTinyHuggingFace } from '../examples/hf-tiny/make.ts';
+import { makeTinyHuggingFace } from '../bench/tools/hf-tiny.ts';
 import { decode } from '../src/runtime/index.ts';
 import { azrOk } from './helpers/azr.ts';
 

@@ -5,7 +5,7 @@
 //   node --import tsx examples/analysis/program-complexity.ts RUN_DIR
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decode } from '../../src/runtime/index.ts';
+import { decode } from 'azr';
 
 interface BufferedTask {
   code: string;

@@ -1,6 +1,6 @@
 // Writes a tiny random Qwen2-format checkpoint (config.json, model.safetensors in bf16, a byte-level BPE
 // tokenizer.json) to show `examples/hf-model.yaml` end to end without downloading anything:
-//   node --import tsx examples/hf-tiny/make.ts [DIR]      (default: examples/hf-tiny/model)
+//   node --import tsx bench/tools/hf-tiny.ts [DIR]      (default: examples/hf-tiny/model)
 // For real work, point hf-model.yaml at a local Qwen2.5 / Llama folder instead.
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../src/model/backend.ts';
@@ -61,7 +61,7 @@ export async function makeTinyHuggingFace(dir: string, seed = 1): Promise<void> 
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const dir = process.argv[2] ?? fileURLToPath(new URL('./model', import.meta.url));
+  const dir = process.argv[2] ?? fileURLToPath(new URL('../../examples/hf-tiny/model', import.meta.url));
   await makeTinyHuggingFace(dir);
   console.log(`wrote a tiny random Qwen2 checkpoint to ${dir}`);
 }

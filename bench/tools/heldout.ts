@@ -3,19 +3,23 @@
 // executor (validate, in the bubblewrap sandbox). Graded by what the derivation used: 1 = one operation, 2 = two,
 // 3 = a conditional, comprehension or loop (at most four operations). Deduplicated by program, outputs de-skewed (each
 // output value at most MAX_PER_OUTPUT times), balanced by difficulty and input type. Same seed → same file.
-//   node --import tsx examples/heldout/make.ts [--seed 7] [--per-level 80] [--out FILE]
+//   node --import tsx bench/tools/heldout.ts [--seed 7] [--per-level 80] [--out FILE]
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseTinyProposal } from '../../plugins/tiny-python/index.ts';
 import { inputType, PROPOSAL_END, proposalGrammar } from '../../plugins/tiny-python/subset.ts';
 import { PythonPool, validate } from '../../src/executor/index.ts';
+import { mulberry32 } from './mulberry32.ts';
 
 const { values } = parseArgs({
   options: {
     seed: { type: 'string', default: '7' },
     'per-level': { type: 'string', default: '80' },
-    out: { type: 'string', default: fileURLToPath(new URL('tiny-python.jsonl', import.meta.url)) },
+    out: {
+      type: 'string',
+      default: fileURLToPath(new URL('../../examples/heldout/tiny-python.jsonl', import.meta.url)),
+    },
   },
 });
 const seed = Number(values.seed);
@@ -25,18 +29,6 @@ const BUDGET = 112;
 const MAX_OUTPUT = 20;
 const MAX_PER_OUTPUT = 4;
 const CANDIDATES = 60000;
-
-/** mulberry32 */
-function rng(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function difficulty(tags: Record<string, number>): number | undefined {
   const ops = (tags.op ?? 0) + (tags.cmp ?? 0);
@@ -66,7 +58,7 @@ function sensible(code: string, level: number): boolean {
   return at < 0 || /\be\b/.test(code.slice(code.lastIndexOf('[', at), at));
 }
 
-const random = rng(seed);
+const random = mulberry32(seed);
 const grammar = proposalGrammar();
 const candidates: { code: string; input: string; difficulty: number }[] = [];
 const seenCode = new Set<string>();
