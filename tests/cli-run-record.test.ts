@@ -1,13 +1,12 @@
 // run.json: a resumed run keeps the flags and --set overrides it was started with, its wall time covers every
 // segment, and the report is refreshed at each checkpoint (a live view of a long run).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readRunRecord } from '../src/cli/run-record.ts';
-import { azr } from './helpers/azr.ts';
+import { azr, spawnAzr } from './helpers/azr.ts';
 
 const fixture = 'tests/fixtures/selfplay-tiny.yaml';
 const summaryOf = (runDir: string) => JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
@@ -97,16 +96,10 @@ test('--resume and --out together are refused; --resume of a folder without chec
 
 test('the report is written at each checkpoint, so a run killed later still has it', async () => {
   const runDir = join(mkdtempSync(join(tmpdir(), 'azr-record-')), 'run');
-  const child = spawn(process.execPath, ['bin/azr.js', 'run', fixture, '--steps', '50', '--out', runDir]);
-  let stderr = '';
-  await new Promise<void>((resolve) =>
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      if (/checkpoint: .*step-1\b/.test(stderr)) resolve();
-    }),
-  );
-  child.kill('SIGKILL');
-  await new Promise((resolve) => child.on('exit', resolve));
+  const run = spawnAzr(['run', fixture, '--steps', '50', '--out', runDir]);
+  await run.line(/checkpoint: .*step-1\b/);
+  run.child.kill('SIGKILL');
+  await run.exit;
   const report = readFileSync(join(runDir, 'report.html'), 'utf8');
   assert.match(report, /step 1, the last one recorded/);
   assert.equal(existsSync(join(runDir, 'summary.json')), false, 'the run never reached its end');

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { latestCheckpoint, writeCheckpoint } from '../src/cli/run-dir.ts';
-import { azr } from './helpers/azr.ts';
+import { azr, spawnAzr } from './helpers/azr.ts';
 
 const config = 'tests/fixtures/selfplay-tiny.yaml';
 
@@ -17,24 +16,12 @@ for (const [host, topology] of [
 ] as const) {
   test(`Ctrl-C (actors ${host}) finishes the step, saves a checkpoint and exits cleanly; the run resumes`, async () => {
     const runDir = await mkdtemp(join(tmpdir(), 'azr-sigint-'));
-    const child = spawn(process.execPath, ['bin/azr.js', 'run', topology, '--steps', '50', '--out', runDir], {
-      detached: true,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    await new Promise<void>((resolve) =>
-      child.stderr.on('data', (d) => {
-        stderr += d;
-        if (/step 1\/50/.test(stderr)) resolve();
-      }),
-    );
-    process.kill(-child.pid!, 'SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    assert.equal(code, 0, stderr);
-    assert.doesNotMatch(stderr, /crash|restart/i);
+    const run = spawnAzr(['run', topology, '--steps', '50', '--out', runDir], { detached: true });
+    await run.line(/step 1\/50/);
+    process.kill(-run.child.pid!, 'SIGINT');
+    assert.equal(await run.exit, 0, run.stderr());
+    assert.doesNotMatch(run.stderr(), /crash|restart/i);
+    const stdout = run.stdout();
     const step = Number(/interrupted after step (\d+)/.exec(stdout)?.[1]);
     assert.ok(step >= 1 && step < 50, stdout);
     assert.match(stdout, /resume with: azr run .* --resume /);

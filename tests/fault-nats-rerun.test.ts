@@ -1,57 +1,24 @@
 // Finding 1 of issue 19: a second fresh run of the same config on the same NATS server hung before seeding (its
 // weights payload, removed from the object store by the first run, was never uploaded again).
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { type NatsServer, startNats } from './helpers/nats-server.ts';
+import { test } from 'node:test';
+import { natsRun } from './helpers/nats-run.ts';
 
 const config = 'tests/fixtures/distributed.yaml';
 
-function azrProcess(args: string[]): {
-  child: ChildProcess;
-  stderr: () => string;
-  exit: Promise<number | null>;
-} {
-  const child = spawn(process.execPath, ['bin/azr.js', ...args]);
-  let stderr = '';
-  child.stdout!.resume();
-  child.stderr!.on('data', (data) => {
-    stderr += data;
-  });
-  return {
-    child,
-    stderr: () => stderr,
-    exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
-  };
-}
-
-let nats: NatsServer;
-before(async () => {
-  nats = await startNats(config);
-});
-after(() => nats.stop());
+const nats = natsRun(config);
 
 test('two fresh runs of one config in a row on one NATS server both complete', {
   timeout: 240_000,
 }, async () => {
-  const creds = ['--nats', nats.url, '--nats-secrets', nats.secrets];
   const runIds: string[] = [];
   for (const attempt of [1, 2]) {
     const runDir = await mkdtemp(join(tmpdir(), `azr-rerun-${attempt}-`));
-    const head = azrProcess(['run', config, '--out', runDir, ...creds]);
-    const node = azrProcess([
-      'node',
-      '--config',
-      config,
-      '--roles',
-      'validator,solver',
-      '--id',
-      `n${attempt}`,
-      ...creds,
-    ]);
+    const head = nats.head(runDir);
+    const node = nats.node(`n${attempt}`);
     assert.equal(await head.exit, 0, `run ${attempt}: ${head.stderr()}`);
     assert.equal(await node.exit, 0, `run ${attempt} node: ${node.stderr()}`);
     assert.doesNotMatch(node.stderr(), /not in the object store/);

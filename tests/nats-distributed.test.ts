@@ -1,73 +1,22 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { azr } from './helpers/azr.ts';
-import { type NatsServer, startNats } from './helpers/nats-server.ts';
+import { natsRun } from './helpers/nats-run.ts';
 
 const config = 'tests/fixtures/distributed.yaml';
-
-interface Proc {
-  child: ChildProcess;
-  stderr: () => string;
-  /** Resolves with the first stderr line that matches. */
-  line(pattern: RegExp): Promise<string>;
-  exit: Promise<number | null>;
-}
-
-function start(args: string[]): Proc {
-  const child = spawn(process.execPath, ['bin/azr.js', ...args]);
-  let stderr = '';
-  const watchers: { pattern: RegExp; resolve(line: string): void }[] = [];
-  child.stdout!.resume();
-  child.stderr!.on('data', (data) => {
-    stderr += data;
-    for (const w of [...watchers]) {
-      const line = stderr.split('\n').find((l) => w.pattern.test(l));
-      if (line) {
-        watchers.splice(watchers.indexOf(w), 1);
-        w.resolve(line);
-      }
-    }
-  });
-  return {
-    child,
-    stderr: () => stderr,
-    line: (pattern) => new Promise((resolve) => watchers.push({ pattern, resolve })),
-    exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
-  };
-}
 
 type Entry = { event: string; job: string; node?: string; delivery?: number; broadcast?: boolean };
 
 describe('a run whose validator and solver live on two azr node processes over NATS JetStream', () => {
-  let nats: NatsServer;
-  let creds: string[];
-  before(async () => {
-    nats = await startNats(config);
-    creds = ['--nats', nats.url, '--nats-secrets', nats.secrets];
-  });
-  after(() => nats.stop());
-
-  const node = (id: string, extra: string[] = []) =>
-    start([
-      'node',
-      '--config',
-      config,
-      '--roles',
-      'validator,solver',
-      '--id',
-      id,
-      '--verbose',
-      ...creds,
-      ...extra,
-    ]);
+  const nats = natsRun(config);
+  const node = (id: string) => nats.node(id, '--verbose');
 
   test('kill -9 of a node holding a job: the run completes and every job is counted exactly once', async () => {
     const runDir = await mkdtemp(join(tmpdir(), 'azr-distributed-'));
-    const head = start(['run', config, '--out', runDir, ...creds]);
+    const head = nats.head(runDir);
     const [a, b] = [node('node-a'), node('node-b')];
     // The slow validator holds each job 250 ms: the node that takes the first one is killed while it holds it.
     const taken = await Promise.race(
@@ -109,14 +58,14 @@ describe('a run whose validator and solver live on two azr node processes over N
     const user = 'azr-distributed-tiny-validator';
     const { code, stderr } = await azr(
       'node',
-      ...['--config', config, '--roles', 'validator', '--nats', nats.url],
+      ...['--config', config, '--roles', 'validator', '--nats', nats.server().url],
       ...['--nats-user', user, '--nats-pass', 'not-the-password'],
     );
     assert.equal(code, 2, stderr);
     assert.match(
       stderr,
       new RegExp(
-        `NATS refused the credentials for user ${user} at ${nats.url}: authorization violation; check --nats-user/--nats-pass`,
+        `NATS refused the credentials for user ${user} at ${nats.server().url}: authorization violation; check --nats-user/--nats-pass`,
       ),
     );
   });
@@ -126,33 +75,28 @@ describe('a run whose validator and solver live on two azr node processes over N
     const text = (await readFile(config, 'utf8'))
       .replace('./slow-validator.ts', resolve('tests/fixtures/slow-validator.ts'))
       .replace('../../examples/', `${resolve('examples')}/`);
-    const user = [
-      '--nats-user',
-      'azr-distributed-tiny-validator',
-      '--nats-pass',
-      nats.passwords['azr-distributed-tiny-validator']!,
-    ];
-
-    const validatorNode = (file: string) =>
-      azr('node', '--config', file, '--roles', 'validator', '--nats', nats.url, ...user);
+    const user = 'azr-distributed-tiny-validator';
+    /** A validator node started with `file` is refused: exit 2 with `message`. */
+    const refused = async (file: string, message: RegExp) => {
+      const login = ['--nats-user', user, '--nats-pass', nats.server().passwords[user]!];
+      const { code, stderr } = await azr(
+        'node',
+        ...['--config', file, '--roles', 'validator', '--nats', nats.server().url, ...login],
+      );
+      assert.equal(code, 2, stderr);
+      assert.match(stderr, message);
+    };
 
     const otherName = join(dir, 'other-name.yaml');
     await writeFile(otherName, text.replace('name: distributed-tiny', 'name: other-run'));
-    const named = await validatorNode(otherName);
-    assert.equal(named.code, 2, named.stderr);
-    assert.match(
-      named.stderr,
-      /NATS denied user azr-distributed-tiny-validator .* access to run "other-run"/,
-    );
+    await refused(otherName, /NATS denied user azr-distributed-tiny-validator .* access to run "other-run"/);
 
-    const head = start(['run', config, '--out', await mkdtemp(join(tmpdir(), 'azr-head-')), ...creds]);
+    const head = nats.head(await mkdtemp(join(tmpdir(), 'azr-head-')));
     await head.line(/waiting for nodes/);
     const otherConfig = join(dir, 'other-config.yaml');
     await writeFile(otherConfig, text.replace('delayMs: 250', 'delayMs: 1'));
-    const changed = await validatorNode(otherConfig);
-    assert.equal(changed.code, 2, changed.stderr);
-    assert.match(
-      changed.stderr,
+    await refused(
+      otherConfig,
       /run "distributed-tiny" \(run id \w+\) was started from another configuration/,
     );
     head.child.kill('SIGKILL');

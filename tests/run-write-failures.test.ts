@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { azr, azrOk } from './helpers/azr.ts';
+import { azr, azrOk, spawnAzr } from './helpers/azr.ts';
 
 const config = 'tests/fixtures/selfplay-tiny.yaml';
 const newRunDir = () => join(mkdtempSync(join(tmpdir(), 'azr-writes-')), 'run');
@@ -26,25 +26,14 @@ test('an unwritable metrics file stops the run at once: exit 1 with the path, no
 
 test('a metrics write failing mid-run stops the run after that step: exit 1 with the path', async () => {
   const runDir = newRunDir();
-  const child = spawn(process.execPath, ['bin/azr.js', 'run', config, '--steps', '50', '--out', runDir]);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  await new Promise<void>((resolve) =>
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      if (/step 1\/50/.test(stderr)) resolve();
-    }),
-  );
+  const run = spawnAzr(['run', config, '--steps', '50', '--out', runDir]);
+  await run.line(/step 1\/50/);
   const file = join(runDir, 'metrics.jsonl');
   rmSync(file);
   mkdirSync(file);
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  assert.equal(code, 1, stderr);
-  assert.match(stderr, new RegExp(`azr run: cannot write ${file}: it is a directory`));
-  assert.doesNotMatch(stdout, /done/);
+  assert.equal(await run.exit, 1, run.stderr());
+  assert.match(run.stderr(), new RegExp(`azr run: cannot write ${file}: it is a directory`));
+  assert.doesNotMatch(run.stdout(), /done/);
 });
 
 /**

@@ -1,5 +1,5 @@
 // Runs the real `azr` command in a child process, as a user would; never throws on a non-zero exit.
-import { execFile } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const bin = fileURLToPath(new URL('../../bin/azr.js', import.meta.url));
@@ -24,4 +24,52 @@ export async function azrOk(...args: string[]): Promise<AzrResult> {
   const result = await azr(...args);
   if (result.code !== 0) throw new Error(`azr ${args.join(' ')} exited ${result.code}:\n${result.stderr}`);
   return result;
+}
+
+/** A running `azr`, for a test that acts while it runs (signals it, kills it, breaks its files). */
+export interface AzrProcess {
+  child: ChildProcessWithoutNullStreams;
+  /** All it has written so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first stderr line that matches `pattern`, at once if one already has. */
+  line(pattern: RegExp): Promise<string>;
+  /** Its exit code; null when a signal ended it. */
+  exit: Promise<number | null>;
+}
+
+/**
+ * Starts `azr ARGS` without waiting for it. `detached`: as a process group leader, so that `process.kill(-pid)`
+ * signals it and the actors it starts, as Ctrl-C at a terminal would.
+ */
+export function spawnAzr(args: string[], options: { detached?: boolean } = {}): AzrProcess {
+  const child = spawn(process.execPath, [bin, ...args], { detached: options.detached ?? false });
+  let stdout = '';
+  let stderr = '';
+  const watchers: { pattern: RegExp; resolve(line: string): void }[] = [];
+  const matching = (pattern: RegExp) => stderr.split('\n').find((line) => pattern.test(line));
+  child.stdout.on('data', (data) => {
+    stdout += data;
+  });
+  child.stderr.on('data', (data) => {
+    stderr += data;
+    for (const watcher of [...watchers]) {
+      const line = matching(watcher.pattern);
+      if (line === undefined) continue;
+      watchers.splice(watchers.indexOf(watcher), 1);
+      watcher.resolve(line);
+    }
+  });
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    line: (pattern) =>
+      new Promise((resolve) => {
+        const line = matching(pattern);
+        if (line === undefined) watchers.push({ pattern, resolve });
+        else resolve(line);
+      }),
+    exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
+  };
 }

@@ -1,0 +1,36 @@
+// A distributed run for the NATS tests: one nats-server for the test file (or `describe`) that calls `natsRun`,
+// started before its tests and stopped after, and the `azr` processes of a run on it — the head and the nodes.
+import { after, before } from 'node:test';
+import { type AzrProcess, spawnAzr } from './azr.ts';
+import { type NatsServer, startNats } from './nats-server.ts';
+
+export interface NatsRun {
+  /** The server (started by the time a test runs). */
+  server(): NatsServer;
+  /** `--nats URL --nats-secrets FILE` for this server. */
+  creds(): string[];
+  /** `azr run CONFIG --out RUN_DIR` on this server: the head. */
+  head(runDir: string): AzrProcess;
+  /** `azr node` serving the config's validator and solver as node `id`, on this server. */
+  node(id: string, ...args: string[]): AzrProcess;
+}
+
+export function natsRun(config: string): NatsRun {
+  let nats: NatsServer | undefined;
+  before(async () => {
+    nats = await startNats(config);
+  });
+  after(() => nats?.stop());
+  const server = () => {
+    if (!nats) throw new Error('the nats-server starts before the tests');
+    return nats;
+  };
+  const creds = () => ['--nats', server().url, '--nats-secrets', server().secrets];
+  return {
+    server,
+    creds,
+    head: (runDir) => spawnAzr(['run', config, '--out', runDir, ...creds()]),
+    node: (id, ...args) =>
+      spawnAzr(['node', '--config', config, '--roles', 'validator,solver', '--id', id, ...args, ...creds()]),
+  };
+}
