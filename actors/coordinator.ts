@@ -2,18 +2,16 @@
 // mode: proposes, validates, measures learnability, solves, rewards; then asks the learner for one update and
 // sends the new weights to the generators. It never names a task type: it asks the registered modes.
 import { type Static, Type } from '@sinclair/typebox';
-import type { Proposal, RewardShaper, Rollout, Task, TaskMode } from '../src/plugins/index.ts';
+import type { RewardShaper, Task, TaskMode } from '../src/plugins/index.ts';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
   type BenchItem,
   type Faults,
-  guard,
   type LoadedPlugins,
   mergeFaults,
   parseBench,
-  totalReward,
 } from '../src/plugins/index.ts';
 import {
   type ActorContext,
@@ -22,12 +20,38 @@ import {
   defineProtocol,
   type ReplyOf,
 } from '../src/runtime/index.ts';
+import {
+  answerChecks,
+  backfillCount,
+  baselineAnswers,
+  faultMetrics,
+  fractionCorrect,
+  heldoutMetrics,
+  heldoutTasks,
+  judgeAnswers,
+  learnerMetrics,
+  meanTerms,
+  modeFigures,
+  modeMetrics,
+  parsedProposals,
+  proposerRollouts,
+  rewardRollouts,
+  type SupervisedPair,
+  solveRates,
+  solverBatch,
+  solverRollouts,
+  supervisedPairs,
+  type TrainingSample,
+  timeMetrics,
+  trainingSamples,
+  validTasks,
+  chunk,
+} from '../src/selfplay/index.ts';
 import type { bufferProtocol } from './buffer.ts';
 import { TaskSchema } from './schemas.ts';
 import type { learnerProtocol } from './learner.ts';
 import type { metricsProtocol } from './metrics.ts';
 import { loadActorPlugins, loadActorPluginsSync, PluginOptions } from './plugins.ts';
-import type { Generation } from './policy.ts';
 import type { proposerProtocol } from './proposer.ts';
 import type { solverProtocol } from './solver.ts';
 import type { validatorProtocol } from './validator.ts';
@@ -169,19 +193,11 @@ interface State {
 
 /** What one step hands the learner. */
 interface Batch {
-  samples: Sample[];
-  supervised: { prompt: string; target: string }[];
+  samples: TrainingSample[];
+  supervised: SupervisedPair[];
 }
 
 type LearnerUpdate = ReplyOf<typeof learnerProtocol.spec, 'update'>;
-
-type Sample = {
-  promptIds: number[];
-  responseIds: number[];
-  samplingLogprobs: number[];
-  reward: number;
-  group: string;
-};
 
 /** Wall time of asks, split into the actors' own compute and the rest (messaging, codec, supervision). */
 class Timings {
@@ -219,20 +235,7 @@ function peers(ctx: ActorContext): Peers {
   };
 }
 
-const trainingSample = (g: Generation, reward: number, group: string): Sample => ({
-  promptIds: g.promptIds,
-  responseIds: g.responseIds,
-  samplingLogprobs: g.logprobs,
-  reward,
-  group,
-});
-const mean = (values: readonly number[]) =>
-  values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0;
 const seedOf = (ctx: ActorContext, label: string) => ctx.rng.fork(label).int(2 ** 31);
-
-function chunk<T>(items: readonly T[], size: number, count: number): T[][] {
-  return Array.from({ length: count }, (_, i) => items.slice(i * size, (i + 1) * size));
-}
 
 /** Proposes `count` tasks; returns the generations and, for the valid ones, their tasks. */
 async function propose(
@@ -256,35 +259,21 @@ async function propose(
     (r) => r.computeMs,
   );
   mergeFaults(timings.faults, faults);
-  const formed = proposals.flatMap((p, i) => (p.proposal ? [{ i, proposal: p.proposal as Proposal }] : []));
-  const validations = formed.length
+  const parsed = parsedProposals(proposals);
+  const verdicts = parsed.length
     ? await timings
         .time(
           'execution',
           () =>
             validator.ask(
-              { type: 'validate', proposals: formed.map((f) => f.proposal), executor: mode.executor },
+              { type: 'validate', proposals: parsed.map((p) => p.proposal), executor: mode.executor },
               t,
             ),
           (r) => r.computeMs,
         )
         .then((r) => r.results)
     : [];
-  const tasks = new Map<number, Task>();
-  formed.forEach(({ i, proposal }, k) => {
-    const v = validations[k]!;
-    if (!v.valid) return;
-    const meta = { id: `${mode.name}-${step}-${i}`, step };
-    const validated = { proposal, output: v.output, outputs: v.outputs };
-    const task = guard(
-      timings.faults,
-      `mode:${mode.name}.toTask`,
-      () => mode.toTask(validated, meta),
-      () => undefined,
-    );
-    if (task) tasks.set(i, task);
-  });
-  return { proposals, tasks };
+  return { proposals, tasks: validTasks(mode, parsed, verdicts, step, timings.faults) };
 }
 
 /** Solves each task `samples` times; returns each answer's generation and whether it was well-formed and correct. */
@@ -310,20 +299,8 @@ async function solve(
     (r) => r.computeMs,
   );
   mergeFaults(timings.faults, faults);
-  const unchecked = new Set<number>();
-  const checks = answers.flatMap((a, i) => {
-    if (a.answer === null) return [];
-    const task = tasks[Math.floor(i / samples)]!;
-    const check = guard(
-      timings.faults,
-      `mode:${mode.name}.check`,
-      () => mode.check(task, a.answer!),
-      () => undefined,
-    );
-    if (!check) unchecked.add(i);
-    return check ? [{ i, check }] : [];
-  });
-  const verdicts = checks.length
+  const checked = answerChecks(mode, tasks, answers, samples, timings.faults);
+  const verdicts = checked.checks.length
     ? await timings
         .time(
           'execution',
@@ -331,7 +308,7 @@ async function solve(
             state.peers.validator.ask(
               {
                 type: 'verify',
-                answers: checks.map((c) => c.check),
+                answers: checked.checks.map((c) => c.check),
                 executor: mode.executor,
                 mode: mode.name,
               },
@@ -344,15 +321,7 @@ async function solve(
           return r.results;
         })
     : [];
-  const correct = new Set(checks.filter((_, k) => verdicts[k]!.correct).map((c) => c.i));
-  // An answer the executor cannot even read (not a literal, no function f) is a format error, as one that did not parse.
-  const malformed = new Set(checks.filter((_, k) => verdicts[k]!.malformed).map((c) => c.i));
-  return answers.map((a, i) => ({
-    ...a,
-    task: tasks[Math.floor(i / samples)]!,
-    formatOk: a.answer !== null && !malformed.has(i) && !unchecked.has(i),
-    correct: correct.has(i),
-  }));
+  return judgeAnswers(answers, tasks, samples, checked, verdicts);
 }
 
 async function seedBuffers(state: State, ctx: ActorContext) {
@@ -405,12 +374,9 @@ async function selfPlayStep(state: State, step: number, ctx: ActorContext): Prom
   }
   if (update) {
     await broadcastWeights(state, timings);
-    const { groups: _groups, step: _learnerStep, ...learnerStats } = update.stats as Record<string, unknown>;
-    Object.assign(line, { version: update.version }, prefixed('learner.', learnerStats));
+    Object.assign(line, learnerMetrics(update));
   }
-  Object.assign(line, prefixed('time.', timings.ms), { 'time.wallMs': performance.now() - started });
-  for (const [part, { count, first }] of Object.entries(timings.faults))
-    Object.assign(line, { [`faults.${part}`]: count, [`faultMessage.${part}`]: first });
+  Object.assign(line, timeMetrics(timings.ms, performance.now() - started), faultMetrics(timings.faults));
   return line;
 }
 
@@ -422,23 +388,15 @@ async function collect(
   timings: Timings,
   line: Record<string, unknown>,
 ): Promise<Batch> {
-  const { batchSize, rollouts } = state.options;
+  const { batchSize, rollouts, supervised, supervisedExtra } = state.options;
   const reinforced = new Set(state.options.reinforce);
-  const samples: Sample[] = [];
-  const supervised: { prompt: string; target: string }[] = [];
-  const reward = (rollout: Rollout, buffer: readonly Task[]) =>
-    totalReward(state.shapers, rollout, { step, buffer }, timings.faults);
-  const shaperNames = [...new Set(state.shapers.map((s) => s.name))];
-  /** Each shaper's mean term over a role's rollouts (a term a shaper did not give counts as 0, as in the sum). */
-  const shaperTerms = (mode: string, role: Rollout['role'], terms: readonly Record<string, number>[]) =>
-    Object.fromEntries(
-      shaperNames.map((name) => [`reward.${mode}.${role}.${name}`, mean(terms.map((t) => t[name] ?? 0))]),
-    );
+  const batch: Batch = { samples: [], supervised: [] };
   const needsBuffer = state.shapers.some((s) => s.needsBuffer);
 
   for (const mode of state.modes) {
     const buffer = state.peers.buffer(mode.name);
     const held = needsBuffer ? await buffer.ask({ type: 'all' }) : [];
+    const context = { step, buffer: held as Task[] };
     const { proposals, tasks } = await propose(
       state,
       mode,
@@ -458,37 +416,20 @@ async function collect(
       seedOf(ctx, `${step}/${mode.name}/rollouts`),
       timings,
     );
-    const solveRate = new Map(
-      newTasks.map((task, j) => [
-        task.id,
-        mean(rollout.slice(j * rollouts, (j + 1) * rollouts).map((r) => (r.correct ? 1 : 0))),
-      ]),
+    const rates = solveRates(newTasks, rollout, rollouts);
+    const proposer = rewardRollouts(
+      state.shapers,
+      proposerRollouts(mode.name, proposals, tasks, rollouts > 0 ? rates : undefined),
+      context,
+      timings.faults,
     );
-    const proposerTerms: Record<string, number>[] = [];
-    const proposerRewards = proposals.map((p, i) => {
-      const task = tasks.get(i);
-      const { reward: r, terms } = reward(
-        {
-          role: 'proposer',
-          mode: mode.name,
-          completion: p.completion,
-          formatOk: p.proposal !== null,
-          valid: task !== undefined,
-          solveRate: task && rollouts > 0 ? solveRate.get(task.id) : undefined,
-          task,
-        },
-        held,
-      );
-      proposerTerms.push(terms);
-      if (reinforced.has('proposer') && p.responseIds.length > 0)
-        samples.push(trainingSample(p, r, `${mode.name}/proposer`));
-      return r;
-    });
+    if (reinforced.has('proposer'))
+      batch.samples.push(...trainingSamples(proposals, proposer.rewards, mode.name, 'proposer'));
 
-    const fill = batchSize - Math.min(batchSize, newTasks.length);
-    const older =
+    const fill = backfillCount(batchSize, newTasks.length);
+    const drawn =
       fill > 0 ? await timings.time('buffers', () => buffer.ask({ type: 'sample', count: fill })) : [];
-    const solverTasks = [...newTasks.slice(0, batchSize), ...(older as Task[])];
+    const solverTasks = solverBatch(batchSize, newTasks, drawn as Task[]);
     const answers = await solve(
       state,
       mode,
@@ -497,62 +438,35 @@ async function collect(
       seedOf(ctx, `${step}/${mode.name}/solve`),
       timings,
     );
-    const solverTerms: Record<string, number>[] = [];
-    const solverRewards = answers.map((a) => {
-      const { reward: r, terms } = reward(
-        {
-          role: 'solver',
-          mode: mode.name,
-          completion: a.completion,
-          formatOk: a.formatOk,
-          correct: a.correct,
-          task: a.task,
-        },
-        held,
-      );
-      solverTerms.push(terms);
-      if (reinforced.has('solver') && a.responseIds.length > 0)
-        samples.push(trainingSample(a, r, `${mode.name}/solver`));
-      return r;
-    });
-    if (state.options.supervised && mode.goldAnswer) {
-      const extra = state.options.supervisedExtra
-        ? await timings.time('buffers', () =>
-            buffer.ask({ type: 'sample', count: state.options.supervisedExtra }),
-          )
+    const solver = rewardRollouts(state.shapers, solverRollouts(mode.name, answers), context, timings.faults);
+    if (reinforced.has('solver'))
+      batch.samples.push(...trainingSamples(answers, solver.rewards, mode.name, 'solver'));
+    if (supervised && mode.goldAnswer) {
+      const extra = supervisedExtra
+        ? await timings.time('buffers', () => buffer.ask({ type: 'sample', count: supervisedExtra }))
         : [];
-      for (const task of [...solverTasks, ...(extra as Task[])]) {
-        const pair = guard(
-          timings.faults,
-          `mode:${mode.name}.goldAnswer`,
-          () => {
-            const prompt = mode.solverPrompt(task);
-            return { prompt: prompt.text, target: mode.goldAnswer!(task) + (prompt.stop[0] ?? '') };
-          },
-          () => undefined,
-        );
-        if (pair) supervised.push(pair);
-      }
+      batch.supervised.push(...supervisedPairs(mode, [...solverTasks, ...(extra as Task[])], timings.faults));
     }
 
-    const size = await buffer.ask({ type: 'size' });
-    Object.assign(line, {
-      [`${mode.name}.validRate`]: tasks.size / proposals.length,
-      [`${mode.name}.formatErrorRate`]:
-        proposals.filter((p) => p.proposal === null).length / proposals.length,
-      [`${mode.name}.newTasks`]: tasks.size,
-      [`${mode.name}.bufferSize`]: size,
-      [`${mode.name}.learnability`]: mean([...solveRate.values()]),
-      [`${mode.name}.solveRate`]: mean(answers.map((a) => (a.correct ? 1 : 0))),
-      [`${mode.name}.proposerReward`]: mean(proposerRewards),
-      [`${mode.name}.solverReward`]: mean(solverRewards),
-      [`${mode.name}.programChars`]: mean(newTasks.map((t) => t.code.length)),
-      ...shaperTerms(mode.name, 'proposer', proposerTerms),
-      ...shaperTerms(mode.name, 'solver', solverTerms),
+    const bufferSize = await buffer.ask({ type: 'size' });
+    const figures = modeFigures({
+      proposals,
+      tasks,
+      solveRates: rates,
+      answers,
+      proposerRewards: proposer.rewards,
+      solverRewards: solver.rewards,
+      bufferSize,
     });
+    Object.assign(
+      line,
+      modeMetrics(mode.name, figures, {
+        proposer: meanTerms(state.shapers, proposer.terms),
+        solver: meanTerms(state.shapers, solver.terms),
+      }),
+    );
   }
-
-  return { samples, supervised };
+  return batch;
 }
 
 async function learn(state: State, { samples, supervised }: Batch, timings: Timings): Promise<LearnerUpdate> {
@@ -571,10 +485,6 @@ async function learn(state: State, { samples, supervised }: Batch, timings: Timi
     () => learner.ask({ type: 'update', samples, supervised: supervisedSamples }, t),
     (r) => r.computeMs,
   );
-}
-
-function prefixed(prefix: string, values: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(values).map(([k, v]) => [prefix + k, v]));
 }
 
 async function broadcastWeights(state: State, timings = new Timings()): Promise<number> {
@@ -597,9 +507,6 @@ async function broadcastWeights(state: State, timings = new Timings()): Promise<
   return payload.version;
 }
 
-const heldoutTasks = (heldout: Heldout, mode: TaskMode): Task[] =>
-  heldout.items.map((item) => ({ ...item, id: `heldout-${item.id}`, mode: mode.name, step: 0 }));
-
 /** The fraction of `answers` (one per task) the executor judges correct. */
 async function score(
   state: State,
@@ -612,35 +519,23 @@ async function score(
     { type: 'verify', answers: checks, executor: mode.executor, mode: mode.name },
     { timeoutMs: state.options.askTimeoutMs },
   );
-  return results.filter((r) => r.correct).length / Math.max(1, results.length);
+  return fractionCorrect(results);
 }
 
-/**
- * Trivial baselines of a mode on the held-out set: always the most common gold answer, and "identity" — answering
- * with the other value the task shows (the input when the answer is the output, and the other way round).
- */
+/** The held-out score of a mode's trivial baselines (most common answer, identity). */
 async function baselines(state: State, mode: TaskMode, tasks: readonly Task[]) {
-  const gold = tasks.map((task) => mode.goldAnswer?.(task) ?? task.output);
-  const counts = new Map<string, number>();
-  for (const answer of gold) counts.set(answer, (counts.get(answer) ?? 0) + 1);
-  const mostCommon = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]![0];
-  const echo = tasks.map((task, i) => (gold[i] === task.output ? task.input : task.output));
+  const answers = baselineAnswers(mode, tasks);
   return {
-    mostCommon: await score(
-      state,
-      mode,
-      tasks,
-      tasks.map(() => mostCommon),
-    ),
-    identity: await score(state, mode, tasks, echo),
+    mostCommon: await score(state, mode, tasks, answers.mostCommon),
+    identity: await score(state, mode, tasks, answers.identity),
   };
 }
 
 async function evaluateHeldout(state: State): Promise<Record<string, number>> {
   const accuracy: Record<string, number> = {};
   for (const mode of state.heldout?.modes ?? []) {
-    const answers = await solve(state, mode, heldoutTasks(state.heldout!, mode), 1, 0, new Timings(), 0);
-    accuracy[mode.name] = answers.filter((a) => a.correct).length / Math.max(1, answers.length);
+    const tasks = heldoutTasks(state.heldout!.items, mode.name);
+    accuracy[mode.name] = fractionCorrect(await solve(state, mode, tasks, 1, 0, new Timings(), 0));
   }
   return accuracy;
 }
@@ -710,7 +605,7 @@ const definition = defineActor({
     },
     step: async (state, { step, heldout }, ctx) => {
       const line = await selfPlayStep(state, step, ctx);
-      if (heldout) Object.assign(line, prefixed('heldout.', await evaluateHeldout(state)));
+      if (heldout) Object.assign(line, heldoutMetrics(await evaluateHeldout(state)));
       await state.peers.metrics.tell({ type: 'record', metrics: line });
       ctx.reply(line);
       return state;
@@ -722,7 +617,7 @@ const definition = defineActor({
           state.heldout.baselines[mode.name] = await baselines(
             state,
             mode,
-            heldoutTasks(state.heldout, mode),
+            heldoutTasks(state.heldout.items, mode.name),
           );
         }
       }

@@ -1,0 +1,36 @@
+// What a step measures for each task mode (the `<mode>.<metric>` values of its metrics line, docs/report.md).
+import type { Task } from '../plugins/index.ts';
+import type { ModeFigures } from './metrics.ts';
+import { mean } from './solve.ts';
+
+/** One mode's step: its proposals, their tasks, the rollouts' solve rates, the solver's answers and the rewards. */
+export interface ModeStep {
+  proposals: readonly { proposal: unknown }[];
+  /** The valid proposals' tasks, by proposal index. */
+  tasks: ReadonlyMap<number, Task>;
+  solveRates: ReadonlyMap<string, number>;
+  answers: readonly { correct: boolean }[];
+  proposerRewards: readonly number[];
+  solverRewards: readonly number[];
+  /** The mode's buffer size after the step. */
+  bufferSize: number;
+}
+
+/**
+ * A mode's figures: the valid and format-error rates of its proposals, new tasks, buffer size, learnability (mean
+ * r̄ of the new tasks), the solver's solve rate, each role's mean reward, and the new programs' mean length.
+ */
+export function modeFigures(step: ModeStep): ModeFigures {
+  const { proposals, tasks } = step;
+  return {
+    validRate: tasks.size / proposals.length,
+    formatErrorRate: proposals.filter((p) => p.proposal === null).length / proposals.length,
+    newTasks: tasks.size,
+    bufferSize: step.bufferSize,
+    learnability: mean([...step.solveRates.values()]),
+    solveRate: mean(step.answers.map((a) => (a.correct ? 1 : 0))),
+    proposerReward: mean(step.proposerRewards),
+    solverReward: mean(step.solverRewards),
+    programChars: mean([...tasks.values()].map((t) => t.code.length)),
+  };
+}
