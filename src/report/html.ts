@@ -1,6 +1,7 @@
 // The report page: a header with the run's facts, the problems met while reading it, the last step's figures
 // per task mode, and the charts (self-play per mode, each reward shaper's terms, held-out accuracy, learner, step
 // time), and the plugin faults with their messages. One file, inline CSS and SVG, nothing fetched.
+import { groupKey, type ModeMetric, modeKey, WALL_TIME } from '../selfplay/metrics.ts';
 import { escapeHtml } from './escape.ts';
 import {
   groupMembers,
@@ -31,7 +32,7 @@ interface Section {
 
 /** The per-mode metrics with a chart of their own, in page order; other `<mode>.*` metrics are charted after. */
 const MODE_CHARTS: {
-  metric: string;
+  metric: ModeMetric;
   id: string;
   title: string;
   yLabel: string;
@@ -47,7 +48,7 @@ const MODE_CHARTS: {
   { metric: 'solveRate', id: 'solve-rate', title: 'Solve rate per mode', yLabel: 'solved', yDomain: [0, 1] },
   { metric: 'programChars', id: 'program-chars', title: 'Program length per mode', yLabel: 'characters' },
 ];
-const REWARD_ROLES = [
+const REWARD_ROLES: { metric: ModeMetric; role: string; dashed: boolean }[] = [
   { metric: 'proposerReward', role: 'proposer', dashed: false },
   { metric: 'solverReward', role: 'solver', dashed: true },
 ];
@@ -88,19 +89,19 @@ function selfPlaySection(rows: StepRow[], modes: string[]): Section {
   const modeSeries = (metric: string, extra: Partial<LineSeries> = {}) =>
     modes.map((mode, i) => ({
       label: mode,
-      points: series(rows, `${mode}.${metric}`),
+      points: series(rows, modeKey(mode, metric)),
       color: color(i),
       ...extra,
     }));
   const rewards: LineSeries[] = modes.flatMap((mode, i) =>
     REWARD_ROLES.map(({ metric, role, dashed }) => ({
       label: `${mode} ${role}`,
-      points: series(rows, `${mode}.${metric}`),
+      points: series(rows, modeKey(mode, metric)),
       color: color(i),
       dashed,
     })),
   );
-  const charted = new Set([...REWARD_ROLES, ...MODE_CHARTS].map((c) => c.metric));
+  const charted = new Set<string>([...REWARD_ROLES, ...MODE_CHARTS].map((c) => c.metric));
   const otherMetrics = [...new Set(modes.flatMap((mode) => groupMembers(rows, mode)))].filter(
     (metric) => !charted.has(metric),
   );
@@ -193,7 +194,7 @@ function heldoutSection(run: RunData): Section {
       yDomain: [0, 1],
       series: evaluated.map((mode, i) => ({
         label: mode,
-        points: series(rows, `heldout.${mode}`),
+        points: series(rows, groupKey('heldout', mode)),
         color: color(i),
       })),
     });
@@ -231,7 +232,7 @@ function learnerSection(rows: StepRow[]): Section {
     yLabel,
     series: metrics
       .filter((m) => present.has(m))
-      .map((m, i) => ({ label: words(m), points: series(rows, `learner.${m}`), color: color(i) })),
+      .map((m, i) => ({ label: words(m), points: series(rows, groupKey('learner', m)), color: color(i) })),
   });
   const charted = new Set(LEARNER_CHARTS.flatMap((c) => c.metrics));
   const others = [...present].filter((m) => !charted.has(m));
@@ -241,17 +242,17 @@ function learnerSection(rows: StepRow[]): Section {
 }
 
 function timeSection(rows: StepRow[]): Section {
-  const phases = groupMembers(rows, 'time').filter((p) => p !== 'wallMs');
+  const phases = groupMembers(rows, 'time').filter((p) => p !== WALL_TIME);
   const toSeconds = (points: Point[]) => mapSeries(points, (ms) => ms / 1000);
   const lines: LineSeries[] = phases.map((phase, i) => ({
     label: words(phase),
-    points: toSeconds(series(rows, `time.${phase}`)),
+    points: toSeconds(series(rows, groupKey('time', phase))),
     color: color(i),
   }));
-  if (groupMembers(rows, 'time').includes('wallMs'))
+  if (groupMembers(rows, 'time').includes(WALL_TIME))
     lines.push({
       label: 'whole step',
-      points: toSeconds(series(rows, 'time.wallMs')),
+      points: toSeconds(series(rows, groupKey('time', WALL_TIME))),
       color: '#222',
       dashed: true,
     });
@@ -280,7 +281,7 @@ function lastStepTable(rows: StepRow[], modes: string[]): string {
   const metrics = [...new Set(modes.flatMap((mode) => groupMembers([last], mode)))];
   const body = modes.map((mode) => [
     escapeHtml(mode),
-    ...metrics.map((m) => formatCell(last.values.get(`${mode}.${m}`))),
+    ...metrics.map((m) => formatCell(last.values.get(modeKey(mode, m)))),
   ]);
   return htmlTable(
     ['mode', ...metrics.map((m) => escapeHtml(words(m)))],

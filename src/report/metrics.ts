@@ -1,10 +1,11 @@
 // Reads a run directory (metrics.jsonl + summary.json) into the series the report draws.
 // metrics.jsonl holds one flat JSON object per step: `step`, `version`, `<mode>.<metric>`, `learner.<metric>`,
 // `time.<phase>`, `reward.<mode>.<role>.<shaper>` (each reward shaper's mean term), `faults.<part>` and
-// `faultMessage.<part>` (plugin faults: count and first message), and on some steps `heldout.<mode>`. Task modes
-// are discovered from the keys.
+// `faultMessage.<part>` (plugin faults: count and first message), and on some steps `heldout.<mode>`; the names are
+// src/selfplay/metrics.ts's, shared with the coordinator that writes them. Task modes are discovered from the keys.
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { groupKey, groupMember, METRIC_GROUPS, parseRewardTerm } from '../selfplay/metrics.ts';
 
 /** One value of a step: a number, or null where the run recorded no usable number (null, NaN, ±Infinity). */
 export type MetricValue = number | null;
@@ -55,7 +56,7 @@ export interface RunData {
 }
 
 /** Key groups that are not task modes. */
-const NON_MODE_GROUPS = new Set(['learner', 'time', 'heldout', 'reward', 'faults', 'faultMessage']);
+const NON_MODE_GROUPS: ReadonlySet<string> = new Set(METRIC_GROUPS);
 
 export class ReportError extends Error {
   override name = 'ReportError';
@@ -133,7 +134,10 @@ export function taskModes(rows: readonly StepRow[]): string[] {
   return [...modes];
 }
 
-/** The suffixes of the keys of a group: `heldout` → the modes with held-out accuracy. */
+/**
+ * The suffixes of the keys of a group (`heldout` → the modes with held-out accuracy), or of a task mode's keys
+ * (its metrics).
+ */
 export function groupMembers(rows: readonly StepRow[], group: string): string[] {
   const prefix = `${group}.`;
   return metricKeys(rows)
@@ -146,10 +150,8 @@ export function shaperTerms(
   rows: readonly StepRow[],
 ): { key: string; mode: string; role: string; shaper: string }[] {
   return groupMembers(rows, 'reward').flatMap((member) => {
-    const [mode, role, ...shaper] = member.split('.');
-    return role && shaper.length > 0
-      ? [{ key: `reward.${member}`, mode: mode!, role, shaper: shaper.join('.') }]
-      : [];
+    const term = parseRewardTerm(member);
+    return term ? [{ key: groupKey('reward', member), ...term }] : [];
   });
 }
 
@@ -168,12 +170,12 @@ export function pluginFaults(rows: readonly StepRow[]): PluginFault[] {
   const byPart = new Map<string, PluginFault>();
   for (const row of rows) {
     for (const [key, value] of row.values) {
-      if (!key.startsWith('faults.') || !value) continue;
-      const part = key.slice('faults.'.length);
+      const part = groupMember(key, 'faults');
+      if (part === undefined || !value) continue;
       const fault = byPart.get(part) ?? { part, count: 0, steps: 0, messages: [] };
       fault.count += value;
       fault.steps++;
-      const message = row.texts.get(`faultMessage.${part}`);
+      const message = row.texts.get(groupKey('faultMessage', part));
       if (message !== undefined && !fault.messages.some((m) => m.message === message))
         fault.messages.push({ step: row.step, message });
       byPart.set(part, fault);
