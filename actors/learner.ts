@@ -17,18 +17,9 @@ import {
   WeightsPayloadSchema,
   weightsPayload,
 } from './policy.ts';
+import { RolloutSampleSchema, SupervisedSampleSchema } from './schemas.ts';
 
 const Ids = Type.Array(Type.Integer({ minimum: 0 }));
-
-export const RolloutSampleSchema = Type.Object({
-  promptIds: Ids,
-  responseIds: Ids,
-  samplingLogprobs: Type.Array(Type.Number()),
-  reward: Type.Number(),
-  group: Type.String(),
-});
-
-export const SupervisedSampleSchema = Type.Object({ promptIds: Ids, targetIds: Ids });
 
 export const learnerProtocol = defineProtocol({
   weights: {

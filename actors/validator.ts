@@ -3,77 +3,28 @@
 // correct (built-in checks by the executor, a mode's custom checks by the mode's `judge`, with the executor at
 // hand). A broken pool crashes the actor, and its supervisor starts a fresh one; a judge that throws is a fault.
 import { type Static, Type } from '@sinclair/typebox';
-import {
-  type AnswerToCheck,
-  type Proposal,
-  PythonPool,
-  type ValidationOptions,
-  validate,
-  verify,
-} from '../src/executor/index.ts';
+import { PythonPool, type ValidationOptions, validate, verify } from '../src/executor/index.ts';
 import {
   type AnswerCheck,
   type AnswerVerdict,
-  type BuiltinCheck,
-  type CustomCheck,
   type Executor,
   type ExecutorFactory,
   type Faults,
   recordFault,
-  type Proposal as TaskProposal,
   type TaskMode,
 } from '../src/plugins/index.ts';
 import { defineActor, defineProtocol } from '../src/runtime/index.ts';
 import { loadActorPlugins, PluginOptions } from './plugins.ts';
-import { FaultsSchema } from './schemas.ts';
+import {
+  AnswerCheckSchema,
+  AnswerVerdictSchema,
+  FaultsSchema,
+  ProposalSchema,
+  ProposalVerdictSchema,
+} from './schemas.ts';
 
-const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
-
-export const ProposalSchema = Type.Union([
-  Type.Object({ code: Type.String(), input: Type.String() }, { additionalProperties: false }),
-  Type.Object(
-    { code: Type.String(), inputs: Type.Array(Type.String()), message: Type.String() },
-    { additionalProperties: false },
-  ),
-]);
-
-export const ValidationResultSchema = Type.Object({
-  valid: Type.Boolean(),
-  output: Nullable(Type.String()),
-  outputs: Type.Union([Type.Array(Type.String()), Type.Null()]),
-  reason: Nullable(Type.String()),
-  errorType: Nullable(Type.String()),
-  durationMs: Type.Number(),
-});
-
-export const AnswerSchema = Type.Union([
-  Type.Object({ type: Type.Literal('deduction'), output: Type.String(), answer: Type.String() }),
-  Type.Object({
-    type: Type.Literal('abduction'),
-    code: Type.String(),
-    output: Type.String(),
-    answer: Type.String(),
-  }),
-  Type.Object({
-    type: Type.Literal('induction'),
-    inputs: Type.Array(Type.String()),
-    outputs: Type.Array(Type.String()),
-    answer: Type.String(),
-  }),
-  Type.Object({
-    type: Type.Literal('custom'),
-    answer: Type.String(),
-    data: Type.Unknown({ description: "What the task mode's judge needs besides the answer." }),
-  }),
-]);
-
-export const VerificationResultSchema = Type.Object({
-  correct: Type.Boolean(),
-  malformed: Type.Boolean(),
-  reason: Nullable(Type.String()),
-  errorType: Nullable(Type.String()),
-  durationMs: Type.Number(),
-});
+/** Kept for the actors that import it from here (the proposer). */
+export { ProposalSchema };
 
 export const validatorProtocol = defineProtocol({
   validate: {
@@ -81,16 +32,16 @@ export const validatorProtocol = defineProtocol({
       proposals: Type.Array(ProposalSchema),
       executor: Type.Optional(Type.String({ description: 'Default: python.' })),
     }),
-    reply: Type.Object({ results: Type.Array(ValidationResultSchema), computeMs: Type.Number() }),
+    reply: Type.Object({ results: Type.Array(ProposalVerdictSchema), computeMs: Type.Number() }),
   },
   verify: {
     request: Type.Object({
-      answers: Type.Array(AnswerSchema),
+      answers: Type.Array(AnswerCheckSchema),
       executor: Type.Optional(Type.String()),
       mode: Type.Optional(Type.String({ description: 'The task mode whose judge decides custom checks.' })),
     }),
     reply: Type.Object({
-      results: Type.Array(VerificationResultSchema),
+      results: Type.Array(AnswerVerdictSchema),
       faults: FaultsSchema,
       computeMs: Type.Number(),
     }),
@@ -150,8 +101,8 @@ function pythonExecutor(options: ValidatorOptions, log: (line: string) => void):
     allowHelpers: options.allowHelpers,
   };
   return {
-    validate: (proposals) => validate(pool, proposals as Proposal[], policy),
-    verify: (checks) => verify(pool, checks as AnswerToCheck[], policy),
+    validate: (proposals) => validate(pool, proposals, policy),
+    verify: (checks) => verify(pool, checks, policy),
     close: () => pool.close(),
   };
 }
@@ -200,12 +151,10 @@ async function verifyAll(
   faults: Faults,
 ): Promise<AnswerVerdict[]> {
   const runner = executor(state, executorName);
-  const builtin = checks.flatMap((c, i) => (c.type === 'custom' ? [] : [i]));
+  const builtin = checks.flatMap((check, i) => (check.type === 'custom' ? [] : [{ i, check }]));
   const verdicts: AnswerVerdict[] = new Array(checks.length);
-  const fromExecutor = builtin.length
-    ? await runner.verify(builtin.map((i) => checks[i] as BuiltinCheck))
-    : [];
-  builtin.forEach((i, k) => {
+  const fromExecutor = builtin.length ? await runner.verify(builtin.map(({ check }) => check)) : [];
+  builtin.forEach(({ i }, k) => {
     verdicts[i] = fromExecutor[k]!;
   });
   const mode = modeName === undefined ? undefined : state.modes.get(modeName);
@@ -223,7 +172,7 @@ async function verifyAll(
       }
       const started = performance.now();
       try {
-        const verdict = verdictOf(await mode.judge(check as CustomCheck, runner));
+        const verdict = verdictOf(await mode.judge(check, runner));
         verdicts[i] = { ...verdict, durationMs: verdict.durationMs || performance.now() - started };
       } catch (error) {
         const cause = error instanceof Error ? error : new Error(String(error));
@@ -253,14 +202,14 @@ export const validator = defineActor({
   handlers: {
     validate: async (state, { proposals, executor: name }, ctx) => {
       const started = performance.now();
-      const results = await executor(state, name).validate(proposals as TaskProposal[]);
+      const results = await executor(state, name).validate(proposals);
       ctx.reply({ results, computeMs: performance.now() - started });
       return state;
     },
     verify: async (state, { answers, executor: name, mode }, ctx) => {
       const started = performance.now();
       const faults: Faults = {};
-      const results = await verifyAll(state, answers as AnswerCheck[], name, mode, faults);
+      const results = await verifyAll(state, answers, name, mode, faults);
       ctx.reply({ results, faults, computeMs: performance.now() - started });
       return state;
     },

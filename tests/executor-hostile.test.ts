@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { PythonPool, type ValidationResult, validate, validateOne, verify } from '../src/executor/index.ts';
+import { PythonPool, validate, validateOne, verify } from '../src/executor/index.ts';
+import type { ProposalVerdict } from '../src/wire/index.ts';
 
 const canaryDir = mkdtempSync(join(tmpdir(), 'azr-canary-'));
 const canaryPath = join(canaryDir, 'canary.txt');
@@ -198,7 +199,7 @@ const HOSTILE: Hostile[] = [
 
 const program = (body: string) => `def f(x):\n${body.replace(/^/gm, '    ')}`;
 
-function assertExpectation(result: ValidationResult, expect: Expectation): void {
+function assertExpectation(result: ProposalVerdict, expect: Expectation): void {
   const shown = JSON.stringify(result);
   assert.equal(typeof result.valid, 'boolean', shown);
   assert.equal(typeof result.durationMs, 'number', shown);
@@ -220,7 +221,7 @@ function assertExpectation(result: ValidationResult, expect: Expectation): void 
 
 describe('hostile programs', () => {
   const pool = new PythonPool({ size: 3, limits: { timeoutMs: 1500 } });
-  let results: ValidationResult[] = [];
+  let results: ProposalVerdict[] = [];
   const exits: string[] = [];
   pool.on('workerExit', (info) => exits.push(info.cause));
 

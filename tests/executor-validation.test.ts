@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
-import { PythonPool, type ValidationResult, validate, validateOne } from '../src/executor/index.ts';
+import { PythonPool, validate, validateOne } from '../src/executor/index.ts';
+import type { ProposalVerdict } from '../src/wire/index.ts';
 
 interface Fixture {
   id: string;
@@ -23,7 +24,7 @@ after(() => pool.close());
 
 const check = (code: string, input: string) => validateOne(pool, { code, input });
 
-function assertInvalid(result: ValidationResult, errorType: string, reason?: RegExp): void {
+function assertInvalid(result: ProposalVerdict, errorType: string, reason?: RegExp): void {
   assert.equal(result.valid, false, `expected invalid (${errorType}), got ${JSON.stringify(result)}`);
   assert.equal(result.output, null);
   assert.equal(result.errorType, errorType, JSON.stringify(result));

@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
-import {
-  type AnswerToCheck,
-  PythonPool,
-  type VerificationResult,
-  verify,
-  verifyOne,
-} from '../src/executor/index.ts';
+import { PythonPool, verify, verifyOne } from '../src/executor/index.ts';
+import type { AnswerVerdict, BuiltinCheck } from '../src/wire/index.ts';
 
 interface Fixture {
   id: string;
@@ -27,28 +22,23 @@ const fixtures: Fixture[] = readFileSync(
 const pool = new PythonPool({ size: 2, limits: { timeoutMs: 2000 } });
 after(() => pool.close());
 
-function assertVerdict(
-  result: VerificationResult,
-  correct: boolean,
-  malformed: boolean,
-  reason?: RegExp,
-): void {
+function assertVerdict(result: AnswerVerdict, correct: boolean, malformed: boolean, reason?: RegExp): void {
   assert.equal(result.correct, correct, JSON.stringify(result));
   assert.equal(result.malformed, malformed, JSON.stringify(result));
   if (reason) assert.match(result.reason ?? '', reason);
   if (correct) assert.equal(result.reason, null);
 }
 
-const deduction = (output: string, answer: string): AnswerToCheck => ({ type: 'deduction', output, answer });
+const deduction = (output: string, answer: string): BuiltinCheck => ({ type: 'deduction', output, answer });
 const reverse = 'def f(s):\n    return s[::-1]';
-const abduction = (answer: string, output = "'cba'", code = reverse): AnswerToCheck => ({
+const abduction = (answer: string, output = "'cba'", code = reverse): BuiltinCheck => ({
   type: 'abduction',
   code,
   output,
   answer,
 });
 const hidden = { inputs: ['1', '2', '3', '4', '5'], outputs: ['3', '5', '7', '9', '11'] };
-const induction = (answer: string): AnswerToCheck => ({ type: 'induction', ...hidden, answer });
+const induction = (answer: string): BuiltinCheck => ({ type: 'induction', ...hidden, answer });
 
 describe('deduction', () => {
   test('value equality of literals, not string equality', async () => {

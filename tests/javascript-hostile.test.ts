@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { JsPool } from '../plugins/javascript/pool.ts';
-import { type ValidationResult, validateJs, validateJsOne } from '../plugins/javascript/validate.ts';
+import { validateJs, validateJsOne } from '../plugins/javascript/validate.ts';
+import type { ProposalVerdict } from '../src/wire/index.ts';
 import { verifyJsOne } from '../plugins/javascript/verify.ts';
 
 // One worker, so that consecutive jobs share a worker (and its QuickJS runtime) and any leak would show.
@@ -12,7 +13,7 @@ after(() => pool.close());
 
 const SHORT = { timeoutMs: 400 };
 
-async function check(code: string, input = '', timeoutMs = SHORT.timeoutMs): Promise<ValidationResult> {
+async function check(code: string, input = '', timeoutMs = SHORT.timeoutMs): Promise<ProposalVerdict> {
   return validateJsOne(pool, { code, input }, { timeoutMs });
 }
 
@@ -22,7 +23,7 @@ async function assertServing(): Promise<void> {
   assert.equal(result.output, '["ok","undefined"]');
 }
 
-function assertInvalid(result: ValidationResult, errorType: string | RegExp): void {
+function assertInvalid(result: ProposalVerdict, errorType: string | RegExp): void {
   assert.equal(result.valid, false);
   assert.equal(result.output, null);
   assert.equal(typeof result.reason, 'string');

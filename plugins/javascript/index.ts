@@ -2,6 +2,7 @@
 // Tasks are written like the Python ones (sections "# program", "# input", "# output"); inputs are argument
 // lists of JavaScript literals and outputs the canonical text of plain data (JSON with sorted keys).
 import {
+  type AnswerVerdict,
   definePlugin,
   type ProgramModeOptions,
   programModeOptions,
@@ -12,7 +13,7 @@ import {
 } from '../../src/plugins/index.ts';
 import { JsPool } from './pool.ts';
 import { validateJs } from './validate.ts';
-import { type JsVerificationOptions, type VerificationResult, verifyJs, verifyJsOne } from './verify.ts';
+import { type JsVerificationOptions, verifyJs, verifyJsOne } from './verify.ts';
 
 export { canonical, type Plain, parseArguments, parseLiteral, plainEqual } from './literal.ts';
 export {
@@ -103,7 +104,7 @@ export function checkJs(
   task: Task,
   answer: string,
   options: JsVerificationOptions = {},
-): Promise<VerificationResult> {
+): Promise<AnswerVerdict> {
   switch (task.mode) {
     case JS_DEDUCTION:
       return verifyJsOne(pool, { type: 'deduction', output: task.output, answer }, options);

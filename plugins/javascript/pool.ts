@@ -6,8 +6,7 @@ import { EventEmitter, once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { PoolClosedError, PoolQueueFullError } from '../../src/executor/python-pool.ts';
-import type { JobOutcome } from '../../src/executor/types.ts';
+import { type JobOutcome, PoolClosedError, PoolQueueFullError } from '../../src/wire/index.ts';
 import type { JsJob, JsResponseFor, JsRuntimeLimits, JsWorkerData } from './types.ts';
 
 export { PoolClosedError, PoolQueueFullError };

@@ -5,16 +5,9 @@
 import { workerData } from 'node:worker_threads';
 import { getQuickJS, type QuickJSHandle, type QuickJSRuntime } from 'quickjs-emscripten';
 import { canonical, type Plain, parseArguments, parseLiteral, plainEqual } from './literal.ts';
+import type { AnswerVerdict, SandboxValidation } from '../../src/wire/index.ts';
 import { PRELUDE } from './prelude.ts';
-import type {
-  JsAbductionJob,
-  JsInductionJob,
-  JsJob,
-  JsValidateJob,
-  JsWorkerData,
-  ValidateResponse,
-  VerdictResponse,
-} from './types.ts';
+import type { JsAbductionJob, JsInductionJob, JsJob, JsValidateJob, JsWorkerData } from './types.ts';
 
 const data = workerData as JsWorkerData;
 const starts = new Int32Array(data.starts);
@@ -174,7 +167,7 @@ function gold(text: string): Plain {
 /** Outputs of verification runs may be longer than validation's limit; past this they cannot match anyway. */
 const outputBudget = (expected: Plain) => canonical(expected).length + 1;
 
-function validateJob(job: JsValidateJob): Omit<ValidateResponse, 'durationMs'> {
+function validateJob(job: JsValidateJob): Omit<SandboxValidation, 'durationMs'> {
   if (typeof job.code !== 'string') throw new JobError('MalformedProgram', 'program is not a string');
   if (!Array.isArray(job.inputs) || job.inputs.length === 0)
     throw new JobError('MalformedInput', 'no inputs given');
@@ -198,7 +191,7 @@ function validateJob(job: JsValidateJob): Omit<ValidateResponse, 'durationMs'> {
   return { valid: true, outputs, reason: null, errorType: null };
 }
 
-const verdict = (correct: boolean, reason: string | null): Omit<VerdictResponse, 'durationMs'> => ({
+const verdict = (correct: boolean, reason: string | null): Omit<AnswerVerdict, 'durationMs'> => ({
   correct,
   malformed: false,
   reason,
@@ -211,7 +204,7 @@ function compare(output: string, expected: Plain, expectedText: string, prefix: 
     : verdict(false, clip(`${prefix}${output}, expected ${expectedText}`));
 }
 
-function abductionJob(job: JsAbductionJob): Omit<VerdictResponse, 'durationMs'> {
+function abductionJob(job: JsAbductionJob): Omit<AnswerVerdict, 'durationMs'> {
   const expected = gold(job.gold);
   let args: string;
   try {
@@ -234,7 +227,7 @@ function outputOrMismatch(run: () => string): string | null {
   }
 }
 
-function inductionJob(job: JsInductionJob): Omit<VerdictResponse, 'durationMs'> {
+function inductionJob(job: JsInductionJob): Omit<AnswerVerdict, 'durationMs'> {
   if (!Array.isArray(job.inputs) || !Array.isArray(job.outputs) || job.inputs.length !== job.outputs.length) {
     throw new JobError('MalformedTask', 'inputs and outputs must be lists of equal length');
   }
@@ -271,11 +264,11 @@ function fail(job: JsJob, error: JobError) {
   return { correct: false, malformed, reason: error.message, errorType: error.errorType };
 }
 
-export default function run(job: JsJob): ValidateResponse | VerdictResponse {
+export default function run(job: JsJob): SandboxValidation | AnswerVerdict {
   const started = performance.now();
   if (job.slot !== undefined) Atomics.store(starts, job.slot, Date.now() - data.epoch + 1);
   deadline = Date.now() + (job.cpuMs ?? 5000);
-  let result: Omit<ValidateResponse, 'durationMs'> | Omit<VerdictResponse, 'durationMs'>;
+  let result: Omit<SandboxValidation, 'durationMs'> | Omit<AnswerVerdict, 'durationMs'>;
   try {
     if (job.op === 'validate') result = validateJob(job);
     else if (job.op === 'abduction') result = abductionJob(job);
@@ -292,5 +285,5 @@ export default function run(job: JsJob): ValidateResponse | VerdictResponse {
     // Start the next job with a clean heap.
     if ((error as JobError).errorType === 'MemoryError') resetRuntime();
   }
-  return { ...result, durationMs: performance.now() - started } as ValidateResponse | VerdictResponse;
+  return { ...result, durationMs: performance.now() - started } as SandboxValidation | AnswerVerdict;
 }

@@ -1,8 +1,6 @@
-// Jobs a JavaScript sandbox worker runs, and what it answers. The answers mirror the Python executor's
-// (src/executor/types.ts) so the core can treat both languages alike.
-import type { ValidateResponse, VerdictResponse } from '../../src/executor/types.ts';
-
-export type { ValidateResponse, VerdictResponse };
+// Jobs a JavaScript sandbox worker runs, and what it answers: the same wire types as the Python executor's
+// (src/wire), so the core treats both languages alike.
+import type { AnswerVerdict, SandboxValidation } from '../../src/wire/index.ts';
 
 /** Per-worker limits of the QuickJS runtime. */
 export interface JsRuntimeLimits {
@@ -42,7 +40,7 @@ export interface JsInductionJob extends JsJobBase {
 
 export type JsJob = JsValidateJob | JsAbductionJob | JsInductionJob;
 
-export type JsResponseFor<J extends JsJob> = J extends JsValidateJob ? ValidateResponse : VerdictResponse;
+export type JsResponseFor<J extends JsJob> = J extends JsValidateJob ? SandboxValidation : AnswerVerdict;
 
 /** What every worker gets at start. */
 export interface JsWorkerData extends JsRuntimeLimits {

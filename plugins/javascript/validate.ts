@@ -2,17 +2,8 @@
 // is a list of JavaScript literals, f runs without error within the limits, twice in fresh contexts with
 // equal results (Math.random and the clock are unavailable), and the output is plain data whose canonical
 // text (JSON, keys sorted) is at most `maxOutputChars` long.
-import { invalidProposal, proposalShapeProblem, proposalVerdict } from '../../src/plugins/index.ts';
-import type { JobOutcome } from '../../src/executor/types.ts';
-import type {
-  InductionProposal,
-  Proposal,
-  SingleProposal,
-  ValidationResult,
-} from '../../src/executor/validate.ts';
+import { type Proposal, type ProposalVerdict, validateProposal } from '../../src/wire/index.ts';
 import type { JsPool, JsRunOptions } from './pool.ts';
-
-export type { InductionProposal, Proposal, SingleProposal, ValidationResult };
 
 export interface JsValidationOptions {
   /** Longest accepted canonical output; longer outputs are rejected, never truncated (default 400). */
@@ -23,42 +14,22 @@ export interface JsValidationOptions {
   timeoutMs?: number;
 }
 
-const isInduction = (proposal: Proposal): proposal is InductionProposal => 'inputs' in proposal;
-
-/** The error type and reason of a job that did not answer (the Python executor's names). */
-export function outcomeFailure(outcome: Exclude<JobOutcome<unknown>, { ok: true }>): {
-  errorType: string;
-  reason: string;
-} {
-  return { errorType: outcome.kind === 'timeout' ? 'Timeout' : 'WorkerCrashed', reason: outcome.reason };
-}
-
-export const runOptions = (timeoutMs: number | undefined): JsRunOptions =>
-  timeoutMs === undefined ? {} : { timeoutMs };
+/** The per-job options of `options`: its deadline, when it sets one. */
+export const runOptions = (options: { timeoutMs?: number }): JsRunOptions =>
+  options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
 
 /** Validates one proposal. Never throws for bad proposals; rejects only if the pool is closed. */
-export async function validateJsOne(
+export function validateJsOne(
   pool: JsPool,
   proposal: Proposal,
   options: JsValidationOptions = {},
-): Promise<ValidationResult> {
-  const problem = proposalShapeProblem(proposal, options.inductionInputs ?? 10);
-  if (problem) return problem;
-  const induction = isInduction(proposal);
-  const outcome = await pool.runWhenRoom(
-    {
-      op: 'validate',
-      code: proposal.code,
-      inputs: induction ? proposal.inputs : [proposal.input],
-      maxOutputChars: options.maxOutputChars ?? 400,
-    },
-    runOptions(options.timeoutMs),
+): Promise<ProposalVerdict> {
+  return validateProposal(proposal, options.inductionInputs ?? 10, (code, inputs) =>
+    pool.runWhenRoom(
+      { op: 'validate', code, inputs, maxOutputChars: options.maxOutputChars ?? 400 },
+      runOptions(options),
+    ),
   );
-  if (!outcome.ok) {
-    const { errorType, reason } = outcomeFailure(outcome);
-    return invalidProposal(errorType, reason, outcome.durationMs);
-  }
-  return proposalVerdict(outcome.value, induction);
 }
 
 /** Validates a batch over the whole pool; results in input order. */
@@ -66,6 +37,6 @@ export function validateJs(
   pool: JsPool,
   batch: readonly Proposal[],
   options: JsValidationOptions = {},
-): Promise<ValidationResult[]> {
+): Promise<ProposalVerdict[]> {
   return Promise.all(batch.map((proposal) => validateJsOne(pool, proposal, options)));
 }

@@ -13,7 +13,8 @@ import {
   UsageError,
   withUsageErrors,
 } from '../executor/cli-support.ts';
-import { type Proposal, type ValidationResult, validate } from '../executor/index.ts';
+import { validate } from '../executor/index.ts';
+import type { Proposal, ProposalVerdict } from '../wire/index.ts';
 
 const USAGE = 'azr validate FILE.jsonl [--mode python|js]';
 
@@ -49,7 +50,7 @@ function toItem(check: LineChecker, input: InputLine): Item {
   return { id, proposal: { code, input: check.string('input') } };
 }
 
-function toLines(items: readonly Item[], results: readonly ValidationResult[]): object[] {
+function toLines(items: readonly Item[], results: readonly ProposalVerdict[]): object[] {
   return results.map((result, index) => {
     const line = {
       id: items[index].id,

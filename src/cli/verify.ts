@@ -7,7 +7,8 @@ import {
   runJsonlCommand,
   withUsageErrors,
 } from '../executor/cli-support.ts';
-import { type AnswerToCheck, verify } from '../executor/index.ts';
+import { verify } from '../executor/index.ts';
+import type { BuiltinCheck } from '../wire/index.ts';
 
 const USAGE = 'azr verify FILE.jsonl';
 
@@ -17,7 +18,7 @@ export async function run(args: string[], io: CliIO = processIO()): Promise<numb
     return runJsonlCommand(
       io,
       parsed,
-      (check, input): { id: unknown; item: AnswerToCheck } => {
+      (check, input): { id: unknown; item: BuiltinCheck } => {
         const id = input.record.id ?? null;
         const type = check.string('type');
         const answer = check.string('answer');

@@ -25,30 +25,9 @@ export {
   type DeductionRequest,
   type HarnessRequest,
   type InductionRequest,
-  type JobOutcome,
   type SandboxMode,
   type ValidateRequest,
-  type ValidateResponse,
-  type VerdictResponse,
 } from './types.ts';
-export {
-  type InductionProposal,
-  isInductionProposal,
-  type ProgramPolicyOptions,
-  type Proposal,
-  type SingleProposal,
-  type ValidationOptions,
-  type ValidationResult,
-  validate,
-  validateOne,
-} from './validate.ts';
-export {
-  type AbductionAnswer,
-  type AnswerToCheck,
-  type DeductionAnswer,
-  type InductionAnswer,
-  type VerificationOptions,
-  type VerificationResult,
-  verify,
-  verifyOne,
-} from './verify.ts';
+export type { ProgramPolicyOptions } from './policy.ts';
+export { type ValidationOptions, validate, validateOne } from './validate.ts';
+export { type VerificationOptions, verify, verifyOne } from './verify.ts';

@@ -21,13 +21,15 @@ import {
   workerCommand,
 } from './sandbox.ts';
 import {
-  DEFAULT_LIMITS,
   type ExecutionLimits,
   type HarnessRequest,
-  type JobOutcome,
   type ResponseFor,
   type SandboxMode,
+  DEFAULT_LIMITS,
 } from './types.ts';
+import { type JobOutcome, PoolClosedError, PoolQueueFullError } from '../wire/index.ts';
+
+export { PoolClosedError, PoolQueueFullError };
 
 export interface PythonPoolOptions {
   /** Number of worker processes (default: `os.availableParallelism()`). */
@@ -55,12 +57,6 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-export class PoolClosedError extends Error {
-  override name = 'PoolClosedError';
-}
-export class PoolQueueFullError extends Error {
-  override name = 'PoolQueueFullError';
-}
 /** Workers keep dying before they are ready (e.g. Python missing): the pool stops accepting jobs. */
 export class PoolBrokenError extends Error {
   override name = 'PoolBrokenError';

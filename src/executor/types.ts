@@ -1,4 +1,6 @@
-// Types shared by the pool, the batch APIs and the wire protocol with harness.py.
+// Types shared by the pool, the batch APIs and the wire protocol with harness.py. What harness.py answers is a
+// wire type (SandboxValidation, AnswerVerdict in src/wire).
+import type { AnswerVerdict, SandboxValidation } from '../wire/index.ts';
 
 /** docs/azr.md §3: the reference code's banned-import list. Every component of every entry is banned. */
 export const DEFAULT_BANNED_MODULES: readonly string[] = [
@@ -91,32 +93,6 @@ export interface InductionRequest {
 
 export type HarnessRequest = ValidateRequest | DeductionRequest | AbductionRequest | InductionRequest;
 
-export interface ValidateResponse {
-  valid: boolean;
-  /** repr string of f(input) for each input, in order; null when invalid. */
-  outputs: string[] | null;
-  reason: string | null;
-  errorType: string | null;
-  durationMs: number;
-}
-
-export interface VerdictResponse {
-  correct: boolean;
-  /** The answer could not be used at all (not a literal, not an argument list, not a program with f). */
-  malformed: boolean;
-  reason: string | null;
-  errorType: string | null;
-  durationMs: number;
-}
-
 export type ResponseFor<R extends HarnessRequest> = R extends ValidateRequest
-  ? ValidateResponse
-  : VerdictResponse;
-
-/**
- * The outcome of one job. A job never disappears: it either answers (`ok: true`) or ends as a
- * `timeout` (deadline passed, worker killed and replaced) or `crashed` (its worker died while running it).
- */
-export type JobOutcome<R> =
-  | { ok: true; value: R }
-  | { ok: false; kind: 'timeout' | 'crashed'; reason: string; durationMs: number };
+  ? SandboxValidation
+  : AnswerVerdict;

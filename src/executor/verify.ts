@@ -1,124 +1,55 @@
 // Answer checking (docs/azr.md §1), every comparison done by harness.py inside the sandbox on Python values.
-import type { PythonPool, RunOptions } from './python-pool.ts';
+import { type AnswerVerdict, type BuiltinCheck, verifyAnswer } from '../wire/index.ts';
+import { type ProgramPolicyOptions, runOptions, wirePolicy } from './policy.ts';
+import type { PythonPool } from './python-pool.ts';
 import type { HarnessRequest, ValidateRequest } from './types.ts';
-import { outcomeFailure, type ProgramPolicyOptions, wirePolicy } from './validate.ts';
-
-/** Solver predicted the output of `f(input)`: correct when its literal equals the gold output's. */
-export interface DeductionAnswer {
-  type: 'deduction';
-  /** Gold output (repr string from validation). */
-  output: string;
-  answer: string;
-}
-
-/** Solver proposed an input: correct when f(answer) equals the gold output (any input that works counts). */
-export interface AbductionAnswer {
-  type: 'abduction';
-  code: string;
-  output: string;
-  answer: string;
-}
-
-/** Solver wrote a program: correct when it reproduces every hidden (input, output) pair. */
-export interface InductionAnswer {
-  type: 'induction';
-  inputs: readonly string[];
-  outputs: readonly string[];
-  answer: string;
-}
-
-export type AnswerToCheck = DeductionAnswer | AbductionAnswer | InductionAnswer;
-
-export interface VerificationResult {
-  correct: boolean;
-  /** The answer was unusable (not a literal / argument list / program defining f): a format error. */
-  malformed: boolean;
-  reason: string | null;
-  errorType: string | null;
-  durationMs: number;
-}
 
 export interface VerificationOptions extends ProgramPolicyOptions {
+  /** Deadline for each answer's job (default: the pool's `limits.timeoutMs`). */
   timeoutMs?: number;
 }
 
-function incorrect(
-  errorType: string,
-  reason: string,
-  malformed: boolean,
-  durationMs = 0,
-): VerificationResult {
-  return { correct: false, malformed, reason, errorType, durationMs };
-}
-
-const isString = (value: unknown): value is string => typeof value === 'string';
-const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);
-
-/** The harness request for an answer, or the reason it cannot be checked at all. */
-function toRequest(
-  item: AnswerToCheck,
+/** The harness request that decides a check (its shape already checked). */
+function requestFor(
+  check: BuiltinCheck,
   options: VerificationOptions,
-): Exclude<HarnessRequest, ValidateRequest> | VerificationResult {
-  if (!isString(item?.answer)) return incorrect('MalformedAnswer', 'answer must be a string', true);
-  switch (item.type) {
+): Exclude<HarnessRequest, ValidateRequest> {
+  switch (check.type) {
     case 'deduction':
-      if (!isString(item.output)) return incorrect('MalformedTask', 'output must be a string', false);
-      return { op: 'deduction', answer: item.answer, gold: item.output };
+      return { op: 'deduction', answer: check.answer, gold: check.output };
     case 'abduction':
-      if (!isString(item.code) || !isString(item.output)) {
-        return incorrect('MalformedTask', 'code and output must be strings', false);
-      }
       return {
         op: 'abduction',
-        code: item.code,
-        answer: item.answer,
-        gold: item.output,
+        code: check.code,
+        answer: check.answer,
+        gold: check.output,
         policy: wirePolicy(options),
       };
     case 'induction':
-      if (
-        !isStringList(item.inputs) ||
-        !isStringList(item.outputs) ||
-        item.inputs.length !== item.outputs.length
-      ) {
-        return incorrect('MalformedTask', 'inputs and outputs must be string lists of equal length', false);
-      }
       return {
         op: 'induction',
-        answer: item.answer,
-        inputs: item.inputs,
-        outputs: item.outputs,
+        answer: check.answer,
+        inputs: check.inputs,
+        outputs: check.outputs,
         policy: wirePolicy(options),
       };
-    default:
-      return incorrect(
-        'MalformedTask',
-        `unknown task type ${JSON.stringify((item as { type?: unknown })?.type)}`,
-        false,
-      );
   }
 }
 
 /** Checks one answer. Never throws for bad answers; rejects only if the pool is closed/broken. */
-export async function verifyOne(
+export function verifyOne(
   pool: PythonPool,
-  item: AnswerToCheck,
+  check: BuiltinCheck,
   options: VerificationOptions = {},
-): Promise<VerificationResult> {
-  const request = toRequest(item, options);
-  if (!('op' in request)) return request;
-  const runOptions: RunOptions = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
-  const outcome = await pool.runWhenRoom(request, runOptions);
-  if (outcome.ok) return outcome.value;
-  const { errorType, reason } = outcomeFailure(outcome);
-  return incorrect(errorType, reason, false, outcome.durationMs);
+): Promise<AnswerVerdict> {
+  return verifyAnswer(check, (valid) => pool.runWhenRoom(requestFor(valid, options), runOptions(options)));
 }
 
 /** Checks a batch over the whole pool; results in input order. */
 export function verify(
   pool: PythonPool,
-  batch: readonly AnswerToCheck[],
+  batch: readonly BuiltinCheck[],
   options: VerificationOptions = {},
-): Promise<VerificationResult[]> {
-  return Promise.all(batch.map((item) => verifyOne(pool, item, options)));
+): Promise<AnswerVerdict[]> {
+  return Promise.all(batch.map((check) => verifyOne(pool, check, options)));
 }

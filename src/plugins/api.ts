@@ -1,70 +1,32 @@
-// The plugin API: what a task mode, a reward shaper or a plugin is. It depends on nothing else of azr, so a
-// plugin written against it keeps working while the core changes (see PLUGIN_API_VERSION).
+// The plugin API: what a task mode, a reward shaper or a plugin is. It depends on nothing of azr but the wire
+// types (src/wire), so a plugin written against it keeps working while the core changes (see PLUGIN_API_VERSION).
 import type { Static, TObject } from '@sinclair/typebox';
+import type {
+  AnswerCheck,
+  AnswerVerdict,
+  BuiltinCheck,
+  CustomCheck,
+  Proposal,
+  ProposalVerdict,
+  Task,
+} from '../wire/index.ts';
+
+export type {
+  AnswerCheck,
+  AnswerVerdict,
+  BuiltinCheck,
+  CustomCheck,
+  InductionProposal,
+  Proposal,
+  ProposalVerdict,
+  SingleProposal,
+  Task,
+} from '../wire/index.ts';
 
 export const PLUGIN_API_VERSION = 1;
 
-/** A valid task, as kept in a buffer: the program, its input(s) and the executor's output(s). */
-export interface Task {
-  id: string;
-  /** Name of the task mode that owns it. */
-  mode: string;
-  code: string;
-  /** Call arguments as Python source, e.g. `'John', {'age': 20}`. */
-  input: string;
-  /** repr of f(input), computed by the executor. */
-  output: string;
-  /** Induction: every input and its output, and the proposer's message. */
-  inputs?: string[];
-  outputs?: string[];
-  message?: string;
-  /** The self-play step that proposed it (0 = seed). */
-  step: number;
-}
-
-/** What the proposer wrote, once parsed: one input, or (induction) several and a message. */
-export type Proposal = { code: string; input: string } | { code: string; inputs: string[]; message: string };
-
-/** The checks every executor runs for one answer (docs/azr.md §1: all equality checks run in the sandbox). */
-export type BuiltinCheck =
-  | { type: 'deduction'; output: string; answer: string }
-  | { type: 'abduction'; code: string; output: string; answer: string }
-  | { type: 'induction'; inputs: string[]; outputs: string[]; answer: string };
-
-/**
- * A check of the task mode's own kind: the validator actor hands it to the mode's `judge`. `data` is what the
- * judge needs besides the answer; it travels between actors, so keep it to what msgpack carries (strings, numbers,
- * booleans, null, arrays, plain objects).
- */
-export interface CustomCheck {
-  type: 'custom';
-  answer: string;
-  data: unknown;
-}
-
-/** What must be checked for one answer: a built-in check, or one the task mode judges itself. */
-export type AnswerCheck = BuiltinCheck | CustomCheck;
-
+/** A completion read: the value, or why it could not be read. */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
-
-/** An executor's verdict on a proposal (docs/azr.md §3); `output` is the repr of f(input), `outputs` for induction. */
-export interface ProposalVerdict {
-  valid: boolean;
-  output: string | null;
-  outputs: string[] | null;
-  reason: string | null;
-  errorType: string | null;
-  durationMs: number;
-}
-
-/** An executor's verdict on an answer; `malformed` marks an answer it could not even read (a format error). */
-export interface AnswerVerdict {
-  correct: boolean;
-  malformed: boolean;
-  reason: string | null;
-  errorType: string | null;
-  durationMs: number;
-}
 
 /** Runs untrusted code for the task modes that name it: validates proposals and checks answers, sandboxed. */
 export interface Executor {

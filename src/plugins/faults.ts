@@ -1,9 +1,9 @@
 // Plugin code runs inside the actors; a plugin that throws must not take the run down. Calls into plugins go
 // through `guard`, which turns an exception into a fallback value and records it by plugin part: how many times,
 // and the first one's message, so a user sees what went wrong and not only that something did.
+import type { Faults } from '../wire/index.ts';
 
-/** Faults by plugin part (e.g. "mode:deduction.parseProposal", "shaper:novelty"), for the step's metrics. */
-export type Faults = Record<string, { count: number; first: string }>;
+export type { Faults };
 
 /** Messages longer than this are cut: a fault is reported on one console line and in every metrics line. */
 const MAX_MESSAGE = 300;

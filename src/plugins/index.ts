@@ -11,11 +11,5 @@ export {
 } from './registry.ts';
 export { type Faults, guard, mergeFaults, recordFault } from './faults.ts';
 export { type BenchItem, BenchError, parseBench } from './benchmark.ts';
-export {
-  invalidProposal,
-  proposalShapeProblem,
-  proposalVerdict,
-  type SandboxValidation,
-} from './proposal-shape.ts';
 // TypeBox, for plugin option schemas: a plugin that imports it from azr needs no dependency but azr.
 export { type Static, Type } from '@sinclair/typebox';

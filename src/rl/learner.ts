@@ -8,22 +8,10 @@ import { tokenLogprobsAndEntropy } from '../model/ops.ts';
 import type { Transformer } from '../model/transformer.ts';
 import { AdamW, type AdamWOptions } from './adamw.ts';
 import { type GroupStats, trrAdvantages, type Whitening } from './advantages.ts';
+import type { RolloutSample, SupervisedSample } from '../wire/index.ts';
 import { AzrError } from '../errors.ts';
 
-export interface RolloutSample {
-  promptIds: number[];
-  responseIds: number[];
-  /** Per response token, from `sample()`. */
-  samplingLogprobs: number[];
-  reward: number;
-  /** Normalisation group, e.g. `${taskType}/${role}`. */
-  group: string;
-}
-
-export interface SupervisedSample {
-  promptIds: number[];
-  targetIds: number[];
-}
+export type { RolloutSample, SupervisedSample };
 
 export interface LearnerOptions extends AdamWOptions {
   clipRatio: number;
