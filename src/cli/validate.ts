@@ -12,7 +12,7 @@ import {
   runJsonlCommand,
   UsageError,
   withUsageErrors,
-} from '../executor/cli-support.ts';
+} from './executor-stdio.ts';
 import { validate } from '../executor/index.ts';
 import type { Proposal, ProposalVerdict } from '../wire/index.ts';
 

@@ -1,12 +1,6 @@
 // `azr verify FILE.jsonl`: checks answers, lines {id, type, code, input, output, answer, ...}; one
 // {id, correct, reason} line each. Induction lines carry the hidden pairs as `inputs` and `outputs`.
-import {
-  type CliIO,
-  parseArguments,
-  processIO,
-  runJsonlCommand,
-  withUsageErrors,
-} from '../executor/cli-support.ts';
+import { type CliIO, parseArguments, processIO, runJsonlCommand, withUsageErrors } from './executor-stdio.ts';
 import { verify } from '../executor/index.ts';
 import type { BuiltinCheck } from '../wire/index.ts';
 

@@ -1,9 +1,7 @@
 // What `azr validate` and `azr verify` share: arguments, JSONL input with line numbers, the pool, output.
 import { readFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
-import { PythonPool } from './python-pool.ts';
-import { SandboxUnavailableError } from './sandbox.ts';
-import type { SandboxMode } from './types.ts';
+import { PythonPool, type SandboxMode, SandboxUnavailableError } from '../executor/index.ts';
 
 export interface CliIO {
   stdin: Readable;
