@@ -3,6 +3,7 @@
 // sends the new weights to the generators. It never names a task type: it asks the registered modes.
 import { type Static, Type } from '@sinclair/typebox';
 import type { RewardShaper, Task, TaskMode } from '../src/plugins/index.ts';
+import type { RolloutSample } from '../src/wire/index.ts';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -41,7 +42,6 @@ import {
   solverBatch,
   solverRollouts,
   supervisedPairs,
-  type TrainingSample,
   timeMetrics,
   trainingSamples,
   validTasks,
@@ -193,7 +193,7 @@ interface State {
 
 /** What one step hands the learner. */
 interface Batch {
-  samples: TrainingSample[];
+  samples: RolloutSample[];
   supervised: SupervisedPair[];
 }
 

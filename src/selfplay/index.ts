@@ -30,7 +30,6 @@ export {
   type SupervisedPair,
   solverRollouts,
   supervisedPairs,
-  type TrainingSample,
   trainingSamples,
 } from './reward.ts';
 export {

@@ -10,6 +10,7 @@ import {
   type TaskMode,
   totalReward,
 } from '../plugins/index.ts';
+import type { RolloutSample } from '../wire/index.ts';
 import { mean } from './solve.ts';
 
 /** A sampled completion with what the learner needs to train on it. */
@@ -18,15 +19,6 @@ export interface SampledCompletion {
   promptIds: number[];
   responseIds: number[];
   logprobs: number[];
-}
-
-/** A sample the learner reinforces (TRR++, docs/azr.md §5), advantages normalised within its `group`. */
-export interface TrainingSample {
-  promptIds: number[];
-  responseIds: number[];
-  samplingLogprobs: number[];
-  reward: number;
-  group: string;
 }
 
 /** A solver prompt and its gold answer, for executor-supervised learning. */
@@ -109,7 +101,7 @@ export function trainingSamples(
   rewards: readonly number[],
   mode: string,
   role: Rollout['role'],
-): TrainingSample[] {
+): RolloutSample[] {
   return completions.flatMap((c, i) =>
     c.responseIds.length > 0
       ? [
