@@ -20,17 +20,17 @@ async function ping(system: ActorSystem, name: string): Promise<number> {
   return system.lookup<typeof probe.protocol.spec>(name).ask({ type: 'ping' });
 }
 
+/** Two probes, a and b, under one supervisor `group` with `strategy`. */
+function spawnPair(system: ActorSystem, strategy: 'one-for-one' | 'all-for-one') {
+  const group = system.supervisor({ name: 'group', strategy, maxRestarts: 5, withinMs: 1000 });
+  system.spawn(probe, { name: 'a', parent: group });
+  system.spawn(probe, { name: 'b', parent: group });
+}
+
 describe('strategies', () => {
   test('one-for-one restarts only the child that crashed, with fresh state', async () => {
     const { clock, system } = setup();
-    const group = system.supervisor({
-      name: 'group',
-      strategy: 'one-for-one',
-      maxRestarts: 5,
-      withinMs: 1000,
-    });
-    system.spawn(probe, { name: 'a', parent: group });
-    system.spawn(probe, { name: 'b', parent: group });
+    spawnPair(system, 'one-for-one');
     assert.equal(await ping(system, 'a'), 0);
     assert.equal(await ping(system, 'b'), 0);
     const restarting = await crash(system, 'a');
@@ -44,14 +44,7 @@ describe('strategies', () => {
 
   test('all-for-one restarts every child of the supervisor', async () => {
     const { clock, system } = setup();
-    const group = system.supervisor({
-      name: 'group',
-      strategy: 'all-for-one',
-      maxRestarts: 5,
-      withinMs: 1000,
-    });
-    system.spawn(probe, { name: 'a', parent: group });
-    system.spawn(probe, { name: 'b', parent: group });
+    spawnPair(system, 'all-for-one');
     await ping(system, 'a');
     await ping(system, 'b');
     const restarting = await crash(system, 'a');
@@ -65,12 +58,18 @@ describe('strategies', () => {
   });
 });
 
+/** Spawns probe `name` with `restart`, crashes it, and checks that it came back from init. */
+async function crashedAndRestarted(name: string, restart: 'permanent' | 'transient') {
+  const { clock, system } = setup();
+  const ref = system.spawn(probe, { name, restart });
+  clock.increment((await crash(system, name)).delayMs);
+  assert.equal(await ping(system, name), 0);
+  return { clock, system, ref };
+}
+
 describe('restart kinds', () => {
   test('permanent: restarted after a crash and after a normal exit', async () => {
-    const { clock, system } = setup();
-    const ref = system.spawn(probe, { name: 'p', restart: 'permanent' });
-    clock.increment((await crash(system, 'p')).delayMs);
-    assert.equal(await ping(system, 'p'), 0);
+    const { clock, system, ref } = await crashedAndRestarted('p', 'permanent');
     const restarting = system.events.next('restarting', (e) => e.actor === 'p');
     await ref.tell({ type: 'finish' });
     clock.increment((await restarting).delayMs);
@@ -80,10 +79,7 @@ describe('restart kinds', () => {
   });
 
   test('transient: restarted after a crash, not after a normal exit', async () => {
-    const { clock, system } = setup();
-    const ref = system.spawn(probe, { name: 't', restart: 'transient' });
-    clock.increment((await crash(system, 't')).delayMs);
-    assert.equal(await ping(system, 't'), 0);
+    const { system, ref } = await crashedAndRestarted('t', 'transient');
     const terminated = system.events.next('terminated', (e) => e.actor === 't');
     await ref.tell({ type: 'finish' });
     assert.match((await terminated).reason, /exited/);

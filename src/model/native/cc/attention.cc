@@ -88,50 +88,47 @@ struct Packed {
 // capacity]), values as they are ([batch, kvHeads, capacity, headDim]). Then every query attends over the first
 // at+steps rows of its kv head with the additive mask [batch, steps, at+steps]; out [batch, steps, heads, headDim].
 napi_value AttendCached(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t heapBytes;
-  double v[12];
-  if (!readArgs(env, info, &heap, &heapBytes, v)) return nullptr;
-  const size_t batch = v[0], steps = v[1], heads = v[2], kvHeads = v[3], hd = v[4], capacity = v[5], at = v[6];
-  const Packed packed{heads, kvHeads, hd};
-  const size_t length = at + steps, width = packed.width(), tokens = batch * steps;
-  const double cacheSize = double(batch) * kvHeads * capacity * hd;
-  if (length > capacity || heads % kvHeads != 0 || !inHeap(heapBytes, v[7], double(tokens) * width) ||
-      !inHeap(heapBytes, v[8], cacheSize) || !inHeap(heapBytes, v[9], cacheSize) ||
-      !inHeap(heapBytes, v[10], double(tokens) * length) || !inHeap(heapBytes, v[11], double(tokens) * heads * hd))
-    return throwError(env, "azr_native: attendCached operands outside the heap");
-  const float *qkv = floatsAt(heap, v[7]), *mask = floatsAt(heap, v[10]);
-  float *kCache = floatsAt(heap, v[8]), *vCache = floatsAt(heap, v[9]), *out = floatsAt(heap, v[11]);
-  for (size_t b = 0; b < batch; b++)
-    for (size_t t = 0; t < steps; t++)
-      for (size_t g = 0; g < kvHeads; g++) {
-        const float* row = qkv + (b * steps + t) * width;
-        const size_t block = (b * kvHeads + g) * capacity * hd;
-        for (size_t d = 0; d < hd; d++) kCache[block + d * capacity + at + t] = row[packed.key(g) + d];
-        std::memcpy(vCache + block + (at + t) * hd, row + packed.value(g), hd * sizeof(float));
-      }
-  if (steps > 1 && blasLoaded()) {
-    // A prompt: per head, two products through the BLAS instead of one query at a time.
-    std::vector<float> scores(steps * length);
+  return kernelCall<12>(env, info, "attendCached", [](Heap& heap, const double* v) -> const char* {
+    const size_t batch = v[0], steps = v[1], heads = v[2], kvHeads = v[3], hd = v[4], capacity = v[5], at = v[6];
+    const Packed packed{heads, kvHeads, hd};
+    const size_t length = at + steps, width = packed.width(), tokens = batch * steps;
+    const double cacheSize = double(batch) * kvHeads * capacity * hd;
+    heap.require(length <= capacity && heads % kvHeads == 0);
+    const float *qkv = heap.floats(v[7], double(tokens) * width), *mask = heap.floats(v[10], double(tokens) * length);
+    float *kCache = heap.floats(v[8], cacheSize), *vCache = heap.floats(v[9], cacheSize);
+    float* out = heap.floats(v[11], double(tokens) * heads * hd);
+    if (heap.checked()) return heap.checked();
     for (size_t b = 0; b < batch; b++)
+      for (size_t t = 0; t < steps; t++)
+        for (size_t g = 0; g < kvHeads; g++) {
+          const float* row = qkv + (b * steps + t) * width;
+          const size_t block = (b * kvHeads + g) * capacity * hd;
+          for (size_t d = 0; d < hd; d++) kCache[block + d * capacity + at + t] = row[packed.key(g) + d];
+          std::memcpy(vCache + block + (at + t) * hd, row + packed.value(g), hd * sizeof(float));
+        }
+    if (steps > 1 && blasLoaded()) {
+      // A prompt: per head, two products through the BLAS instead of one query at a time.
+      std::vector<float> scores(steps * length);
+      for (size_t b = 0; b < batch; b++)
+        for (size_t h = 0; h < heads; h++) {
+          const size_t block = (b * kvHeads + packed.kvOf(h)) * capacity * hd;
+          gemm(false, false, steps, length, hd, qkv + b * steps * width + packed.query(h), width, kCache + block,
+               capacity, 0, scores.data(), length);
+          softmaxRows(scores.data(), mask + b * steps * length, steps, length);
+          gemm(false, false, steps, hd, length, scores.data(), length, vCache + block, hd, 0,
+               out + b * steps * heads * hd + h * hd, heads * hd);
+        }
+      return nullptr;
+    }
+    std::vector<float> scores(length);
+    for (size_t token = 0; token < tokens; token++)
       for (size_t h = 0; h < heads; h++) {
-        const size_t block = (b * kvHeads + packed.kvOf(h)) * capacity * hd;
-        gemm(false, false, steps, length, hd, qkv + b * steps * width + packed.query(h), width, kCache + block,
-             capacity, 0, scores.data(), length);
-        softmaxRows(scores.data(), mask + b * steps * length, steps, length);
-        gemm(false, false, steps, hd, length, scores.data(), length, vCache + block, hd, 0,
-             out + b * steps * heads * hd + h * hd, heads * hd);
+        const size_t block = (token / steps * kvHeads + packed.kvOf(h)) * capacity * hd;
+        attendRow(qkv + token * width + packed.query(h), kCache + block, vCache + block, mask + token * length, length,
+                  capacity, hd, scores.data(), out + (token * heads + h) * hd);
       }
     return nullptr;
-  }
-  std::vector<float> scores(length);
-  for (size_t token = 0; token < tokens; token++)
-    for (size_t h = 0; h < heads; h++) {
-      const size_t block = (token / steps * kvHeads + packed.kvOf(h)) * capacity * hd;
-      attendRow(qkv + token * width + packed.query(h), kCache + block, vCache + block, mask + token * length, length,
-                capacity, hd, scores.data(), out + (token * heads + h) * hd);
-    }
-  return nullptr;
+  });
 }
 
 // attention(heap, batch, seq, heads, kvHeads, headDim, maskBatchStride, qkvOffset, maskOffset, probsOffset,
@@ -139,68 +136,63 @@ napi_value AttendCached(napi_env env, napi_callback_info info) {
 // Training-path attention: qkv [batch, seq, packed], the additive mask [seq, seq] per batch row (stride 0 to share
 // one); writes the probabilities [batch, heads, seq, seq] (the backward needs them) and out [batch, seq, heads, hd].
 napi_value Attention(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t heapBytes;
-  double v[10];
-  if (!readArgs(env, info, &heap, &heapBytes, v)) return nullptr;
-  if (!blasLoaded()) return throwError(env, "azr_native: no BLAS loaded");
-  const size_t batch = v[0], seq = v[1], heads = v[2], kvHeads = v[3], hd = v[4], maskStride = v[5];
-  const Packed packed{heads, kvHeads, hd};
-  const size_t width = packed.width(), outRow = heads * hd;
-  if (heads % kvHeads != 0 || !inHeap(heapBytes, v[6], double(batch) * seq * width) ||
-      !inHeap(heapBytes, v[7], double(maskStride) * (batch - 1) + double(seq) * seq) ||
-      !inHeap(heapBytes, v[8], double(batch) * heads * seq * seq) ||
-      !inHeap(heapBytes, v[9], double(batch) * seq * outRow))
-    return throwError(env, "azr_native: attention operands outside the heap");
-  const float *qkv = floatsAt(heap, v[6]), *mask = floatsAt(heap, v[7]);
-  float *probs = floatsAt(heap, v[8]), *out = floatsAt(heap, v[9]);
-  for (size_t b = 0; b < batch; b++)
-    for (size_t h = 0; h < heads; h++) {
-      const float* rows = qkv + b * seq * width;
-      const size_t g = packed.kvOf(h);
-      float* p = probs + (b * heads + h) * seq * seq;
-      gemm(false, true, seq, seq, hd, rows + packed.query(h), width, rows + packed.key(g), width, 0, p, seq);
-      softmaxRows(p, mask + b * maskStride, seq, seq);
-      gemm(false, false, seq, hd, seq, p, seq, rows + packed.value(g), width, 0, out + b * seq * outRow + h * hd,
-           outRow);
-    }
-  return nullptr;
+  return kernelCall<10>(env, info, "attention", [](Heap& heap, const double* v) -> const char* {
+    if (!blasLoaded()) return "azr_native: no BLAS loaded";
+    const size_t batch = v[0], seq = v[1], heads = v[2], kvHeads = v[3], hd = v[4], maskStride = v[5];
+    const Packed packed{heads, kvHeads, hd};
+    const size_t width = packed.width(), outRow = heads * hd;
+    heap.require(heads % kvHeads == 0);
+    const float* qkv = heap.floats(v[6], double(batch) * seq * width);
+    const float* mask = heap.floats(v[7], double(maskStride) * (batch - 1) + double(seq) * seq);
+    float* probs = heap.floats(v[8], double(batch) * heads * seq * seq);
+    float* out = heap.floats(v[9], double(batch) * seq * outRow);
+    if (heap.checked()) return heap.checked();
+    for (size_t b = 0; b < batch; b++)
+      for (size_t h = 0; h < heads; h++) {
+        const float* rows = qkv + b * seq * width;
+        const size_t g = packed.kvOf(h);
+        float* p = probs + (b * heads + h) * seq * seq;
+        gemm(false, true, seq, seq, hd, rows + packed.query(h), width, rows + packed.key(g), width, 0, p, seq);
+        softmaxRows(p, mask + b * maskStride, seq, seq);
+        gemm(false, false, seq, hd, seq, p, seq, rows + packed.value(g), width, 0, out + b * seq * outRow + h * hd,
+             outRow);
+      }
+    return nullptr;
+  });
 }
 
 // attentionGrad(heap, batch, seq, heads, kvHeads, headDim, qkvOffset, probsOffset, dOutOffset, dQkvOffset)
 // The gradient of `attention` for dOut [batch, seq, heads, hd], in qkv's packed layout (the key and value parts
 // summed over the query heads that share them).
 napi_value AttentionGrad(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t heapBytes;
-  double v[9];
-  if (!readArgs(env, info, &heap, &heapBytes, v)) return nullptr;
-  if (!blasLoaded()) return throwError(env, "azr_native: no BLAS loaded");
-  const size_t batch = v[0], seq = v[1], heads = v[2], kvHeads = v[3], hd = v[4];
-  const Packed packed{heads, kvHeads, hd};
-  const size_t width = packed.width(), outRow = heads * hd, group = heads / kvHeads;
-  const double packedSize = double(batch) * seq * width;
-  if (heads % kvHeads != 0 || !inHeap(heapBytes, v[5], packedSize) ||
-      !inHeap(heapBytes, v[6], double(batch) * heads * seq * seq) ||
-      !inHeap(heapBytes, v[7], double(batch) * seq * outRow) || !inHeap(heapBytes, v[8], packedSize))
-    return throwError(env, "azr_native: attentionGrad operands outside the heap");
-  const float *qkv = floatsAt(heap, v[5]), *probs = floatsAt(heap, v[6]), *dOut = floatsAt(heap, v[7]);
-  float* dQkv = floatsAt(heap, v[8]);
-  std::vector<float> dP(seq * seq);
-  for (size_t b = 0; b < batch; b++)
-    for (size_t h = 0; h < heads; h++) {
-      const size_t g = packed.kvOf(h);
-      const float* rows = qkv + b * seq * width;
-      float* dRows = dQkv + b * seq * width;
-      const float* p = probs + (b * heads + h) * seq * seq;
-      const float* dO = dOut + b * seq * outRow + h * hd;
-      const float accumulate = h % group == 0 ? 0.0f : 1.0f;  // a group's first query head initialises dk, dv
-      gemm(true, false, seq, hd, seq, p, seq, dO, outRow, accumulate, dRows + packed.value(g), width);
-      gemm(false, true, seq, seq, hd, dO, outRow, rows + packed.value(g), width, 0, dP.data(), seq);
-      softmaxBackwardRows(dP.data(), p, seq, seq);
-      gemm(false, false, seq, hd, seq, dP.data(), seq, rows + packed.key(g), width, 0, dRows + packed.query(h), width);
-      gemm(true, false, seq, hd, seq, dP.data(), seq, rows + packed.query(h), width, accumulate, dRows + packed.key(g),
-           width);
-    }
-  return nullptr;
+  return kernelCall<9>(env, info, "attentionGrad", [](Heap& heap, const double* v) -> const char* {
+    if (!blasLoaded()) return "azr_native: no BLAS loaded";
+    const size_t batch = v[0], seq = v[1], heads = v[2], kvHeads = v[3], hd = v[4];
+    const Packed packed{heads, kvHeads, hd};
+    const size_t width = packed.width(), outRow = heads * hd, group = heads / kvHeads;
+    const double packedSize = double(batch) * seq * width;
+    heap.require(heads % kvHeads == 0);
+    const float *qkv = heap.floats(v[5], packedSize), *probs = heap.floats(v[6], double(batch) * heads * seq * seq);
+    const float* dOut = heap.floats(v[7], double(batch) * seq * outRow);
+    float* dQkv = heap.floats(v[8], packedSize);
+    if (heap.checked()) return heap.checked();
+    std::vector<float> dP(seq * seq);
+    for (size_t b = 0; b < batch; b++)
+      for (size_t h = 0; h < heads; h++) {
+        const size_t g = packed.kvOf(h);
+        const float* rows = qkv + b * seq * width;
+        float* dRows = dQkv + b * seq * width;
+        const float* p = probs + (b * heads + h) * seq * seq;
+        const float* dO = dOut + b * seq * outRow + h * hd;
+        const float accumulate = h % group == 0 ? 0.0f : 1.0f;  // a group's first query head initialises dk, dv
+        gemm(true, false, seq, hd, seq, p, seq, dO, outRow, accumulate, dRows + packed.value(g), width);
+        gemm(false, true, seq, seq, hd, dO, outRow, rows + packed.value(g), width, 0, dP.data(), seq);
+        softmaxBackwardRows(dP.data(), p, seq, seq);
+        gemm(false, false, seq, hd, seq, dP.data(), seq, rows + packed.key(g), width, 0, dRows + packed.query(h),
+             width);
+        gemm(true, false, seq, hd, seq, dP.data(), seq, rows + packed.query(h), width, accumulate,
+             dRows + packed.key(g), width);
+      }
+    return nullptr;
+  });
 }

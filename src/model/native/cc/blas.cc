@@ -73,23 +73,19 @@ void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, const float* a
 // sgemm(heap, batch, m, n, k, transA, transB, aOffset, aBatchStride, bOffset, bBatchStride, cOffset)
 // C[i] = op(A[i]) @ op(B[i]) for i < batch, row-major; a batch stride of 0 reuses one matrix for every i.
 napi_value Sgemm(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t heapBytes;
-  double v[11];
-  if (!readArgs(env, info, &heap, &heapBytes, v)) return nullptr;
-  if (!sgemm) return throwError(env, "azr_native: no BLAS loaded");
-  const size_t batch = v[0], m = v[1], n = v[2], k = v[3], aStride = v[7], bStride = v[9];
-  const bool transA = v[4] != 0, transB = v[5] != 0;
-  if (!inHeap(heapBytes, v[6], double(aStride) * (batch - 1) + double(m) * k) ||
-      !inHeap(heapBytes, v[8], double(bStride) * (batch - 1) + double(k) * n) ||
-      !inHeap(heapBytes, v[10], double(batch) * m * n))
-    return throwError(env, "azr_native: sgemm operands outside the heap");
-  const float *a = floatsAt(heap, v[6]), *b = floatsAt(heap, v[8]);
-  float* c = floatsAt(heap, v[10]);
-  for (size_t i = 0; i < batch; i++)
-    gemm(transA, transB, m, n, k, a + aStride * i, transA ? m : k, b + bStride * i, transB ? k : n, 0, c + m * n * i,
-         n);
-  return nullptr;
+  return kernelCall<11>(env, info, "sgemm", [](Heap& heap, const double* v) -> const char* {
+    if (!sgemm) return "azr_native: no BLAS loaded";
+    const size_t batch = v[0], m = v[1], n = v[2], k = v[3], aStride = v[7], bStride = v[9];
+    const bool transA = v[4] != 0, transB = v[5] != 0;
+    const float* a = heap.floats(v[6], double(aStride) * (batch - 1) + double(m) * k);
+    const float* b = heap.floats(v[8], double(bStride) * (batch - 1) + double(k) * n);
+    float* c = heap.floats(v[10], double(batch) * m * n);
+    if (heap.checked()) return heap.checked();
+    for (size_t i = 0; i < batch; i++)
+      gemm(transA, transB, m, n, k, a + aStride * i, transA ? m : k, b + bStride * i, transB ? k : n, 0,
+           c + m * n * i, n);
+    return nullptr;
+  });
 }
 
 NAPI_MODULE_INIT() {

@@ -97,77 +97,55 @@ MULTIVERSIONED void ropeRows(const float* in, const float* cos, const float* sin
 }
 
 napi_value rope(napi_env env, napi_callback_info info, bool backward) {
-  uint8_t* heap;
-  size_t heapBytes;
-  double v[9];
-  if (!readArgs(env, info, &heap, &heapBytes, v)) return nullptr;
-  const size_t tokens = v[0], heads = v[1], kvHeads = v[2], hd = v[3];
-  const double packed = double(tokens) * (heads + 2 * kvHeads) * hd;
-  if (hd % 2 != 0 || !inHeap(heapBytes, v[5], packed) || !inHeap(heapBytes, v[6], double(tokens) * hd) ||
-      !inHeap(heapBytes, v[7], double(tokens) * hd) || !inHeap(heapBytes, v[8], packed))
-    return throwError(env, "azr_native: ropeQkv operands outside the heap");
-  ropeRows(floatsAt(heap, v[5]), floatsAt(heap, v[6]), floatsAt(heap, v[7]), floatsAt(heap, v[8]), tokens, heads,
-           kvHeads, hd, float(v[4]), backward);
-  return nullptr;
+  return kernelCall<9>(env, info, "ropeQkv", [backward](Heap& heap, const double* v) {
+    const size_t tokens = v[0], heads = v[1], kvHeads = v[2], hd = v[3];
+    const double packed = double(tokens) * (heads + 2 * kvHeads) * hd, table = double(tokens) * hd;
+    heap.require(hd % 2 == 0);
+    return heap.run(ropeRows, heap.floats(v[5], packed), heap.floats(v[6], table), heap.floats(v[7], table),
+                    heap.floats(v[8], packed), tokens, heads, kvHeads, hd, float(v[4]), backward);
+  });
 }
 
 }  // namespace
 
 // swiglu(heap, rows, width, gateUpOffset, outOffset): silu(gate)·up for gateUp [rows, 2·width] = [gate | up].
 napi_value Swiglu(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t heapBytes;
-  double v[4];
-  if (!readArgs(env, info, &heap, &heapBytes, v)) return nullptr;
-  const size_t rows = v[0], width = v[1];
-  if (!inHeap(heapBytes, v[2], 2.0 * rows * width) || !inHeap(heapBytes, v[3], double(rows) * width))
-    return throwError(env, "azr_native: swiglu operands outside the heap");
-  swigluRows(floatsAt(heap, v[2]), floatsAt(heap, v[3]), rows, width);
-  return nullptr;
+  return kernelCall<4>(env, info, "swiglu", [](Heap& heap, const double* v) {
+    const size_t rows = v[0], width = v[1];
+    return heap.run(swigluRows, heap.floats(v[2], 2.0 * rows * width), heap.floats(v[3], double(rows) * width), rows,
+                    width);
+  });
 }
 
 // swigluGrad(heap, rows, width, gateUpOffset, dyOffset, dGateUpOffset): the gradient for gateUp, same layout.
 napi_value SwigluGrad(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t heapBytes;
-  double v[5];
-  if (!readArgs(env, info, &heap, &heapBytes, v)) return nullptr;
-  const size_t rows = v[0], width = v[1];
-  if (!inHeap(heapBytes, v[2], 2.0 * rows * width) || !inHeap(heapBytes, v[3], double(rows) * width) ||
-      !inHeap(heapBytes, v[4], 2.0 * rows * width))
-    return throwError(env, "azr_native: swigluGrad operands outside the heap");
-  swigluGradRows(floatsAt(heap, v[2]), floatsAt(heap, v[3]), floatsAt(heap, v[4]), rows, width);
-  return nullptr;
+  return kernelCall<5>(env, info, "swigluGrad", [](Heap& heap, const double* v) {
+    const size_t rows = v[0], width = v[1];
+    const double packed = 2.0 * rows * width;
+    return heap.run(swigluGradRows, heap.floats(v[2], packed), heap.floats(v[3], double(rows) * width),
+                    heap.floats(v[4], packed), rows, width);
+  });
 }
 
 // rmsNorm(heap, rows, width, eps, xOffset, weightOffset, outOffset): x / sqrt(mean(x²) + eps) · weight per row.
 napi_value RmsNorm(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t heapBytes;
-  double v[6];
-  if (!readArgs(env, info, &heap, &heapBytes, v)) return nullptr;
-  const size_t rows = v[0], width = v[1];
-  const double size = double(rows) * width;
-  if (!inHeap(heapBytes, v[3], size) || !inHeap(heapBytes, v[4], double(width)) || !inHeap(heapBytes, v[5], size))
-    return throwError(env, "azr_native: rmsNorm operands outside the heap");
-  rmsNormRows(floatsAt(heap, v[3]), floatsAt(heap, v[4]), floatsAt(heap, v[5]), rows, width, float(v[2]));
-  return nullptr;
+  return kernelCall<6>(env, info, "rmsNorm", [](Heap& heap, const double* v) {
+    const size_t rows = v[0], width = v[1];
+    const double size = double(rows) * width;
+    return heap.run(rmsNormRows, heap.floats(v[3], size), heap.floats(v[4], double(width)), heap.floats(v[5], size),
+                    rows, width, float(v[2]));
+  });
 }
 
 // rmsNormGrad(heap, rows, width, eps, xOffset, weightOffset, dyOffset, dxOffset, dWeightOffset)
 napi_value RmsNormGrad(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t heapBytes;
-  double v[8];
-  if (!readArgs(env, info, &heap, &heapBytes, v)) return nullptr;
-  const size_t rows = v[0], width = v[1];
-  const double size = double(rows) * width;
-  if (!inHeap(heapBytes, v[3], size) || !inHeap(heapBytes, v[4], double(width)) || !inHeap(heapBytes, v[5], size) ||
-      !inHeap(heapBytes, v[6], size) || !inHeap(heapBytes, v[7], double(width)))
-    return throwError(env, "azr_native: rmsNormGrad operands outside the heap");
-  rmsNormGradRows(floatsAt(heap, v[3]), floatsAt(heap, v[4]), floatsAt(heap, v[5]), floatsAt(heap, v[6]),
-                  floatsAt(heap, v[7]), rows, width, float(v[2]));
-  return nullptr;
+  return kernelCall<8>(env, info, "rmsNormGrad", [](Heap& heap, const double* v) {
+    const size_t rows = v[0], width = v[1];
+    const double size = double(rows) * width;
+    float *x = heap.floats(v[3], size), *w = heap.floats(v[4], double(width)), *dy = heap.floats(v[5], size);
+    return heap.run(rmsNormGradRows, x, w, dy, heap.floats(v[6], size), heap.floats(v[7], double(width)), rows, width,
+                    float(v[2]));
+  });
 }
 
 // ropeQkv(heap, tokens, heads, kvHeads, headDim, qScale, qkvOffset, cosOffset, sinOffset, outOffset)
@@ -230,32 +208,24 @@ MULTIVERSIONED void tokenLogprobGradRows(const float* logits, const int32_t* tar
 // tokenLogprobs(heap, rows, vocab, logitsOffset, targetsOffset, outOffset): logits [rows, vocab], int32 targets
 // [rows] → [rows, 2] = (log-probability of the target, entropy) under softmax(logits).
 napi_value TokenLogprobs(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t heapBytes;
-  double v[5];
-  if (!readArgs(env, info, &heap, &heapBytes, v)) return nullptr;
-  const size_t rows = v[0], vocab = v[1];
-  if (!inHeap(heapBytes, v[2], double(rows) * vocab) || !inHeap(heapBytes, v[3], double(rows)) ||
-      !inHeap(heapBytes, v[4], 2.0 * rows))
-    return throwError(env, "azr_native: tokenLogprobs operands outside the heap");
-  const int32_t* targets = reinterpret_cast<const int32_t*>(floatsAt(heap, v[3]));
-  for (size_t r = 0; r < rows; r++)
-    if (targets[r] < 0 || size_t(targets[r]) >= vocab) return throwError(env, "azr_native: target outside the vocabulary");
-  tokenLogprobRows(floatsAt(heap, v[2]), targets, floatsAt(heap, v[4]), rows, vocab);
-  return nullptr;
+  return kernelCall<5>(env, info, "tokenLogprobs", [](Heap& heap, const double* v) -> const char* {
+    const size_t rows = v[0], vocab = v[1];
+    const float* logits = heap.floats(v[2], double(rows) * vocab);
+    const int32_t* targets = heap.ints(v[3], double(rows));
+    float* out = heap.floats(v[4], 2.0 * rows);
+    if (heap.checked()) return heap.checked();
+    for (size_t r = 0; r < rows; r++)
+      if (targets[r] < 0 || size_t(targets[r]) >= vocab) return "azr_native: target outside the vocabulary";
+    return heap.run(tokenLogprobRows, logits, targets, out, rows, vocab);
+  });
 }
 
 // tokenLogprobsGrad(heap, rows, vocab, logitsOffset, targetsOffset, dOutOffset, dLogitsOffset)
 napi_value TokenLogprobsGrad(napi_env env, napi_callback_info info) {
-  uint8_t* heap;
-  size_t heapBytes;
-  double v[6];
-  if (!readArgs(env, info, &heap, &heapBytes, v)) return nullptr;
-  const size_t rows = v[0], vocab = v[1];
-  if (!inHeap(heapBytes, v[2], double(rows) * vocab) || !inHeap(heapBytes, v[3], double(rows)) ||
-      !inHeap(heapBytes, v[4], 2.0 * rows) || !inHeap(heapBytes, v[5], double(rows) * vocab))
-    return throwError(env, "azr_native: tokenLogprobsGrad operands outside the heap");
-  tokenLogprobGradRows(floatsAt(heap, v[2]), reinterpret_cast<const int32_t*>(floatsAt(heap, v[3])),
-                       floatsAt(heap, v[4]), floatsAt(heap, v[5]), rows, vocab);
-  return nullptr;
+  return kernelCall<6>(env, info, "tokenLogprobsGrad", [](Heap& heap, const double* v) {
+    const size_t rows = v[0], vocab = v[1];
+    const double size = double(rows) * vocab;
+    return heap.run(tokenLogprobGradRows, heap.floats(v[2], size), heap.ints(v[3], double(rows)),
+                    heap.floats(v[4], 2.0 * rows), heap.floats(v[5], size), rows, vocab);
+  });
 }

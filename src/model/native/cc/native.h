@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <string>
 
 // Hot loops are compiled for AVX-512, AVX2 and plain x86-64; the loader picks the best the CPU has, so the binary
 // does not depend on the build machine's CPU.
@@ -57,6 +58,59 @@ inline float* floatsAt(uint8_t* heap, double offset) {
 }
 
 /**
+ * The wasm heap as one kernel call sees it. A kernel takes each operand by its byte offset and size; one outside
+ * the heap (or a size check that fails) is remembered, and the kernel then runs on none of them.
+ */
+class Heap {
+ public:
+  /** Returned by `run` and `checked` when an operand missed: the call throws "<kernel> operands outside the heap". */
+  static constexpr const char* kOutside = "outside";
+  uint8_t* base = nullptr;
+  size_t bytes = 0;
+
+  /** `count` floats at byte `offset`, or null (and the call fails) if they do not all lie inside the heap. */
+  float* floats(double offset, double count) {
+    if (inHeap(bytes, offset, count)) return floatsAt(base, offset);
+    missed_ = true;
+    return nullptr;
+  }
+  /** `count` int32s at byte `offset`, checked the same way. */
+  const int32_t* ints(double offset, double count) { return reinterpret_cast<const int32_t*>(floats(offset, count)); }
+  /** A shape the operands must have (e.g. heads divisible by kvHeads); false fails the call like a miss. */
+  void require(bool holds) { missed_ = missed_ || !holds; }
+  /** kOutside if an operand missed, else null: a kernel's body returns it before touching the operands. */
+  const char* checked() const { return missed_ ? kOutside : nullptr; }
+  /** Runs `kernel(args...)` unless an operand missed; returns what `checked` would. */
+  template <typename Kernel, typename... Args>
+  const char* run(Kernel kernel, Args... args) const {
+    if (missed_) return kOutside;
+    kernel(args...);
+    return nullptr;
+  }
+
+ private:
+  bool missed_ = false;
+};
+
+/**
+ * A kernel's entry point: reads the heap and N numbers (readArgs), then `body(heap, numbers)`, which takes its
+ * operands from the heap and returns null when done, Heap::kOutside when an operand missed, or another message.
+ * Either error becomes a JS error ("azr_native: NAME operands outside the heap", "azr_native: no BLAS loaded").
+ */
+template <size_t N, typename Body>
+napi_value kernelCall(napi_env env, napi_callback_info info, const char* name, Body body) {
+  Heap heap;
+  double v[N];
+  if (!readArgs(env, info, &heap.base, &heap.bytes, v)) return nullptr;
+  const char* error = body(heap, static_cast<const double*>(v));
+  if (error == Heap::kOutside) {
+    const std::string message = std::string("azr_native: ") + name + " operands outside the heap";
+    return throwError(env, message.c_str());
+  }
+  return error ? throwError(env, error) : nullptr;
+}
+
+/**
  * e^x for softmax and sigmoid (Cephes' expf: x = n·ln2 + r, a degree-6 polynomial in r, 2^n from the exponent bits),
  * plain arithmetic so loops over it vectorize (std::exp does not without fast-math); relative error ~1e-7. Exactly 0
  * below -80 (masked positions; e^-80 is ~1e-35 of a row's largest term): no denormals, which slow every later product.
@@ -83,15 +137,6 @@ inline float fastExp(float x) {
 }
 
 // The kernels, registered by blas.cc's module init.
-napi_value Sgemm(napi_env env, napi_callback_info info);
-napi_value AttendCached(napi_env env, napi_callback_info info);
-napi_value Attention(napi_env env, napi_callback_info info);
-napi_value AttentionGrad(napi_env env, napi_callback_info info);
-napi_value Swiglu(napi_env env, napi_callback_info info);
-napi_value SwigluGrad(napi_env env, napi_callback_info info);
-napi_value RmsNorm(napi_env env, napi_callback_info info);
-napi_value RmsNormGrad(napi_env env, napi_callback_info info);
-napi_value RopeQkv(napi_env env, napi_callback_info info);
-napi_value RopeQkvGrad(napi_env env, napi_callback_info info);
-napi_value TokenLogprobs(napi_env env, napi_callback_info info);
-napi_value TokenLogprobsGrad(napi_env env, napi_callback_info info);
+using Kernel = napi_value(napi_env env, napi_callback_info info);
+Kernel Sgemm, AttendCached, Attention, AttentionGrad, Swiglu, SwigluGrad, RmsNorm, RmsNormGrad, RopeQkv, RopeQkvGrad,
+    TokenLogprobs, TokenLogprobsGrad;
