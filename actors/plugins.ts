@@ -1,7 +1,7 @@
 // The plugin list that actors needing task modes or reward shapers take as an option (a topology's top-level
-// `plugins` is handed to them by the builder), and its loading with the built-in plugins.
+// `plugins` is handed to them by the builder), and its loading; the loader finds the built-in plugins by name.
 import { Type } from '@sinclair/typebox';
-import { builtinPlugins, defaultPluginNames } from '../plugins/index.ts';
+import { defaultPluginNames } from '../src/plugins/builtins.ts';
 import { type LoadedPlugins, loadPlugins, loadPluginsSync, type PluginUse } from '../src/plugins/index.ts';
 
 export const PluginUses = Type.Array(
@@ -31,10 +31,10 @@ interface ActorPluginOptions {
 }
 
 export function loadActorPlugins(options: ActorPluginOptions): Promise<LoadedPlugins> {
-  return loadPlugins(options.plugins, { builtins: builtinPlugins, baseDir: options.configDir });
+  return loadPlugins(options.plugins, { baseDir: options.configDir });
 }
 
 /** The same without waiting, once the topology is loaded (which imports every plugin module it names). */
 export function loadActorPluginsSync(options: ActorPluginOptions): LoadedPlugins {
-  return loadPluginsSync(options.plugins, { builtins: builtinPlugins, baseDir: options.configDir });
+  return loadPluginsSync(options.plugins, { baseDir: options.configDir });
 }

@@ -1,4 +1,5 @@
-// The built-in plugins, by the name a config uses for them.
+// The built-in plugins, by the name a config uses for them, for what needs them all at once (the README's config
+// reference). A run finds each by its path when a config names it (src/plugins/builtins.ts, the same names).
 import type { Plugin } from '../src/plugins/index.ts';
 import abduction from './abduction/index.ts';
 import correctness from './correctness/index.ts';
@@ -29,12 +30,4 @@ export function builtinPluginReference(): { name: string; description?: string; 
   }));
 }
 
-/** What a run uses when its config names no plugins: AZR's three task modes and its three reward terms. */
-export const defaultPluginNames = [
-  'deduction',
-  'abduction',
-  'induction',
-  'learnability',
-  'correctness',
-  'format',
-];
+export { defaultPluginNames } from '../src/plugins/builtins.ts';

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CheckpointError, latestCheckpoint, writeCheckpoint } from '../src/cli/run-dir.ts';
+import { CheckpointError, latestCheckpoint, writeCheckpoint } from '../src/run/run-dir.ts';
 import { azr, azrOk } from './helpers/azr.ts';
 
 const config = 'tests/fixtures/selfplay-tiny.yaml';

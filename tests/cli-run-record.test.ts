@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readRunRecord } from '../src/cli/run-record.ts';
+import { readRunRecord } from '../src/run/run-record.ts';
 import { azr, spawnAzr } from './helpers/azr.ts';
 
 const fixture = 'tests/fixtures/selfplay-tiny.yaml';

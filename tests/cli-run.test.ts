@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { latestCheckpoint, writeCheckpoint } from '../src/cli/run-dir.ts';
+import { latestCheckpoint, writeCheckpoint } from '../src/run/run-dir.ts';
 import { azr, spawnAzr } from './helpers/azr.ts';
 
 const config = 'tests/fixtures/selfplay-tiny.yaml';

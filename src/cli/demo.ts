@@ -1,12 +1,24 @@
-// `azr demo`: runs the runtime demo topology and narrates what the supervisors do.
+// `azr demo`: runs the runtime demo topology and narrates what the supervisors do. The demo's actors
+// (examples/demo/actors.ts) are loaded by path, through the topology's `modules`, like any actor of the user's own.
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { journal as journalActor, producer as producerActor } from '../../examples/demo/actors.ts';
+import type { TArray, TInteger, TObject, TString } from '@sinclair/typebox';
 import type { RuntimeEvent } from '../runtime/index.ts';
 import { buildTopology, formatTree } from '../topology/index.ts';
 import { loadConfig } from './load.ts';
 
 const defaultTopology = fileURLToPath(new URL('../../examples/demo/topology.yaml', import.meta.url));
+
+/** The asks the narration makes, as the demo's protocols declare them: the producer's `run`, the journal's `lines`. */
+type ProducerAsks = {
+  run: {
+    request: TObject<{ jobs: TInteger }>;
+    reply: TObject<{ sum: TInteger; retries: TInteger; hosts: TArray<TString> }>;
+  };
+};
+type JournalAsks = {
+  lines: { request: TObject<Record<never, never>>; reply: TObject<{ count: TInteger; where: TString }> };
+};
 
 function narrate(event: RuntimeEvent, since: number): string | undefined {
   const at = `[${String(event.at - since).padStart(5)} ms]`;
@@ -54,9 +66,9 @@ export async function run(args: string[]): Promise<number> {
     if (line) console.log(line);
   });
   system.start();
-  const producer = system.lookup<typeof producerActor.protocol.spec>('producer');
+  const producer = system.lookup<ProducerAsks>('producer');
   const result = await producer.ask({ type: 'run', jobs }, { timeoutMs: 60_000 });
-  const journal = await system.lookup<typeof journalActor.protocol.spec>('journal').ask({ type: 'lines' });
+  const journal = await system.lookup<JournalAsks>('journal').ask({ type: 'lines' });
   const report = await system.stop();
   const expected = (jobs * (jobs + 1) * (2 * jobs + 1)) / 6;
   console.log(

@@ -1,5 +1,5 @@
-// Loads the plugins a config names — built-in by name, or a module by path or package name — and checks each
-// one's options against the schema it declares.
+// Loads the plugins a config names — built-in by name (src/plugins/builtins.ts), or a module by path or package
+// name — and checks each one's options against the schema it declares.
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
@@ -12,6 +12,8 @@ import {
   type Rollout,
   type TaskMode,
 } from './api.ts';
+import { AzrError } from '../errors.ts';
+import { builtinPluginNames, builtinPluginUrl } from './builtins.ts';
 import { type Faults, guard, recordFault } from './faults.ts';
 
 export interface PluginUse {
@@ -19,15 +21,15 @@ export interface PluginUse {
   options?: Record<string, unknown>;
 }
 
-export class PluginError extends Error {
+/** A plugin that cannot be found or loaded, or options it rejects. */
+export class PluginError extends AzrError {
   constructor(
     readonly plugin: string,
     /** JSON pointer into the plugin's options ('' for the plugin itself). */
     readonly pointer: string,
     readonly problem: string,
   ) {
-    super(`plugin "${plugin}": ${pointer ? `options${pointer} ` : ''}${problem}`);
-    this.name = 'PluginError';
+    super('PLUGIN_INVALID', `plugin "${plugin}": ${pointer ? `options${pointer} ` : ''}${problem}`);
   }
 }
 
@@ -66,6 +68,8 @@ function isPlugin(value: unknown): value is Plugin {
 }
 
 function specifierOf(use: string, baseDir: string): string {
+  const builtin = builtinPluginUrl(use);
+  if (builtin) return builtin;
   return use.startsWith('.') || isAbsolute(use) ? pathToFileURL(resolve(baseDir, use)).href : use;
 }
 
@@ -107,7 +111,7 @@ async function importPlugin(use: string, baseDir: string): Promise<Plugin> {
   return plugin;
 }
 
-/** A plugin that is not built in: a path, or an installed package; an unknown bare name lists the built-ins. */
+/** A plugin by name or path: built in, a path, or an installed package; an unknown bare name lists the built-ins. */
 async function importNamed(
   use: string,
   baseDir: string,
@@ -118,10 +122,11 @@ async function importNamed(
   } catch (error) {
     const bareName = !use.startsWith('.') && !isAbsolute(use);
     if (bareName && error instanceof PluginError && /Cannot find (package|module)/.test(error.message)) {
+      const known = [...new Set([...builtinPluginNames, ...Object.keys(builtins)])];
       throw new PluginError(
         use,
         '',
-        `is not a built-in plugin (${Object.keys(builtins).join(', ')}) nor an installed package; ` +
+        `is not a built-in plugin (${known.join(', ')}) nor an installed package; ` +
           'a plugin of your own is named by its path, e.g. ./my-plugin.ts (relative to the topology file)',
       );
     }
@@ -129,8 +134,15 @@ async function importNamed(
   }
 }
 
+/** Imports every built-in plugin, so that `loadPluginsSync` finds each of them, whatever a config names. */
+export async function importBuiltinPlugins(): Promise<void> {
+  for (const name of builtinPluginNames) await importPlugin(name, process.cwd());
+}
+
 interface LoadSettings {
+  /** Where relative paths start. Default: the working directory. */
   baseDir?: string;
+  /** Plugins known by name, ahead of the built-ins (which are found without it). */
   builtins?: Record<string, Plugin<any>>;
 }
 
@@ -144,8 +156,8 @@ export async function loadPlugins(
 }
 
 /**
- * `loadPlugins` for a step that cannot wait (the topology builder): built-in plugins, and modules that an earlier
- * `loadPlugins` imported (loading a topology imports every plugin it names).
+ * `loadPlugins` for a step that cannot wait (the topology builder): plugins of `builtins`, and modules that an
+ * earlier `loadPlugins` imported (loading a topology imports every plugin it uses, the built-ins included).
  */
 export function loadPluginsSync(
   uses: readonly PluginUse[],

@@ -2,6 +2,7 @@
 // `azr run CONFIG --resume RUN_DIR` continues with the same flags and a resumed run's wall time covers all segments.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AzrError } from '../errors.ts';
 
 export interface RunFlags {
   steps?: number;
@@ -29,6 +30,13 @@ export interface RunRecord {
 
 export const runRecordPath = (runDir: string) => join(runDir, 'run.json');
 
+/** A run.json that is not an azr run record: the folder named to resume is not a run directory. */
+export class RunRecordError extends AzrError {
+  constructor(message: string) {
+    super('CHECKPOINT_INVALID', message);
+  }
+}
+
 /** The record of a run directory, or undefined for one written before run.json existed. */
 export async function readRunRecord(runDir: string): Promise<RunRecord | undefined> {
   let text: string;
@@ -37,8 +45,14 @@ export async function readRunRecord(runDir: string): Promise<RunRecord | undefin
   } catch {
     return undefined;
   }
-  const record = JSON.parse(text) as RunRecord;
-  if (record.kind !== 'azr-run') throw new Error(`${runRecordPath(runDir)} is not an azr run record`);
+  let record: RunRecord;
+  try {
+    record = JSON.parse(text) as RunRecord;
+  } catch (error) {
+    throw new RunRecordError(`${runRecordPath(runDir)}: ${(error as Error).message}`);
+  }
+  if (record?.kind !== 'azr-run')
+    throw new RunRecordError(`${runRecordPath(runDir)} is not an azr run record`);
   return record;
 }
 
