@@ -4,10 +4,10 @@
 import {
   type AnswerVerdict,
   definePlugin,
+  identityTask,
   type ProgramModeOptions,
+  programMode,
   programModeOptions,
-  programSolver,
-  programWithInputProposer,
   type Task,
   type TaskMode,
 } from '../../src/plugins/index.ts';
@@ -38,62 +38,43 @@ export const JS_IDENTITY_CODE = 'function f(x) {\n  return x;\n}';
 export const JS_IDENTITY_INPUT = '"Hello World"';
 
 /** AZR's only given example, in JavaScript: the identity function on "Hello World". */
-export function jsIdentityTask(mode: string): Task {
-  return {
-    id: `${mode}-seed-0`,
-    mode,
-    code: JS_IDENTITY_CODE,
-    input: JS_IDENTITY_INPUT,
-    output: JS_IDENTITY_INPUT,
-    step: 0,
-  };
-}
+export const jsIdentityTask = (mode: string): Task => identityTask(mode, JS_IDENTITY_CODE, JS_IDENTITY_INPUT);
 
-function deductionMode(o: ProgramModeOptions): TaskMode {
-  const proposer = programWithInputProposer(
-    JS_DEDUCTION,
-    'Write a new JavaScript function f and an input for it (arguments as JavaScript literals). Someone will be ' +
-      'shown both and must predict the output. Make it deterministic (no Math.random, no Date.now), return ' +
-      'plain data (numbers, strings, booleans, null, arrays, objects), and make it hard to predict without ' +
-      'running it. Examples:',
-    o,
-    () => jsIdentityTask(JS_DEDUCTION),
-  );
-  return {
-    name: JS_DEDUCTION,
-    executor: 'javascript',
-    references: o.references,
-    ...proposer,
-    ...programSolver(
-      'deduction',
-      'Predict the output of the JavaScript program on the input, as a JSON value.',
-      o,
-    ),
-  };
-}
+const PROPOSE =
+  'Write a new JavaScript function f and an input for it (arguments as JavaScript literals). Someone will be ';
 
-function abductionMode(o: ProgramModeOptions): TaskMode {
-  const proposer = programWithInputProposer(
-    JS_ABDUCTION,
-    'Write a new JavaScript function f and an input for it (arguments as JavaScript literals). Someone will be ' +
-      'shown f and its output and must find an input that produces it. Make it deterministic (no Math.random, ' +
-      'no Date.now), return plain data, and make it not trivially invertible. Examples:',
+/** The two modes: what each tells the proposer and the solver. */
+const modes = (o: ProgramModeOptions): TaskMode[] => [
+  programMode(
+    {
+      name: JS_DEDUCTION,
+      kind: 'deduction',
+      executor: 'javascript',
+      proposer:
+        `${PROPOSE}shown both and must predict the output. Make it deterministic (no Math.random, no Date.now), ` +
+        'return plain data (numbers, strings, booleans, null, arrays, objects), and make it hard to predict ' +
+        'without running it. Examples:',
+      solver: 'Predict the output of the JavaScript program on the input, as a JSON value.',
+      seed: () => jsIdentityTask(JS_DEDUCTION),
+    },
     o,
-    () => jsIdentityTask(JS_ABDUCTION),
-  );
-  return {
-    name: JS_ABDUCTION,
-    executor: 'javascript',
-    references: o.references,
-    ...proposer,
-    ...programSolver(
-      'abduction',
-      'Find arguments for f that make it return the output (any that work count), as JavaScript literals ' +
+  ),
+  programMode(
+    {
+      name: JS_ABDUCTION,
+      kind: 'abduction',
+      executor: 'javascript',
+      proposer:
+        `${PROPOSE}shown f and its output and must find an input that produces it. Make it deterministic (no ` +
+        'Math.random, no Date.now), return plain data, and make it not trivially invertible. Examples:',
+      solver:
+        'Find arguments for f that make it return the output (any that work count), as JavaScript literals ' +
         'separated by commas.',
-      o,
-    ),
-  };
-}
+      seed: () => jsIdentityTask(JS_ABDUCTION),
+    },
+    o,
+  ),
+];
 
 /**
  * Checks a solver's answer to a JavaScript task on `pool` (the JS counterpart of sending a mode's AnswerCheck to
@@ -126,7 +107,7 @@ export default definePlugin({
   description:
     'Deduction and abduction over JavaScript functions, run in QuickJS inside killable worker threads.',
   options: programModeOptions(6),
-  taskModes: (o): TaskMode[] => [deductionMode(o), abductionMode(o)],
+  taskModes: modes,
   executors: () => [
     {
       name: 'javascript',

@@ -7,16 +7,18 @@ import {
   definePlugin,
   identityTask,
   oneLine,
+  programCheck,
   type Parsed,
   type PromptSpec,
   type Proposal,
   readSections,
   renderSections,
+  type Section,
   section,
+  singleInputTask,
   type Task,
   type TaskMode,
   type TextConstraint,
-  type ValidatedProposal,
 } from '../../src/plugins/index.ts';
 import { GrammarConstraint } from './grammar.ts';
 import {
@@ -126,62 +128,47 @@ export function tinyPythonModes(o: TinyPythonOptions): TaskMode[] {
     return constraint.grammar.accepts(`${task.input}\n`, o.maxAnswerTokens) ? constraint : undefined;
   };
 
-  const common = (mode: string) => ({
-    name: mode,
-    references: o.references,
-    seedTasks: (): Task[] => [identityTask(mode)],
-    proposerPrompt: (references: readonly Task[]): PromptSpec => ({
-      text: references.map(renderTinyExample).join('\n') + INPUT_HEADER,
-      stop: [PROPOSAL_END, '# end'],
-      maxTokens: o.maxProposalTokens,
-    }),
-    parseProposal: (completion: string): Parsed<Proposal> => {
-      const parsed = parseTinyProposal(completion);
-      return parsed.ok && o.requireInputUse && !readsInput(parsed.value.code)
-        ? { ok: false, reason: 'the program never reads x (a constant function)' }
-        : parsed;
-    },
-    toTask({ proposal, output }: ValidatedProposal, meta: { id: string; step: number }): Task {
-      if (!('input' in proposal) || output === null)
-        throw new Error(`${mode}: toTask needs a valid single-input proposal`);
-      return { id: meta.id, mode, code: proposal.code, input: proposal.input, output, step: meta.step };
-    },
-  });
-
-  const deduction: TaskMode = {
-    ...common('deduction'),
-    solverPrompt: (task) => ({
-      text: `${renderSections([
-        ['input', task.input],
-        ['program', task.code],
-      ])}# output\n`,
-      stop: ['\n'],
-      maxTokens: o.maxAnswerTokens,
-    }),
-    parseAnswer: (completion) => parseLiteral(completion, 'output'),
-    check: (task, answer) => ({ type: 'deduction', output: task.output, answer }),
-    goldAnswer: (task) => task.output,
-    constraint(role) {
-      // Any literal of the subset, whatever the task: the answer's type is not given away.
-      return role === 'proposer' ? proposerConstraint : valueConstraint;
-    },
+  // Deduction shows the input and the program and asks for the output; abduction shows the program and the
+  // output and asks for an input. A deduction answer may be any literal of the subset, whatever the task (its type
+  // is not given away); an abduction answer has the type of the task's input.
+  const mode = (kind: 'deduction' | 'abduction', shown: (task: Task) => Section[]): TaskMode => {
+    const asked = kind === 'deduction' ? 'output' : 'input';
+    const answerConstraint = kind === 'deduction' ? () => valueConstraint : inputConstraint;
+    return {
+      name: kind,
+      references: o.references,
+      seedTasks: (): Task[] => [identityTask(kind)],
+      proposerPrompt: (references: readonly Task[]): PromptSpec => ({
+        text: references.map(renderTinyExample).join('\n') + INPUT_HEADER,
+        stop: [PROPOSAL_END, '# end'],
+        maxTokens: o.maxProposalTokens,
+      }),
+      parseProposal: (completion: string): Parsed<Proposal> => {
+        const parsed = parseTinyProposal(completion);
+        return parsed.ok && o.requireInputUse && !readsInput(parsed.value.code)
+          ? { ok: false, reason: 'the program never reads x (a constant function)' }
+          : parsed;
+      },
+      toTask: singleInputTask(kind),
+      solverPrompt: (task) => ({
+        text: `${renderSections(shown(task))}# ${asked}\n`,
+        stop: ['\n'],
+        maxTokens: o.maxAnswerTokens,
+      }),
+      parseAnswer: (completion) => parseLiteral(completion, asked),
+      check: programCheck(kind),
+      goldAnswer: (task) => task[asked],
+      constraint: (role, task) => (role === 'proposer' ? proposerConstraint : answerConstraint(task)),
+    };
   };
-
-  const abduction: TaskMode = {
-    ...common('abduction'),
-    solverPrompt: (task) => ({
-      text: `${renderSections([
-        ['program', task.code],
-        ['output', task.output],
-      ])}# input\n`,
-      stop: ['\n'],
-      maxTokens: o.maxAnswerTokens,
-    }),
-    parseAnswer: (completion) => parseLiteral(completion, 'input'),
-    check: (task, answer) => ({ type: 'abduction', code: task.code, output: task.output, answer }),
-    goldAnswer: (task) => task.input,
-    constraint: (role, task) => (role === 'proposer' ? proposerConstraint : inputConstraint(task)),
-  };
+  const deduction = mode('deduction', (task) => [
+    ['input', task.input],
+    ['program', task.code],
+  ]);
+  const abduction = mode('abduction', (task) => [
+    ['program', task.code],
+    ['output', task.output],
+  ]);
   return [deduction, abduction];
 }
 

@@ -137,20 +137,41 @@ class SubsetBuilder {
     return this.listUnit(env, d);
   }
 
-  int(env: Env, d: number): string {
-    const name = `int.${envKey(env)}.${d}`;
+  /**
+   * An operand of `type` (made by `unit`, only when the rule is new) followed by up to two binary operations:
+   * `ops(u, next)` lists them, with `u` the operand and `next` the rest of the chain (empty at the last).
+   */
+  private chain(
+    type: 'int' | 'str',
+    env: Env,
+    d: number,
+    unit: () => string,
+    ops: (u: Sym, next: Sym[]) => Production[],
+  ): string {
+    const name = `${type}.${envKey(env)}.${d}`;
     if (this.r.has(name)) return name;
-    const u = nt(this.intUnit(env, d));
+    const u = nt(unit());
     const tail = (k: number): string => {
-      const t = `int.tail${k}.${envKey(env)}.${d}`;
       const next = k > 1 ? [nt(tail(k - 1))] : [];
-      return this.r.define(t, [
+      return this.r.define(`${type}.tail${k}.${envKey(env)}.${d}`, [
         { syms: [], weight: 4 },
-        ...[' + ', ' - ', ' * '].map((op) => ({ syms: [lit(op), u, ...next], tags: ['op'] })),
-        ...[' // ', ' % '].map((op) => ({ syms: [lit(op), nt('nz'), ...next], tags: ['op'] })),
+        ...ops(u, next),
       ]);
     };
     return this.r.define(name, [[u, nt(tail(2))]]);
+  }
+
+  int(env: Env, d: number): string {
+    return this.chain(
+      'int',
+      env,
+      d,
+      () => this.intUnit(env, d),
+      (u, next) => [
+        ...[' + ', ' - ', ' * '].map((op) => ({ syms: [lit(op), u, ...next], tags: ['op'] })),
+        ...[' // ', ' % '].map((op) => ({ syms: [lit(op), nt('nz'), ...next], tags: ['op'] })),
+      ],
+    );
   }
 
   intUnit(env: Env, d: number): string {
@@ -179,19 +200,16 @@ class SubsetBuilder {
   }
 
   str(env: Env, d: number): string {
-    const name = `str.${envKey(env)}.${d}`;
-    if (this.r.has(name)) return name;
-    const u = nt(this.strUnit(env, d));
-    const tail = (k: number): string => {
-      const t = `str.tail${k}.${envKey(env)}.${d}`;
-      const next = k > 1 ? [nt(tail(k - 1))] : [];
-      return this.r.define(t, [
-        { syms: [], weight: 4 },
+    return this.chain(
+      'str',
+      env,
+      d,
+      () => this.strUnit(env, d),
+      (u, next) => [
         { syms: [lit(' + '), u, ...next], tags: ['op'] },
         { syms: [lit(' * '), nt('nz'), ...next], tags: ['op'], weight: 0.5 },
-      ]);
-    };
-    return this.r.define(name, [[u, nt(tail(2))]]);
+      ],
+    );
   }
 
   strUnit(env: Env, d: number): string {
@@ -429,14 +447,10 @@ function grammarFor(start: string): Grammar {
 
 /** A whole proposal: `INPUT "\n# program\n" "def f(x):\n" BODY "# output"` (what follows a "# input\n" header). */
 export const proposalGrammar = (): Grammar => grammarFor('proposal');
-/** A program (`def f(x):\n…`, each line ending in "\n") for an argument of type `x`. */
-export const programGrammar = (x: ArgType): Grammar => grammarFor(`program.${x}`);
 /** An input literal of a type, followed by the answer terminator "\n". */
 export const inputAnswerGrammar = (x: ArgType): Grammar => grammarFor(`answer.input.${x}`);
 /** An output literal (int, str, bool or list of them), followed by "\n". */
 export const valueAnswerGrammar = (): Grammar => grammarFor('answer.value');
-/** An input literal of a type, without terminator. */
-export const inputGrammar = (x: ArgType): Grammar => grammarFor(`input.${x}`);
 
 /** The type of an input literal of the subset (by its first character), or undefined. */
 export function inputType(input: string): ArgType | undefined {

@@ -1,7 +1,17 @@
 // Building blocks for task modes over one Python function `f`: the identity seed, reference rendering, and the
 // proposer side shared by modes whose proposal is a program with one input (deduction, abduction).
 import { type Static, Type } from '@sinclair/typebox';
-import type { AnswerCheck, Parsed, PromptSpec, Proposal, Task, ValidatedProposal } from './api.ts';
+import {
+  type AnswerCheck,
+  definePlugin,
+  type Parsed,
+  type Plugin,
+  type PromptSpec,
+  type Proposal,
+  type Task,
+  type TaskMode,
+  type ValidatedProposal,
+} from './api.ts';
 import {
   layout,
   oneLine,
@@ -46,16 +56,26 @@ export type ProgramModeOptions = Static<ReturnType<typeof programModeOptions>>;
 export const IDENTITY_CODE = 'def f(x):\n    return x';
 export const IDENTITY_INPUT = "'Hello World'";
 
-/** AZR's only given example: the identity function on "Hello World". */
-export function identityTask(mode: string): Task {
-  return {
-    id: `${mode}-seed-0`,
-    mode,
-    code: IDENTITY_CODE,
-    input: IDENTITY_INPUT,
-    output: IDENTITY_INPUT,
-    step: 0,
+/** AZR's only given example: the identity function on "Hello World" (in Python unless `code` and `input` say). */
+export function identityTask(mode: string, code = IDENTITY_CODE, input = IDENTITY_INPUT): Task {
+  return { id: `${mode}-seed-0`, mode, code, input, output: input, step: 0 };
+}
+
+/** `toTask` of a mode whose proposal is a program with one input: the task keeps the executor's output. */
+export function singleInputTask(mode: string) {
+  return ({ proposal, output }: ValidatedProposal, meta: { id: string; step: number }): Task => {
+    if (!('input' in proposal) || output === null)
+      throw new Error(`${mode}: toTask needs a valid single-input proposal`);
+    return { id: meta.id, mode, code: proposal.code, input: proposal.input, output, step: meta.step };
   };
+}
+
+/** What decides a deduction answer (the output) or an abduction answer (an input). */
+export function programCheck(kind: 'deduction' | 'abduction') {
+  return (task: Task, answer: string): AnswerCheck =>
+    kind === 'deduction'
+      ? { type: 'deduction', output: task.output, answer }
+      : { type: 'abduction', code: task.code, output: task.output, answer };
 }
 
 export function renderExample(task: Task): string {
@@ -108,11 +128,7 @@ export function programWithInputProposer(
       const line = oneLine(input, 'input');
       return line.ok ? { ok: true, value: { code, input: line.value } } : line;
     },
-    toTask({ proposal, output }: ValidatedProposal, meta: { id: string; step: number }): Task {
-      if (!('input' in proposal) || output === null)
-        throw new Error(`${mode}: toTask needs a valid single-input proposal`);
-      return { id: meta.id, mode, code: proposal.code, input: proposal.input, output, step: meta.step };
-    },
+    toTask: singleInputTask(mode),
   };
 }
 
@@ -143,10 +159,45 @@ export function programSolver(
       const answer = answerSection(options.format, completion, asked);
       return answer.ok ? oneLine(answer.value, asked) : answer;
     },
-    check: (task: Task, answer: string): AnswerCheck =>
-      kind === 'deduction'
-        ? { type: 'deduction', output: task.output, answer }
-        : { type: 'abduction', code: task.code, output: task.output, answer },
+    check: programCheck(kind),
     goldAnswer: (task: Task): string => task[asked],
   };
+}
+
+/** A program-with-input task mode: its name and kind, what the proposer and the solver are told, its seed. */
+export interface ProgramModeSpec {
+  name: string;
+  kind: 'deduction' | 'abduction';
+  /** The executor that runs its programs (default: python). */
+  executor?: string;
+  /** The proposer's instruction (the reference tasks follow it). */
+  proposer: string;
+  /** The solver's instruction. */
+  solver: string;
+  /** Its seed task (default: the Python identity task). */
+  seed?: () => Task;
+}
+
+/** A deduction or abduction task mode: the program-with-input proposer and the solver of its kind. */
+export function programMode(spec: ProgramModeSpec, options: ProgramModeOptions): TaskMode {
+  return {
+    name: spec.name,
+    ...(spec.executor === undefined ? {} : { executor: spec.executor }),
+    references: options.references,
+    ...programWithInputProposer(spec.name, spec.proposer, options, spec.seed),
+    ...programSolver(spec.kind, spec.solver, options),
+  };
+}
+
+/** A plugin of one Python program-with-input mode named after its kind (the built-in deduction and abduction). */
+export function programPlugin(
+  spec: Omit<ProgramModeSpec, 'name' | 'executor' | 'seed'> & { description: string },
+): Plugin<ReturnType<typeof programModeOptions>> {
+  const { description, ...mode } = spec;
+  return definePlugin({
+    name: spec.kind,
+    description,
+    options: programModeOptions(6),
+    taskModes: (o) => [programMode({ name: spec.kind, ...mode }, o)],
+  });
 }

@@ -75,5 +75,3 @@ export function defineActor<S extends ProtocolSpec, State, O extends TObject = T
 ): ActorDefinition<S, State, O> {
   return definition;
 }
-
-export type RefOf<D> = D extends ActorDefinition<infer S, any, any> ? ActorRef<S> : never;

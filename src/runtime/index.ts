@@ -5,7 +5,6 @@ export type {
   AskOptions,
   HandlerContext,
   Handlers,
-  RefOf,
 } from './actor.ts';
 export { defineActor } from './actor.ts';
 export type { ActorStats } from './cell.ts';
