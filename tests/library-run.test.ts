@@ -62,3 +62,10 @@ test('aborting the signal stops the run after the current step, with a checkpoin
   assert.equal(summary.steps, 1);
   assert.deepEqual(readdirSync(join(out, 'checkpoints')), ['step-1']);
 });
+
+test("README's and docs/library.md's example is examples/run-from-code.ts, as it runs", () => {
+  const example = readFileSync('examples/run-from-code.ts', 'utf8');
+  const code = example.slice(example.indexOf("import { run } from 'azr';"));
+  for (const doc of ['README.md', 'docs/library.md'])
+    assert.ok(readFileSync(doc, 'utf8').includes(`\`\`\`ts\n${code}\`\`\``), `${doc} shows the example`);
+});
