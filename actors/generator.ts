@@ -1,17 +1,28 @@
-// What the two generating actors (proposer, solver) share: their options, their start, taking new weights, and
-// sampling parsed completions with the task mode's calls guarded.
-import { type Static, Type } from '@sinclair/typebox';
+// What the two generating actors (proposer, solver) share: their options, their start, taking new weights, the
+// shape of their replies, and sampling parsed completions with the task mode's calls guarded.
+import { type Static, type TProperties, Type } from '@sinclair/typebox';
 import {
   type Faults,
   guard,
   type Parsed as ParseResult,
   type PromptSpec,
+  type TaskMode,
   type TextConstraint,
 } from '../src/plugins/index.ts';
+import {
+  type ActorDefinition,
+  defineActor,
+  defineProtocol,
+  type HandlerContext,
+  type Handlers,
+  type Protocol,
+  type ProtocolSpec,
+} from '../src/runtime/index.ts';
 import {
   Backend,
   ensureBackend,
   type Generation,
+  GenerationSchema,
   Policy,
   SamplingOptions,
   type WeightsPayload,
@@ -25,13 +36,27 @@ export const GeneratorOptions = Type.Object({
   sampling: Type.Optional(SamplingOptions),
 });
 
-export const setWeightsMessage = {
+const setWeightsMessage = {
   broadcast: true,
   request: Type.Object({ payload: WeightsPayloadSchema }),
   reply: Type.Object({ version: Type.Integer(), computeMs: Type.Number() }),
 };
 
-export async function startGenerator(options: Static<typeof GeneratorOptions>) {
+/** A generator's protocol: `setWeights` (new weights, which every copy of the actor takes), then `spec`'s messages. */
+export const generatorProtocol = <S extends ProtocolSpec>(spec: S) =>
+  defineProtocol({ setWeights: setWeightsMessage, ...spec });
+
+/**
+ * The schema of one parsed completion in a generator's reply: the generation, the parsed value under its own name
+ * (`parsed`, null on a format error), and the format error (null when it parsed).
+ */
+export const parsedGenerationSchema = <P extends TProperties>(parsed: P) =>
+  Type.Composite([
+    GenerationSchema,
+    Type.Object({ ...parsed, formatError: Type.Union([Type.String(), Type.Null()]) }),
+  ]);
+
+async function startGenerator(options: Static<typeof GeneratorOptions>) {
   await ensureBackend(options.backend);
   return {
     modes: (await loadActorPlugins(options)).modes,
@@ -40,10 +65,39 @@ export async function startGenerator(options: Static<typeof GeneratorOptions>) {
   };
 }
 
-export async function takeWeights(policy: Policy, payload: WeightsPayload) {
-  const started = performance.now();
-  await policy.load(payload);
-  return { version: policy.version, computeMs: performance.now() - started };
+type GeneratorState = Awaited<ReturnType<typeof startGenerator>>;
+
+/**
+ * A generating actor: the generator's options and start, `setWeights`, and `handlers` for the rest of `protocol`.
+ * `module` is the defining module's `import.meta.url` (it must export the definition).
+ */
+export function defineGenerator<S extends ProtocolSpec & { setWeights: typeof setWeightsMessage }>(
+  kind: string,
+  module: string,
+  protocol: Protocol<S>,
+  handlers: Omit<Handlers<S, GeneratorState>, 'setWeights'>,
+): ActorDefinition<S, GeneratorState, typeof GeneratorOptions> {
+  return defineActor({
+    kind,
+    module,
+    protocol,
+    options: GeneratorOptions,
+    init: startGenerator,
+    handlers: {
+      ...handlers,
+      setWeights: async (
+        state: GeneratorState,
+        { payload }: { payload: WeightsPayload },
+        ctx: HandlerContext<Static<typeof setWeightsMessage.reply>>,
+      ) => {
+        const started = performance.now();
+        await state.policy.load(payload);
+        ctx.reply({ version: state.policy.version, computeMs: performance.now() - started });
+        return state;
+      },
+    } as Handlers<S, GeneratorState>,
+    stop: (state) => state?.policy.dispose(),
+  });
 }
 
 export interface Parsed<V> extends Generation {
@@ -61,7 +115,7 @@ export interface ModeCalls<I, V> {
  * `samples` completions of each item's prompt, parsed. The mode's calls are guarded: an item whose prompt throws
  * is not sampled (it comes back empty, with the error as its format error); a parser that throws is a format error.
  */
-export function generateParsed<I, V>(
+function generateParsed<I, V>(
   policy: Policy,
   part: string,
   items: readonly I[],
@@ -128,4 +182,24 @@ export function generateParsed<I, V>(
         : { ...generation, value: null, formatError: parsed.reason };
     });
   });
+}
+
+/**
+ * `generateParsed` with task mode `name`'s calls for one role (`calls(mode)`), and a fresh fault record: what a
+ * generator replies, with the plugin faults of the mode's calls and the time it took (`computeMs`).
+ */
+export function generateWithMode<I, V>(
+  state: GeneratorState,
+  actor: string,
+  name: string,
+  items: readonly I[],
+  calls: (mode: TaskMode) => ModeCalls<I, V>,
+  run: { samples: number; sampling: SamplingOptions; seed: number },
+): { generated: Parsed<V>[]; faults: Faults; computeMs: number } {
+  const started = performance.now();
+  const mode = state.modes.get(name);
+  if (!mode) throw new Error(`${actor}: no task mode "${name}"`);
+  const faults: Faults = {};
+  const generated = generateParsed(state.policy, `mode:${name}`, items, calls(mode), run, faults);
+  return { generated, faults, computeMs: performance.now() - started };
 }

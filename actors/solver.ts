@@ -1,29 +1,14 @@
 // The solver: the policy answering tasks. It builds the mode's solver prompts, samples `samples` completions per
 // task, and parses each into an answer (or a format error).
 import { Type } from '@sinclair/typebox';
-import type { Task } from '../src/plugins/index.ts';
-import { defineActor, defineProtocol } from '../src/runtime/index.ts';
-import type { Faults } from '../src/plugins/index.ts';
-import {
-  GeneratorOptions,
-  generateParsed,
-  setWeightsMessage,
-  startGenerator,
-  takeWeights,
-} from './generator.ts';
-import { GenerationSchema } from './policy.ts';
+import type { Task, TaskMode } from '../src/plugins/index.ts';
+import type { ModeCalls } from './generator.ts';
+import { defineGenerator, generateWithMode, generatorProtocol, parsedGenerationSchema } from './generator.ts';
 import { FaultsSchema, TaskSchema } from './schemas.ts';
 
-export const AnsweredSchema = Type.Composite([
-  GenerationSchema,
-  Type.Object({
-    answer: Type.Union([Type.String(), Type.Null()]),
-    formatError: Type.Union([Type.String(), Type.Null()]),
-  }),
-]);
+export const AnsweredSchema = parsedGenerationSchema({ answer: Type.Union([Type.String(), Type.Null()]) });
 
-export const solverProtocol = defineProtocol({
-  setWeights: setWeightsMessage,
+export const solverProtocol = generatorProtocol({
   solve: {
     request: Type.Object({
       mode: Type.String(),
@@ -42,39 +27,22 @@ export const solverProtocol = defineProtocol({
   },
 });
 
-export const solver = defineActor({
-  kind: 'solver',
-  module: import.meta.url,
-  protocol: solverProtocol,
-  options: GeneratorOptions,
-  init: startGenerator,
-  handlers: {
-    setWeights: async (state, { payload }, ctx) => {
-      ctx.reply(await takeWeights(state.policy, payload));
-      return state;
-    },
-    solve: (state, { mode: name, tasks, samples, seed, temperature }, ctx) => {
-      const started = performance.now();
-      const mode = state.modes.get(name);
-      if (!mode) throw new Error(`solver: no task mode "${name}"`);
-      const faults: Faults = {};
-      const sampling = temperature === undefined ? state.sampling : { ...state.sampling, temperature };
-      const generated = generateParsed(
-        state.policy,
-        `mode:${name}`,
-        tasks as Task[],
-        {
-          prompt: (task) => mode.solverPrompt(task),
-          constraint: (task) => mode.constraint?.('solver', task),
-          parse: (completion) => mode.parseAnswer(completion),
-        },
-        { samples, sampling, seed },
-        faults,
-      );
-      const answers = generated.map(({ value, ...rest }) => ({ ...rest, answer: value }));
-      ctx.reply({ answers, faults, computeMs: performance.now() - started });
-      return state;
-    },
+/** A task's solver prompt, the mode's answer grammar for it, and its answer parser. */
+const solverCalls = (mode: TaskMode): ModeCalls<Task, string> => ({
+  prompt: (task) => mode.solverPrompt(task),
+  constraint: (task) => mode.constraint?.('solver', task),
+  parse: (completion) => mode.parseAnswer(completion),
+});
+
+export const solver = defineGenerator('solver', import.meta.url, solverProtocol, {
+  solve: (state, { mode, tasks, samples, seed, temperature }, ctx) => {
+    const sampling = temperature === undefined ? state.sampling : { ...state.sampling, temperature };
+    const { generated, ...rest } = generateWithMode(state, 'solver', mode, tasks, solverCalls, {
+      samples,
+      sampling,
+      seed,
+    });
+    ctx.reply({ answers: generated.map(({ value, ...g }) => ({ ...g, answer: value })), ...rest });
+    return state;
   },
-  stop: (state) => state?.policy.dispose(),
 });
