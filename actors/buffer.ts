@@ -1,8 +1,8 @@
 // A task buffer (one per task mode): every valid task is appended; past `capacity` the oldest is evicted
 // (the reference code drops new ones instead: we do not). Optional dedup by normalised program text.
 // Sampling is uniform and seeded; the RNG's position is part of the snapshot, so a resumed run samples the same.
-import { Type } from '@sinclair/typebox';
-import { createRng, defineActor, defineProtocol } from '../src/runtime/index.ts';
+import { type Static, Type } from '@sinclair/typebox';
+import { type ActorContext, createRng, defineActor, defineProtocol } from '../src/runtime/index.ts';
 import type { Task } from '../src/plugins/index.ts';
 import { TaskSchema } from './schemas.ts';
 
@@ -78,17 +78,20 @@ function append(state: BufferState, tasks: readonly Task[]): number {
   return added;
 }
 
+/** An empty buffer, its sampling RNG seeded from the actor's own. */
+const emptyBuffer = (options: Static<typeof BufferOptions>, ctx: ActorContext): BufferState => ({
+  tasks: [],
+  keys: new Set(),
+  rng: createRng(`${ctx.rng.next()}`),
+  options: options as BufferState['options'],
+});
+
 export const buffer = defineActor({
   kind: 'buffer',
   module: import.meta.url,
   protocol: bufferProtocol,
   options: BufferOptions,
-  init: (options, ctx): BufferState => ({
-    tasks: [],
-    keys: new Set(),
-    rng: createRng(`${ctx.rng.next()}`),
-    options: options as BufferState['options'],
-  }),
+  init: emptyBuffer,
   handlers: {
     add: (state, { tasks }, ctx) => {
       ctx.reply(append(state, tasks as Task[]));
