@@ -2,34 +2,35 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Faults, RewardShaper, Rollout, Task, TaskMode } from '../src/plugins/index.ts';
+import { modeFigures } from '../src/selfplay/figures.ts';
+import { baselineAnswers, heldoutTasks } from '../src/selfplay/heldout.ts';
+import {
+  faultMetrics,
+  groupMember,
+  heldoutMetrics,
+  learnerMetrics,
+  modeMetrics,
+  parseRewardTerm,
+  rewardTermKey,
+  timeMetrics,
+} from '../src/selfplay/metrics.ts';
+import { chunk, parsedProposals, validTasks } from '../src/selfplay/propose.ts';
+import {
+  meanTerms,
+  proposerRollouts,
+  rewardRollouts,
+  solverRollouts,
+  supervisedPairs,
+  trainingSamples,
+} from '../src/selfplay/reward.ts';
 import {
   answerChecks,
   backfillCount,
-  baselineAnswers,
-  chunk,
-  faultMetrics,
   fractionCorrect,
-  groupMember,
-  heldoutMetrics,
-  heldoutTasks,
   judgeAnswers,
-  learnerMetrics,
-  meanTerms,
-  modeFigures,
-  modeMetrics,
-  parsedProposals,
-  parseRewardTerm,
-  proposerRollouts,
-  rewardRollouts,
-  rewardTermKey,
   solveRates,
   solverBatch,
-  solverRollouts,
-  supervisedPairs,
-  timeMetrics,
-  trainingSamples,
-  validTasks,
-} from '../src/selfplay/index.ts';
+} from '../src/selfplay/solve.ts';
 
 const task = (id: string, fields: Partial<Task> = {}): Task => ({
   id,
