@@ -3,6 +3,7 @@
 // arguments in the sandbox; induction runs the candidate program on every hidden input.
 import {
   type AnswerVerdict,
+  batchOf,
   type BuiltinCheck,
   type DeductionCheck,
   incorrectAnswer,
@@ -76,10 +77,4 @@ export function verifyJsOne(
 }
 
 /** Checks a batch over the whole pool; results in input order. */
-export function verifyJs(
-  pool: JsPool,
-  batch: readonly BuiltinCheck[],
-  options: JsVerificationOptions = {},
-): Promise<AnswerVerdict[]> {
-  return Promise.all(batch.map((check) => verifyJsOne(pool, check, options)));
-}
+export const verifyJs = batchOf(verifyJsOne);

@@ -8,6 +8,7 @@ import {
   identityTask,
   oneLine,
   programCheck,
+  renderExample,
   type Parsed,
   type PromptSpec,
   type Proposal,
@@ -75,13 +76,7 @@ export interface TinyPythonOptions {
 const INPUT_HEADER = '# input\n';
 
 /** How a task is shown as a reference: input, program, output. */
-export function renderTinyExample(task: Task): string {
-  return `${renderSections([
-    ['input', task.input],
-    ['program', task.code],
-    ['output', task.output],
-  ])}# end\n`;
-}
+export const renderTinyExample = (task: Task): string => renderExample(task, ['input', 'program', 'output']);
 
 /** Reads a proposer completion (what follows "# input\n"): the input line, then "# program" and the code. */
 export function parseTinyProposal(completion: string): Parsed<Proposal> {

@@ -138,19 +138,18 @@ class SubsetBuilder {
   }
 
   /**
-   * An operand of `type` (made by `unit`, only when the rule is new) followed by up to two binary operations:
-   * `ops(u, next)` lists them, with `u` the operand and `next` the rest of the chain (empty at the last).
+   * An operand of `type` followed by up to two binary operations: `ops(u, next)` lists them, with `u` the operand
+   * and `next` the rest of the chain (empty at the last).
    */
   private chain(
     type: 'int' | 'str',
     env: Env,
     d: number,
-    unit: () => string,
     ops: (u: Sym, next: Sym[]) => Production[],
   ): string {
     const name = `${type}.${envKey(env)}.${d}`;
     if (this.r.has(name)) return name;
-    const u = nt(unit());
+    const u = nt(type === 'int' ? this.intUnit(env, d) : this.strUnit(env, d));
     const tail = (k: number): string => {
       const next = k > 1 ? [nt(tail(k - 1))] : [];
       return this.r.define(`${type}.tail${k}.${envKey(env)}.${d}`, [
@@ -162,16 +161,10 @@ class SubsetBuilder {
   }
 
   int(env: Env, d: number): string {
-    return this.chain(
-      'int',
-      env,
-      d,
-      () => this.intUnit(env, d),
-      (u, next) => [
-        ...[' + ', ' - ', ' * '].map((op) => ({ syms: [lit(op), u, ...next], tags: ['op'] })),
-        ...[' // ', ' % '].map((op) => ({ syms: [lit(op), nt('nz'), ...next], tags: ['op'] })),
-      ],
-    );
+    return this.chain('int', env, d, (u, next) => [
+      ...[' + ', ' - ', ' * '].map((op) => ({ syms: [lit(op), u, ...next], tags: ['op'] })),
+      ...[' // ', ' % '].map((op) => ({ syms: [lit(op), nt('nz'), ...next], tags: ['op'] })),
+    ]);
   }
 
   intUnit(env: Env, d: number): string {
@@ -200,16 +193,10 @@ class SubsetBuilder {
   }
 
   str(env: Env, d: number): string {
-    return this.chain(
-      'str',
-      env,
-      d,
-      () => this.strUnit(env, d),
-      (u, next) => [
-        { syms: [lit(' + '), u, ...next], tags: ['op'] },
-        { syms: [lit(' * '), nt('nz'), ...next], tags: ['op'], weight: 0.5 },
-      ],
-    );
+    return this.chain('str', env, d, (u, next) => [
+      { syms: [lit(' + '), u, ...next], tags: ['op'] },
+      { syms: [lit(' * '), nt('nz'), ...next], tags: ['op'], weight: 0.5 },
+    ]);
   }
 
   strUnit(env: Env, d: number): string {

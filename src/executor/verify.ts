@@ -1,5 +1,5 @@
 // Answer checking (docs/azr.md §1), every comparison done by harness.py inside the sandbox on Python values.
-import { type AnswerVerdict, type BuiltinCheck, verifyAnswer } from '../wire/index.ts';
+import { type AnswerVerdict, type BuiltinCheck, batchOf, verifyAnswer } from '../wire/index.ts';
 import { type ProgramPolicyOptions, runOptions, wirePolicy } from './policy.ts';
 import type { PythonPool } from './python-pool.ts';
 import type { HarnessRequest, ValidateRequest } from './types.ts';
@@ -46,10 +46,4 @@ export function verifyOne(
 }
 
 /** Checks a batch over the whole pool; results in input order. */
-export function verify(
-  pool: PythonPool,
-  batch: readonly BuiltinCheck[],
-  options: VerificationOptions = {},
-): Promise<AnswerVerdict[]> {
-  return Promise.all(batch.map((check) => verifyOne(pool, check, options)));
-}
+export const verify = batchOf(verifyOne);

@@ -78,12 +78,12 @@ export function programCheck(kind: 'deduction' | 'abduction') {
       : { type: 'abduction', code: task.code, output: task.output, answer };
 }
 
-export function renderExample(task: Task): string {
-  return `${renderSections([
-    ['program', task.code],
-    ['input', task.input],
-    ['output', task.output],
-  ])}# end\n`;
+/** A task as a reference for the proposer: its sections in `order` (program, input, output unless it says). */
+export function renderExample(
+  task: Task,
+  order: readonly ('program' | 'input' | 'output')[] = ['program', 'input', 'output'],
+): string {
+  return `${renderSections(order.map((name) => [name, name === 'program' ? task.code : task[name]]))}# end\n`;
 }
 
 /** The named section of an answer: from the sections when there are any, else the whole text. */
@@ -112,7 +112,7 @@ export function programWithInputProposer(
     proposerPrompt: (references: readonly Task[]): PromptSpec =>
       l.prompt(
         instruction,
-        references.map(renderExample).join('\n'),
+        references.map((task) => renderExample(task)).join('\n'),
         '# program\n',
         ['# output', '# end'],
         options.maxProposalTokens,

@@ -21,6 +21,19 @@ export class PoolQueueFullError extends Error {
   override name = 'PoolQueueFullError';
 }
 
+/** What validating a proposal takes, in every executor. */
+export interface ValidationLimits {
+  /**
+   * Longest accepted output text (Python: its repr; JavaScript: its canonical JSON); longer outputs are rejected,
+   * never truncated (default 400).
+   */
+  maxOutputChars?: number;
+  /** Inputs an induction proposal must have (default 10). */
+  inductionInputs?: number;
+  /** Deadline for each proposal's job (default: the pool's `limits.timeoutMs`). */
+  timeoutMs?: number;
+}
+
 /** The verdict on a proposal that is invalid before or without running it. */
 export function invalidProposal(errorType: string, reason: string, durationMs = 0): ProposalVerdict {
   return { valid: false, output: null, outputs: null, reason, errorType, durationMs };
@@ -105,10 +118,10 @@ function jobFailure(outcome: Exclude<JobOutcome<unknown>, { ok: true }>): {
  */
 export async function validateProposal(
   proposal: Proposal,
-  inductionInputs: number,
+  limits: ValidationLimits,
   run: (code: string, inputs: readonly string[]) => Promise<JobOutcome<SandboxValidation>>,
 ): Promise<ProposalVerdict> {
-  const problem = proposalShapeProblem(proposal, inductionInputs);
+  const problem = proposalShapeProblem(proposal, limits.inductionInputs ?? 10);
   if (problem) return problem;
   const induction = 'inputs' in proposal;
   const outcome = await run(proposal.code, induction ? proposal.inputs : [proposal.input]);
@@ -126,6 +139,12 @@ export async function validateProposal(
     errorType: response.errorType,
     durationMs: response.durationMs,
   };
+}
+
+/** The batch form of a one-item call: every item at once (the pool queues them), results in input order. */
+export function batchOf<P, T, O, R>(one: (pool: P, item: T, options?: O) => Promise<R>) {
+  return (pool: P, batch: readonly T[], options?: O): Promise<R[]> =>
+    Promise.all(batch.map((item) => one(pool, item, options)));
 }
 
 /**

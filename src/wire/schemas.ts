@@ -95,7 +95,6 @@ export const AnswerCheckSchema = Type.Union([
 export type AnswerCheck = Static<typeof AnswerCheckSchema>;
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
-const NullableStrings = Type.Union([Type.Array(Type.String()), Type.Null()]);
 
 /**
  * An executor's verdict on a proposal (docs/azr.md §3): `output` is the repr of f(input) for a single-input
@@ -105,7 +104,7 @@ const NullableStrings = Type.Union([Type.Array(Type.String()), Type.Null()]);
 export const ProposalVerdictSchema = Type.Object({
   valid: Type.Boolean(),
   output: Nullable(Type.String()),
-  outputs: NullableStrings,
+  outputs: Type.Union([Type.Array(Type.String()), Type.Null()]),
   reason: Nullable(Type.String()),
   errorType: Nullable(Type.String()),
   durationMs: Type.Number(),
@@ -116,13 +115,7 @@ export type ProposalVerdict = Static<typeof ProposalVerdictSchema>;
  * What a sandbox answers to one validation job, whatever the proposal's kind: every output in input order (null
  * when invalid). The executor turns it into a ProposalVerdict.
  */
-export const SandboxValidationSchema = Type.Object({
-  valid: Type.Boolean(),
-  outputs: NullableStrings,
-  reason: Nullable(Type.String()),
-  errorType: Nullable(Type.String()),
-  durationMs: Type.Number(),
-});
+export const SandboxValidationSchema = Type.Omit(ProposalVerdictSchema, ['output']);
 export type SandboxValidation = Static<typeof SandboxValidationSchema>;
 
 /**
