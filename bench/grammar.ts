@@ -6,12 +6,10 @@
 //    construction) and the share that runs (valid proposals), with the failure types.
 // Options: --rows N (default 500), --backend wasm|cpu.
 import { parseArgs } from 'node:util';
-import { ensureBackend, makeTokenizer, Policy, transformerConfig, weightsPayload } from '../actors/policy.ts';
-import { tinyPythonModes } from '../plugins/tiny-python/index.ts';
 import { proposalGrammar } from '../plugins/tiny-python/subset.ts';
 import { PythonPool, validate } from '../src/executor/index.ts';
-import { Transformer } from '../src/model/transformer.ts';
 import type { TextConstraint } from '../src/plugins/index.ts';
+import { constrainedTinyPython, randomCharPolicy } from '../tests/helpers/policy.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(3),
@@ -20,28 +18,12 @@ const { values } = parseArgs({
 const rows = Number(values.rows);
 const backend = values.backend as 'wasm' | 'cpu';
 
-await ensureBackend(backend);
-const tokenizer = await makeTokenizer({ type: 'char' });
 // examples/tiny-zero.yaml's model.
-const model = new Transformer(
-  transformerConfig(
-    { dModel: 64, nLayers: 2, nHeads: 4, ffnHidden: 192, maxSeqLen: 384, tieEmbeddings: true },
-    tokenizer,
-  ),
-  1,
-);
-const policy = new Policy();
-await policy.load(weightsPayload(model, { type: 'char' }, 1));
-model.dispose();
+const shape = { dModel: 64, nLayers: 2, nHeads: 4, ffnHidden: 192, maxSeqLen: 384, tieEmbeddings: true };
+const policy = await randomCharPolicy(backend, shape, 1);
 
 const maxProposalTokens = 128;
-const [deduction] = tinyPythonModes({
-  references: 1,
-  maxProposalTokens,
-  maxAnswerTokens: 32,
-  constrain: true,
-  requireInputUse: true,
-});
+const [deduction] = constrainedTinyPython(maxProposalTokens);
 const prompt = deduction!.proposerPrompt(deduction!.seedTasks());
 const constraint = deduction!.constraint!('proposer')!;
 let maskMs = 0;

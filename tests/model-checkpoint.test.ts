@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/model/backend.ts';
 import { loadCheckpoint, saveCheckpoint } from '../src/model/checkpoint.ts';
 import { Rng } from '../src/model/rng.ts';
 import {
@@ -16,6 +14,7 @@ import {
 } from '../src/model/safetensors.ts';
 import { Transformer, type TransformerConfig } from '../src/model/transformer.ts';
 import { exportWeights, importWeights } from '../src/model/weights.ts';
+import { modelTestFolder } from './helpers/model.ts';
 
 const config: TransformerConfig = {
   vocabSize: 17,
@@ -25,15 +24,7 @@ const config: TransformerConfig = {
   ffnHidden: 24,
   maxSeqLen: 16,
 };
-const root = mkdtempSync(path.join(tmpdir(), 'azr-ckpt-'));
-
-before(async () => {
-  await initBackend('cpu', { log: null });
-});
-after(() => {
-  rmSync(root, { recursive: true, force: true });
-  tf.disposeVariables();
-});
+const root = modelTestFolder('cpu', 'azr-ckpt-');
 
 test('float16 / bfloat16 conversions round to nearest even', () => {
   assert.equal(float32ToFloat16(1), 0x3c00);

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/model/backend.ts';
 import { bytesToUnicode, HfTokenizer, toJsRegex } from '../src/model/hf-tokenizer.ts';
 import { loadHuggingFace, saveHuggingFace } from '../src/model/huggingface.ts';
 import { decodeSafetensors, encodeSafetensors, type FloatDtype } from '../src/model/safetensors.ts';
 import { Transformer, type TransformerConfig } from '../src/model/transformer.ts';
+import { modelTestFolder } from './helpers/model.ts';
 
 const QWEN2_PATTERN =
   "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
@@ -38,14 +37,7 @@ function tinyTokenizerJson() {
   };
 }
 
-const root = mkdtempSync(path.join(tmpdir(), 'azr-hf-'));
-before(async () => {
-  await initBackend('wasm', { log: null });
-});
-after(() => {
-  rmSync(root, { recursive: true, force: true });
-  tf.disposeVariables();
-});
+const root = modelTestFolder('wasm', 'azr-hf-');
 
 test('inline case-insensitive groups are rewritten for JS regexes', () => {
   const re = toJsRegex("(?i:'s|'m)|x");

@@ -1,22 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ensureBackend, makeTokenizer, Policy, transformerConfig, weightsPayload } from '../actors/policy.ts';
-import { Transformer } from '../src/model/transformer.ts';
 import type { TextConstraint } from '../src/plugins/index.ts';
+import { randomCharPolicy } from './helpers/policy.ts';
 
 test('a text constraint steers every sampled completion of a random model (grammar-constrained decoding)', async () => {
-  await ensureBackend('cpu');
-  const tokenizer = await makeTokenizer({ type: 'char' });
-  const model = new Transformer(
-    transformerConfig(
-      { dModel: 16, nLayers: 1, nHeads: 2, ffnHidden: 32, maxSeqLen: 64, tieEmbeddings: true },
-      tokenizer,
-    ),
-    3,
-  );
-  const policy = new Policy();
-  await policy.load(weightsPayload(model, { type: 'char' }, 1));
-  model.dispose();
+  const shape = { dModel: 16, nLayers: 1, nHeads: 2, ffnHidden: 32, maxSeqLen: 64, tieEmbeddings: true };
+  const policy = await randomCharPolicy('cpu', shape, 3);
   /** Three digits, then a closing bracket, then the end. */
   const digits: TextConstraint = {
     allowedNext: (prefix) => (prefix.length < 3 ? [...'0123456789'] : prefix.length === 3 ? [']'] : []),

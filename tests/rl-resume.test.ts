@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/model/backend.ts';
+import { test } from 'node:test';
 import { loadCheckpoint, saveCheckpoint } from '../src/model/checkpoint.ts';
 import { Rng } from '../src/model/rng.ts';
 import { sample } from '../src/model/sampling.ts';
 import { Transformer } from '../src/model/transformer.ts';
 import { Learner, type RolloutSample } from '../src/rl/learner.ts';
+import { modelTestFolder } from './helpers/model.ts';
 
-const root = mkdtempSync(path.join(tmpdir(), 'azr-resume-'));
-before(async () => {
-  await initBackend('wasm', { log: null });
-});
-after(() => {
-  rmSync(root, { recursive: true, force: true });
-  tf.disposeVariables();
-});
+const root = modelTestFolder('wasm', 'azr-resume-');
 
 /** One self-play-like step: sample with `rng`, reward the count of token 3, update. */
 function trainStep(model: Transformer, learner: Learner, rng: Rng) {

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
-import { ensureBackend, makeTokenizer, Policy, transformerConfig, weightsPayload } from '../actors/policy.ts';
 import { chars, Grammar, GrammarConstraint, lit, nt, Rules } from '../plugins/tiny-python/grammar.ts';
-import { parseTinyProposal, tinyPythonModes } from '../plugins/tiny-python/index.ts';
+import { parseTinyProposal } from '../plugins/tiny-python/index.ts';
 import { inputAnswerGrammar, proposalGrammar, valueAnswerGrammar } from '../plugins/tiny-python/subset.ts';
-import { Transformer } from '../src/model/transformer.ts';
 import { createRng } from '../src/runtime/index.ts';
 import type { PromptSpec, Task, TextConstraint } from '../src/plugins/index.ts';
+import { constrainedTinyPython, randomCharPolicy } from './helpers/policy.ts';
 
 /** Checks every item with Python's ast in one /usr/bin/python3 call; returns the failures. */
 function pythonCheck(items: { code?: string; literal?: string }[]): string[] {
@@ -45,13 +44,7 @@ function drive(constraint: TextConstraint, text: string): string | null {
 }
 
 test('the grammar accepts the identity seed, its reference layout, and rejects what is not in the subset', () => {
-  const [deduction] = tinyPythonModes({
-    references: 1,
-    maxProposalTokens: 128,
-    maxAnswerTokens: 32,
-    constrain: true,
-    requireInputUse: true,
-  });
+  const [deduction] = constrainedTinyPython();
   const seed = deduction!.seedTasks()[0]!;
   const completion = `${seed.input}\n# program\n${seed.code}\n# output`;
   assert.equal(drive(deduction!.constraint!('proposer')!, completion), null);
@@ -69,25 +62,9 @@ test('the grammar accepts the identity seed, its reference layout, and rejects w
 });
 
 test('10,000 grammar-constrained proposals of an untrained model all parse (Python ast), and so do its answers', async () => {
-  await ensureBackend('wasm');
-  const tokenizer = await makeTokenizer({ type: 'char' });
-  const model = new Transformer(
-    transformerConfig(
-      { dModel: 16, nLayers: 1, nHeads: 2, ffnHidden: 16, maxSeqLen: 256, tieEmbeddings: true },
-      tokenizer,
-    ),
-    5,
-  );
-  const policy = new Policy();
-  await policy.load(weightsPayload(model, { type: 'char' }, 1));
-  model.dispose();
-  const [deduction, abduction] = tinyPythonModes({
-    references: 1,
-    maxProposalTokens: 128,
-    maxAnswerTokens: 32,
-    constrain: true,
-    requireInputUse: true,
-  });
+  const shape = { dModel: 16, nLayers: 1, nHeads: 2, ffnHidden: 16, maxSeqLen: 256, tieEmbeddings: true };
+  const policy = await randomCharPolicy('wasm', shape, 5);
+  const [deduction, abduction] = constrainedTinyPython();
   const sampling = { temperature: 1, topP: 1, maxTokens: 128 };
   const prompt = deduction!.proposerPrompt(deduction!.seedTasks());
   const constraint = deduction!.constraint!('proposer')!;
