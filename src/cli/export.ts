@@ -3,7 +3,6 @@
 // and other Llama/Qwen2 loaders read back. The learner's snapshot holds the weights and the tokenizer's spec.
 import { copyFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { LearnerSnapshot } from '../../actors/learner.ts';
 import { ASCII_ALPHABET, EOS, type TokenizerSpec } from '../../actors/policy.ts';
 import { initBackend } from '../model/backend.ts';
@@ -11,6 +10,7 @@ import { bytesToUnicode } from '../model/hf-tokenizer.ts';
 import { saveHuggingFace } from '../model/huggingface.ts';
 import type { FloatDtype } from '../model/safetensors.ts';
 import { resolveConfig, Transformer } from '../model/transformer.ts';
+import { parseCommand } from './args.ts';
 import { CheckpointError, checkpointSteps, checkpointsDir, latestCheckpoint } from './run-dir.ts';
 
 const usage = 'usage: azr export RUN_DIR --out DIR [--dtype f32|bf16|f16]';
@@ -129,22 +129,14 @@ export async function exportPolicy(runDir: string, out: string, dtype: FloatDtyp
 }
 
 export async function run(args: string[]): Promise<number> {
-  let values: { out?: string; dtype?: string; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { out: { type: 'string' }, dtype: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (error) {
-    console.error(`azr export: ${(error as Error).message}\n${usage}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(help);
-    return 0;
-  }
+  const options = {
+    out: { type: 'string' },
+    dtype: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  } as const;
+  const parsed = parseCommand('export', usage, { args, allowPositionals: true, options }, help);
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   const dtype = DTYPES[values.dtype ?? 'f32'];
   const problem =
     positionals.length !== 1

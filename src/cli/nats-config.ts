@@ -4,29 +4,19 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { natsServerConfig, runNames } from '../runtime/nats-subjects.ts';
+import { parseCommand, stringFlag } from './args.ts';
 import { loadConfig } from './load.ts';
 import { remoteActors } from './nats.ts';
 
 const usage = 'usage: azr nats-config --config FILE [--listen HOST:PORT] [--store DIR] [--secrets FILE]';
 
+const options = { config: stringFlag, listen: stringFlag, store: stringFlag, secrets: stringFlag };
+
 export async function run(args: string[]): Promise<number> {
-  let values: Record<string, string | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        config: { type: 'string' },
-        listen: { type: 'string' },
-        store: { type: 'string' },
-        secrets: { type: 'string' },
-      },
-    }) as { values: Record<string, string | undefined> });
-  } catch (error) {
-    console.error(`azr nats-config: ${(error as Error).message}\n${usage}`);
-    return 2;
-  }
+  const parsed = parseCommand('nats-config', usage, { args, options });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   if (!values.config) {
     console.error(usage);
     return 2;

@@ -1,10 +1,10 @@
 // `azr node --config FILE --nats URL --roles a,b [--id NAME]`: joins a distributed run and serves the named remote
 // actors until the run ends. Exit codes: 0 the run ended, 1 runtime failure, 2 bad input or refused.
 import { hostname } from 'node:os';
-import { parseArgs } from 'node:util';
 import { type NatsNode, NatsNode as Node } from '../runtime/nats-node.ts';
 import { NATS_NAME, runNames } from '../runtime/nats-subjects.ts';
 import { NatsRefusedError } from '../runtime/nats-wire.ts';
+import { booleanFlag, parseCommand, stringFlag } from './args.ts';
 import { loadConfig } from './load.ts';
 import { sandboxReadiness, startsSandbox } from './system-parts.ts';
 import { natsFlags, natsSection, natsSettings, natsUsage, remoteActors, runFingerprint } from './nats.ts';
@@ -12,22 +12,16 @@ import { natsFlags, natsSection, natsSettings, natsUsage, remoteActors, runFinge
 const usage = `usage: azr node --config FILE --roles ROLE[,ROLE…] [--id NAME] [--verbose] ${natsUsage}`;
 
 export async function run(args: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        config: { type: 'string' },
-        roles: { type: 'string' },
-        id: { type: 'string' },
-        verbose: { type: 'boolean' },
-        ...natsFlags,
-      },
-    }));
-  } catch (error) {
-    console.error(`azr node: ${(error as Error).message}\n${usage}`);
-    return 2;
-  }
+  const options = {
+    config: stringFlag,
+    roles: stringFlag,
+    id: stringFlag,
+    verbose: booleanFlag,
+    ...natsFlags,
+  };
+  const parsed = parseCommand('node', usage, { args, options });
+  if (typeof parsed === 'number') return parsed;
+  const values: Record<string, string | boolean | undefined> = parsed.values;
   if (typeof values.config !== 'string' || typeof values.roles !== 'string') {
     console.error(usage);
     return 2;

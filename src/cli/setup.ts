@@ -3,7 +3,7 @@
 // npm runs it from the project's install (--warn-only), prestart (--for run) and pretest (--for test) hooks, so
 // `npm install && npm start` and `npm test` need nothing else on a fresh machine. Quick when everything is there.
 import { spawnSync } from 'node:child_process';
-import { parseArgs } from 'node:util';
+import { parseCommand } from './args.ts';
 import { installCommand, onPath, type Purpose, type SystemPart, systemParts } from './system-parts.ts';
 
 export interface SetupEnvironment {
@@ -135,9 +135,10 @@ Node's headers; quick when up to date; a failure only warns: the wasm backend's 
 Set AZR_SETUP=check in the environment to never install from npm's hooks.`;
 
 export async function run(args: string[]): Promise<number> {
-  let values: { for?: string; check?: boolean; 'warn-only'?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
+  const parsed = parseCommand(
+    'setup',
+    usage,
+    {
       args,
       options: {
         for: { type: 'string' },
@@ -145,15 +146,11 @@ export async function run(args: string[]): Promise<number> {
         'warn-only': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
-    }));
-  } catch (error) {
-    console.error(`azr setup: ${(error as Error).message}\n${usage}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(usage);
-    return 0;
-  }
+    },
+    usage,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const purpose = values.for ?? 'test';
   if (purpose !== 'run' && purpose !== 'test') {
     console.error(`azr setup: --for must be run or test, got "${purpose}"\n${usage}`);

@@ -1,5 +1,4 @@
 // `azr topology check CONFIG`: every problem with its JSON pointer (exit 2), or the actor tree (exit 0).
-import { parseArgs } from 'node:util';
 import {
   buildTopology,
   ConfigError,
@@ -8,6 +7,7 @@ import {
   OverrideError,
   parseOverride,
 } from '../topology/index.ts';
+import { parseCommand } from './args.ts';
 import { loadConfig } from './load.ts';
 
 const usage = 'usage: azr topology check CONFIG [--set PATH=VALUE …]';
@@ -18,22 +18,10 @@ files it names) and prints its actor tree: who supervises whom, where each actor
 exit 2 with every problem, each with file:line:column and its JSON pointer.`;
 
 export async function run(args: string[]): Promise<number> {
-  let values: { set?: string[]; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { set: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (error) {
-    console.error(`azr topology: ${(error as Error).message}\n${usage}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(help);
-    return 0;
-  }
+  const options = { set: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } } as const;
+  const parsed = parseCommand('topology', usage, { args, allowPositionals: true, options }, help);
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   const [sub, file, ...rest] = positionals;
   if (sub !== 'check' || !file || rest.length > 0) {
     console.error(usage);
