@@ -5,14 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { azr, azrOk, spawnAzr } from './helpers/azr.ts';
+import { metricsLines } from './helpers/run-dir.ts';
 
 const config = 'tests/fixtures/selfplay-tiny.yaml';
 const newRunDir = () => join(mkdtempSync(join(tmpdir(), 'azr-writes-')), 'run');
-const metricSteps = (runDir: string) =>
-  readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line).step);
 
 test('an unwritable metrics file stops the run at once: exit 1 with the path, no "done"', async () => {
   const runDir = newRunDir();
@@ -104,5 +100,8 @@ test('--resume cuts a cut-off last metrics line and the lines of replayed steps'
   const resumed = await azrOk('run', config, '--resume', runDir, '--steps', '3');
   assert.match(resumed.stderr, /metrics\.jsonl: removed a cut-off last line/);
   assert.match(resumed.stderr, /metrics\.jsonl: removed 1 line\(s\) of steps after the checkpoint/);
-  assert.deepEqual(metricSteps(runDir), [0, 1, 2, 3]);
+  assert.deepEqual(
+    (await metricsLines(runDir)).map((line) => line.step),
+    [0, 1, 2, 3],
+  );
 });

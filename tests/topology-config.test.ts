@@ -43,60 +43,89 @@ async function assertIssue(text: string, pointer: string, message: RegExp): Prom
 const actor = (extra: string) => `actors:\n  - name: c\n    kind: counter\n${extra}`;
 
 describe('bad topologies: each problem reported with its JSON pointer', () => {
-  test('unknown top-level key', () =>
-    assertIssue(`${actor('')}bogus: 1\n`, '/bogus', /not allowed here \(unknown key\)/));
-  test('unknown key in an actor', () =>
-    assertIssue(actor('    colour: blue\n'), '/actors/0/colour', /unknown key/));
-  test('wrong type', () => assertIssue(actor('    count: two\n'), '/actors/0/count', /must be integer/));
-  test('count below 1', () => assertIssue(actor('    count: 0\n'), '/actors/0/count', /must be >= 1/));
-  test('count above the limit', () =>
-    assertIssue(actor('    count: 5000\n'), '/actors/0/count', /must be <= 1024/));
-  test('fractional count', () =>
-    assertIssue(actor('    count: 1.5\n'), '/actors/0/count', /must be integer/));
-  test('unknown host', () =>
-    assertIssue(actor('    host: gpu\n'), '/actors/0/host', /must be one of: "inline", "thread", "process"/));
-  test('unknown actor kind, listing the known ones', () =>
-    assertIssue(
+  /** name, topology text, the JSON pointer of the issue, its message. */
+  const cases: [string, string, string, RegExp][] = [
+    ['unknown top-level key', `${actor('')}bogus: 1\n`, '/bogus', /not allowed here \(unknown key\)/],
+    ['unknown key in an actor', actor('    colour: blue\n'), '/actors/0/colour', /unknown key/],
+    ['wrong type', actor('    count: two\n'), '/actors/0/count', /must be integer/],
+    ['count below 1', actor('    count: 0\n'), '/actors/0/count', /must be >= 1/],
+    ['count above the limit', actor('    count: 5000\n'), '/actors/0/count', /must be <= 1024/],
+    ['fractional count', actor('    count: 1.5\n'), '/actors/0/count', /must be integer/],
+    [
+      'unknown host',
+      actor('    host: gpu\n'),
+      '/actors/0/host',
+      /must be one of: "inline", "thread", "process"/,
+    ],
+    [
+      'unknown actor kind, listing the known ones',
       'actors:\n  - name: x\n    kind: teleporter\n',
       '/actors/0/kind',
       /unknown actor kind "teleporter"; known kinds: counter, inline-only/,
-    ));
-  test('duplicate names', () =>
-    assertIssue(
+    ],
+    [
+      'duplicate names',
       `${actor('')}  - name: c\n    kind: counter\n`,
       '/actors/1/name',
       /gives the name "c", already used at \/actors\/0\/name/,
-    ));
-  test('a replica name that collides with another actor', () =>
-    assertIssue(
+    ],
+    [
+      'a replica name that collides with another actor',
       `${actor('    count: 2\n')}  - name: c-1\n    kind: counter\n`,
       '/actors/1/name',
       /"c-1", already used/,
-    ));
-  test('negative restart budget', () =>
-    assertIssue(
+    ],
+    [
+      'negative restart budget',
       `supervision: { maxRestarts: -1 }\n${actor('')}`,
       '/supervision/maxRestarts',
       /must be >= 0/,
-    ));
-  test('empty restart window', () =>
-    assertIssue(
+    ],
+    [
+      'empty restart window',
       actor('    supervision: { withinMs: 0 }\n'),
       '/actors/0/supervision/withinMs',
       /must be >= 1/,
-    ));
-  test('backoff that shrinks', () =>
-    assertIssue(
+    ],
+    [
+      'backoff that shrinks',
       actor('    supervision: { backoff: { factor: 0.5 } }\n'),
       '/actors/0/supervision/backoff/factor',
       /must be >= 1/,
-    ));
-  test('unknown strategy', () =>
-    assertIssue(
+    ],
+    [
+      'unknown strategy',
       actor('    supervision: { strategy: rest-for-all }\n'),
       '/actors/0/supervision/strategy',
       /must be one of/,
-    ));
+    ],
+    [
+      "options that break the kind's own schema",
+      actor('    options: { start: lots }\n'),
+      '/actors/0/options/start',
+      /must be integer \(options of kind "counter"\)/,
+    ],
+    [
+      'unknown option of the kind',
+      actor('    options: { stat: 1 }\n'),
+      '/actors/0/options/stat',
+      /unknown key/,
+    ],
+    [
+      'a thread host for a kind that can only run inline',
+      'actors:\n  - name: i\n    kind: inline-only\n    host: thread\n',
+      '/actors/0/host',
+      /can only run inline/,
+    ],
+    ['no actors', 'name: empty\n', '/actors', /is required/],
+    [
+      'a module that cannot be loaded',
+      `modules: [./does-not-exist.ts]\n${actor('')}`,
+      '/modules/0',
+      /cannot be loaded/,
+    ],
+  ];
+  for (const [name, text, pointer, message] of cases) test(name, () => assertIssue(text, pointer, message));
   test('mailbox capacity 0 and an unknown overflow policy', async () => {
     const text = actor('    mailbox: { capacity: 0, overflow: explode }\n');
     await assertIssue(text, '/actors/0/mailbox/capacity', /must be >= 1/);
@@ -106,20 +135,6 @@ describe('bad topologies: each problem reported with its JSON pointer', () => {
       /must be one of: "backpressure", "drop-oldest", "reject"/,
     );
   });
-  test("options that break the kind's own schema", () =>
-    assertIssue(
-      actor('    options: { start: lots }\n'),
-      '/actors/0/options/start',
-      /must be integer \(options of kind "counter"\)/,
-    ));
-  test('unknown option of the kind', () =>
-    assertIssue(actor('    options: { stat: 1 }\n'), '/actors/0/options/stat', /unknown key/));
-  test('a thread host for a kind that can only run inline', () =>
-    assertIssue(
-      'actors:\n  - name: i\n    kind: inline-only\n    host: thread\n',
-      '/actors/0/host',
-      /can only run inline/,
-    ));
   test('remote actors: names that cannot name NATS subjects, a kind with checkpointed state, a bad nats key', async () => {
     const names = 'name: my run\nactors:\n  - name: c.1\n    kind: inline-only\n    host: remote\n';
     await assertIssue(names, '/name', /letters, digits, "_" and "-" only .* host "remote"/);
@@ -128,9 +143,6 @@ describe('bad topologies: each problem reported with its JSON pointer', () => {
     const valid = 'name: run\nactors:\n  - name: c\n    kind: counter\n    host: remote\n';
     await assertIssue(valid, '/actors/0/host', /keeps state in checkpoints .* cannot run on host "remote"/);
   });
-  test('no actors', () => assertIssue('name: empty\n', '/actors', /is required/));
-  test('a module that cannot be loaded', () =>
-    assertIssue(`modules: [./does-not-exist.ts]\n${actor('')}`, '/modules/0', /cannot be loaded/));
   test('invalid YAML, with its line', async () => {
     const [issue] = await issuesOf('actors: [\n  - name: c\n');
     assert.match(issue!.message, /is not valid YAML\/JSON/);
