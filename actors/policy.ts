@@ -1,15 +1,16 @@
 // What the policy actors share (proposer, solver, learner): model and tokenizer specs, the weights payload that
-// travels from the learner to the generators, and text-in/text-out generation on a local copy of the model.
+// travels from the learner to the generators, and a generator's local copy of the model, which src/model's
+// `generate` samples from.
 import { type Static, Type } from '@sinclair/typebox';
 import { type BackendKind, initBackend } from '../src/model/backend.ts';
-import { type LogitsBias, type LogitsMask, sample } from '../src/model/sampling.ts';
+import { EOS, generate } from '../src/model/generate.ts';
 import { ByteTokenizer, CharTokenizer, type Tokenizer } from '../src/model/tokenizer.ts';
 import { Transformer, type TransformerConfig } from '../src/model/transformer.ts';
 import type { PromptSpec, TextConstraint } from '../src/plugins/index.ts';
 
 /** Printable ASCII and newline: enough for Python source in our layouts. */
 export const ASCII_ALPHABET = `\n${Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join('')}`;
-export const EOS = '<eos>';
+export { EOS };
 
 export const TokenizerSpec = Type.Union([
   Type.Object(
@@ -130,8 +131,8 @@ export class Policy {
   }
 
   /**
-   * `samples` completions of every prompt, prompt-major. All prompts share the first prompt's stop strings.
-   * `constraints[i]`, when given, restricts prompt i's completions to what its grammar allows.
+   * `samples` completions of every prompt, prompt-major, sampled from the weights last loaded (src/model's
+   * `generate`: all prompts share the first prompt's stop strings; `constraints[i]` restricts prompt i's completions).
    */
   generate(
     prompts: readonly PromptSpec[],
@@ -140,91 +141,13 @@ export class Policy {
     seed: number,
     constraints?: readonly (TextConstraint | undefined)[],
   ): Generation[] {
-    const model = this.model;
-    const tokenizer = this.tokenizer;
-    if (!model || !tokenizer) throw new Error('the policy has no weights yet (the learner sends them first)');
-    if (prompts.length === 0) return [];
-    const maxTokens = Math.min(sampling.maxTokens, prompts[0]!.maxTokens ?? Number.POSITIVE_INFINITY);
-    const room = Math.max(8, model.config.maxSeqLen - maxTokens);
-    const promptIds = prompts.map((p) => tokenizer.encode(p.text).slice(-room));
-    const batch = promptIds.flatMap((ids) => Array.from({ length: samples }, () => ids));
-    const stop = prompts[0]!.stop;
-    const eos = tokenizer.specialId(EOS);
-    const rowConstraints = constraints?.flatMap((c) => Array.from({ length: samples }, () => c));
-    const result = sample(model, batch, {
-      maxTokens,
-      temperature: sampling.temperature,
-      topP: sampling.topP,
-      stop,
-      decode: (ids) => tokenizer.decode(ids),
-      stopTokenIds: eos === undefined ? [] : [eos],
-      seed,
-      ...characterHooks(tokenizer, rowConstraints ?? []),
-    });
-    return result.tokens.map((responseIds, i) => ({
-      completion: cutAtStop(tokenizer.decode(responseIds), stop),
-      promptIds: batch[i]!,
-      responseIds,
-      logprobs: result.logprobs[i]!,
-    }));
+    if (!this.model || !this.tokenizer)
+      throw new Error('the policy has no weights yet (the learner sends them first)');
+    return generate(this.model, this.tokenizer, prompts, samples, sampling, seed, constraints);
   }
 
   dispose(): void {
     this.model?.dispose();
     this.model = undefined;
   }
-}
-
-/**
- * The sampler's hooks for per-row text constraints on a character tokenizer: the mask (allowed characters as token
- * ids) and, where a constraint has one, its bias. Both read the same decoded prefix, decoded once per row and token.
- */
-function characterHooks(
-  tokenizer: Tokenizer,
-  constraints: readonly (TextConstraint | undefined)[],
-): { logitsMask?: LogitsMask; logitsBias?: LogitsBias } {
-  if (!constraints.some(Boolean)) return {};
-  const idOf = new Map<string, number | undefined>();
-  const id = (char: string) => {
-    if (!idOf.has(char)) {
-      const ids = tokenizer.encode(char);
-      idOf.set(char, ids.length === 1 && tokenizer.decode(ids) === char ? ids[0] : undefined);
-    }
-    return idOf.get(char);
-  };
-  const decoded = new Map<number, { length: number; text: string }>();
-  const prefixOf = (tokensSoFar: number[], row: number) => {
-    const last = decoded.get(row);
-    if (last?.length === tokensSoFar.length) return last.text;
-    const text = tokenizer.decode(tokensSoFar);
-    decoded.set(row, { length: tokensSoFar.length, text });
-    return text;
-  };
-  const logitsMask: LogitsMask = (tokensSoFar, row) =>
-    constraints[row]
-      ?.allowedNext(prefixOf(tokensSoFar, row))
-      .map(id)
-      .filter((i): i is number => i !== undefined) ?? null;
-  const logitsBias: LogitsBias = (tokensSoFar, row) => {
-    const constraint = constraints[row];
-    if (!constraint?.bias) return null;
-    const prefix = prefixOf(tokensSoFar, row);
-    const bias = constraint.bias(prefix);
-    const byId = new Map<number, number>();
-    constraint.allowedNext(prefix).forEach((char, i) => {
-      const token = id(char);
-      if (token !== undefined) byId.set(token, bias[i]!);
-    });
-    return byId;
-  };
-  return { logitsMask, logitsBias: constraints.some((c) => c?.bias) ? logitsBias : undefined };
-}
-
-function cutAtStop(text: string, stop: readonly string[]): string {
-  let end = text.length;
-  for (const s of stop) {
-    const at = text.indexOf(s);
-    if (at >= 0 && at < end) end = at;
-  }
-  return text.slice(0, end);
 }
