@@ -1,13 +1,13 @@
 // Hostile programs: each must end as a structured result, the pool must keep serving, and nothing
 // outside the sandbox may change (a canary file in a host temp dir is watched).
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { PythonPool, validate, validateOne, verify } from '../src/executor/index.ts';
+import { withPool } from './helpers/executor.ts';
 import type { ProposalVerdict } from '../src/wire/index.ts';
 
 const canaryDir = mkdtempSync(join(tmpdir(), 'azr-canary-'));
@@ -287,8 +287,7 @@ describe('hostile programs', () => {
 
 describe('isolation between jobs on one worker', () => {
   test('files left in /tmp and closed std fds do not reach the next job', async () => {
-    const pool = new PythonPool({ size: 1 });
-    try {
+    await withPool(async (pool) => {
       const written = await validateOne(pool, {
         code: "def f(x):\n    open('/tmp/leak', 'w').write(x)\n    return open('/tmp/leak').read()",
         input: "'secret'",
@@ -306,15 +305,11 @@ describe('isolation between jobs on one worker', () => {
       assert.equal(closer.errorType, 'OSError', 'the second run finds fd 0 closed by the first');
       const stdin = await validateOne(pool, { code: 'def f(x):\n    return input()', input: '1' });
       assert.equal(stdin.errorType, 'EOFError', 'fd 0 closed by the earlier job is /dev/null again');
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   test('a job that poisons builtins retires its worker; the next job runs on a fresh one', async () => {
-    const pool = new PythonPool({ size: 1 });
-    try {
-      await once(pool, 'workerReady');
+    await withPool(async (pool) => {
       const [first] = pool.workerPids;
       const poison = await validateOne(pool, {
         code: program(`os = ${OS}\nos['__builtins__']['sorted'] = lambda *a, **k: [0]\nreturn 1`),
@@ -324,8 +319,6 @@ describe('isolation between jobs on one worker', () => {
       const next = await validateOne(pool, { code: 'def f(x):\n    return sorted(x)', input: '[3, 1, 2]' });
       assert.equal(next.output, '[1, 2, 3]');
       assert.notEqual(pool.workerPids[0], first);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 });

@@ -9,6 +9,7 @@ import {
   type ValidateRequest,
   validate,
 } from '../src/executor/index.ts';
+import { withPool } from './helpers/executor.ts';
 import { DEFAULT_BANNED_MODULES } from '../src/executor/types.ts';
 
 const policy = { banned: DEFAULT_BANNED_MODULES, helpers: true, maxOutputChars: 400 };
@@ -73,8 +74,7 @@ describe('PythonPool', () => {
 
 describe('PythonPool worker replacement', () => {
   test('a worker killed with kill -9 is replaced and the next job succeeds', async () => {
-    const pool = new PythonPool({ size: 1 });
-    try {
+    await withPool(async (pool) => {
       assert.ok((await pool.run(identity)).ok);
       const [victim] = pool.workerPids;
       const exited = once(pool, 'workerExit');
@@ -87,15 +87,11 @@ describe('PythonPool worker replacement', () => {
       assert.notEqual(pool.workerPids[0], victim);
       const outcome = await pool.run(identity);
       assert.ok(outcome.ok && outcome.value.valid);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   test('a job whose worker is killed from outside while running it is run again: its true verdict, one retry counted', async () => {
-    const pool = new PythonPool({ size: 1 });
-    try {
-      await once(pool, 'workerReady');
+    await withPool(async (pool) => {
       const [victim] = pool.workerPids;
       const slow = job(
         'def f(x):\n    s = 0\n    for i in range(10 ** 7):\n        s += i\n    return x',
@@ -114,47 +110,44 @@ describe('PythonPool worker replacement', () => {
       assert.equal(pool.infraRetries, 1);
       const next = await queued;
       assert.ok(next.ok && next.value.valid, 'the job queued behind it runs on the replacement');
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   test('a program that kills its worker every time ends as crashed after the bounded retries', async () => {
-    const pool = new PythonPool({ size: 1, maxInfraRetries: 1 });
-    try {
-      // The os module reached without an import (as in executor-hostile.test.ts): os._exit ends the worker.
-      const os =
-        "[c for c in ().__class__.__mro__[1].__subclasses__() if c.__name__ == '_wrap_close'][0].__init__.__globals__";
-      const outcome = await pool.run(job(`def f(x):\n    ${os}['_exit'](0)`, '0'));
-      assert.equal(!outcome.ok && outcome.kind, 'crashed');
-      assert.match(!outcome.ok ? outcome.reason : '', /on 2 workers in a row/);
-      assert.equal(pool.infraRetries, 1);
-    } finally {
-      await pool.close();
-    }
+    await withPool(
+      async (pool) => {
+        // The os module reached without an import (as in executor-hostile.test.ts): os._exit ends the worker.
+        const os =
+          "[c for c in ().__class__.__mro__[1].__subclasses__() if c.__name__ == '_wrap_close'][0].__init__.__globals__";
+        const outcome = await pool.run(job(`def f(x):\n    ${os}['_exit'](0)`, '0'));
+        assert.equal(!outcome.ok && outcome.kind, 'crashed');
+        assert.match(!outcome.ok ? outcome.reason : '', /on 2 workers in a row/);
+        assert.equal(pool.infraRetries, 1);
+      },
+      { maxInfraRetries: 1 },
+    );
   });
 });
 
 describe('PythonPool backpressure and close', () => {
   test('maxQueue: run rejects when full, needsDrain and drain tell when there is room', async () => {
-    const pool = new PythonPool({ size: 1, maxQueue: 3, pipelineDepth: 1 });
-    try {
-      await once(pool, 'workerReady');
-      const accepted = [pool.run(identity), pool.run(identity), pool.run(identity), pool.run(identity)];
-      // One job went to the worker, three wait: the queue is at its limit.
-      assert.equal(pool.inFlight, 1);
-      assert.equal(pool.queueSize, 3);
-      assert.equal(pool.needsDrain, true);
-      await assert.rejects(pool.run(identity), PoolQueueFullError);
-      const drained = once(pool, 'drain');
-      const waiting = pool.runWhenRoom(identity);
-      await drained;
-      assert.equal(pool.needsDrain, false);
-      const outcomes = await Promise.all([...accepted, waiting]);
-      assert.ok(outcomes.every((outcome) => outcome.ok && outcome.value.valid));
-    } finally {
-      await pool.close();
-    }
+    await withPool(
+      async (pool) => {
+        const accepted = [pool.run(identity), pool.run(identity), pool.run(identity), pool.run(identity)];
+        // One job went to the worker, three wait: the queue is at its limit.
+        assert.equal(pool.inFlight, 1);
+        assert.equal(pool.queueSize, 3);
+        assert.equal(pool.needsDrain, true);
+        await assert.rejects(pool.run(identity), PoolQueueFullError);
+        const drained = once(pool, 'drain');
+        const waiting = pool.runWhenRoom(identity);
+        await drained;
+        assert.equal(pool.needsDrain, false);
+        const outcomes = await Promise.all([...accepted, waiting]);
+        assert.ok(outcomes.every((outcome) => outcome.ok && outcome.value.valid));
+      },
+      { maxQueue: 3, pipelineDepth: 1 },
+    );
   });
 
   test('close kills the workers and rejects queued jobs; later runs reject', async () => {

@@ -1,23 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
-import { PythonPool, validate, validateOne } from '../src/executor/index.ts';
+import { PythonPool, validate, validateOne, verify } from '../src/executor/index.ts';
 import type { ProposalVerdict } from '../src/wire/index.ts';
+import { assertMalformedAnswered, type ProgramFixture, readFixture } from './helpers/executor.ts';
 
-interface Fixture {
-  id: string;
-  code: string;
-  input: string;
-  output: string;
-}
-
-const fixtures: Fixture[] = readFileSync(
-  new URL('./fixtures/executor/cruxeval-style.jsonl', import.meta.url),
-  'utf8',
-)
-  .split('\n')
-  .filter((line) => line.trim() !== '')
-  .map((line) => JSON.parse(line));
+const fixtures = readFixture<ProgramFixture>('executor/cruxeval-style.jsonl');
 
 const pool = new PythonPool({ size: 2, limits: { timeoutMs: 2000 } });
 after(() => pool.close());
@@ -46,11 +33,18 @@ describe('validation of CRUXEval-style programs', () => {
 });
 
 describe('docs/azr.md §3 checks', () => {
-  test('syntax errors and programs without f are invalid', async () => {
-    assertInvalid(await check('def f(x)\n    return x', '1'), 'SyntaxError', /line 1/);
-    assertInvalid(await check('def g(x):\n    return x', '1'), 'MissingFunction');
-    assertInvalid(await check('f = lambda x: x', '1'), 'MissingFunction');
-    assertInvalid(await check('def f(x):\n    return x\nf = 3', '1'), 'MissingFunction');
+  test('syntax errors, programs without f, and __import__ or importlib wherever they appear are invalid', async () => {
+    const cases: [code: string, input: string, errorType: string, reason?: RegExp][] = [
+      ['def f(x)\n    return x', '1', 'SyntaxError', /line 1/],
+      ['def g(x):\n    return x', '1', 'MissingFunction'],
+      ['f = lambda x: x', '1', 'MissingFunction'],
+      ['def f(x):\n    return x\nf = 3', '1', 'MissingFunction'],
+      ["def f(x):\n    return __import__('math').sqrt(x)", '4', 'BannedImport', /__import__/],
+      ["def f(x):\n    return importlib.import_module('math')", '4', 'BannedImport'],
+      ["def f(x):\n    return __builtins__.__import__('math')", '4', 'BannedImport'],
+    ];
+    for (const [code, input, errorType, reason] of cases)
+      assertInvalid(await check(code, input), errorType, reason);
   });
 
   test('helpers: nested and top-level helpers allowed by default; allowHelpers false rejects top-level ones', async () => {
@@ -85,16 +79,6 @@ describe('docs/azr.md §3 checks', () => {
     }
     const inside = await check('def f(x):\n    import random\n    return random.random()', '1');
     assertInvalid(inside, 'BannedImport');
-  });
-
-  test('__import__ and importlib are banned wherever they appear', async () => {
-    assertInvalid(
-      await check("def f(x):\n    return __import__('math').sqrt(x)", '4'),
-      'BannedImport',
-      /__import__/,
-    );
-    assertInvalid(await check("def f(x):\n    return importlib.import_module('math')", '4'), 'BannedImport');
-    assertInvalid(await check("def f(x):\n    return __builtins__.__import__('math')", '4'), 'BannedImport');
   });
 
   test('imports outside the list are allowed; the list is an option', async () => {
@@ -156,19 +140,10 @@ describe('docs/azr.md §3 checks', () => {
     assertInvalid(await check('def f(a):\n    return a', '1,,'), 'MalformedInput');
   });
 
-  test('malformed proposals are invalid results, never exceptions', async () => {
-    const results = await validate(pool, [
-      { code: 42, input: '1' } as never,
-      { code: 'def f(x):\n    return x', input: null } as never,
-      null as never,
-    ]);
-    assert.deepEqual(
-      results.map((result) => [result.valid, result.errorType]),
-      [
-        [false, 'MalformedProposal'],
-        [false, 'MalformedProposal'],
-        [false, 'MalformedProposal'],
-      ],
+  test('malformed proposals and answer checks are answered, never thrown', async () => {
+    await assertMalformedAnswered(
+      (batch) => validate(pool, batch),
+      (batch) => verify(pool, batch),
     );
   });
 });

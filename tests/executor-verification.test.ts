@@ -1,23 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { PythonPool, verify, verifyOne } from '../src/executor/index.ts';
 import type { AnswerVerdict, BuiltinCheck } from '../src/wire/index.ts';
+import { type ProgramFixture, readFixture } from './helpers/executor.ts';
 
-interface Fixture {
-  id: string;
-  code: string;
-  input: string;
-  output: string;
-}
-
-const fixtures: Fixture[] = readFileSync(
-  new URL('./fixtures/executor/cruxeval-style.jsonl', import.meta.url),
-  'utf8',
-)
-  .split('\n')
-  .filter((line) => line.trim() !== '')
-  .map((line) => JSON.parse(line));
+const fixtures = readFixture<ProgramFixture>('executor/cruxeval-style.jsonl');
 
 const pool = new PythonPool({ size: 2, limits: { timeoutMs: 2000 } });
 after(() => pool.close());

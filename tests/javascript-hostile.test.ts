@@ -160,19 +160,17 @@ describe('JavaScript sandbox: hostile programs', () => {
   });
 
   test('prototype pollution and replaced built-ins do not leak into the next job', async () => {
-    const polluter = [
-      'Object.prototype.x = 1;',
-      'Array.prototype.polluted = true;',
-      'Object.prototype.toJSON = function () { return "forged"; };',
-      'JSON.stringify = () => "forged";',
-      'JSON.parse = () => ["forged"];',
-      'Array.prototype.sort = function () { return this; };',
-      'Set.prototype.has = () => false;',
-      'Reflect.apply = () => "forged";',
-      'Object.getPrototypeOf = () => null;',
-      'globalThis.leak = 42;',
-      'function f(o) { return { b: o.a, a: [1, 2], x: ({}).x }; }',
-    ].join('\n');
+    const polluter = `Object.prototype.x = 1;
+Array.prototype.polluted = true;
+Object.prototype.toJSON = function () { return "forged"; };
+JSON.stringify = () => "forged";
+JSON.parse = () => ["forged"];
+Array.prototype.sort = function () { return this; };
+Set.prototype.has = () => false;
+Reflect.apply = () => "forged";
+Object.getPrototypeOf = () => null;
+globalThis.leak = 42;
+function f(o) { return { b: o.a, a: [1, 2], x: ({}).x }; }`;
     const first = await check(polluter, '{a: "in"}', 2000);
     // The polluted job's own output is still read by the trusted serializer, not the replaced built-ins.
     assert.equal(first.reason, null);

@@ -11,23 +11,18 @@ test('the validator routes each mode to the executor its plugin brings (javascri
   const system = createSystem({ supervision: { maxRestarts: 0 } });
   t.after(() => system.stop());
   const ref = system.spawn(validator, { options: { poolSize: 1, plugins: [{ use: 'javascript' }] } });
-  const js = await ref.ask({
-    type: 'validate',
-    executor: 'javascript',
-    proposals: [{ code: 'function f(x) {\n  return x.map((v) => v * 2);\n}', input: '[1, 2]' }],
-  });
-  assert.deepEqual(
-    js.results.map((r) => [r.valid, r.output]),
-    [[true, '[2,4]']],
-  );
-  const python = await ref.ask({
-    type: 'validate',
-    proposals: [{ code: 'def f(x):\n    return x * 2', input: '[1, 2]' }],
-  });
-  assert.deepEqual(
-    python.results.map((r) => [r.valid, r.output]),
-    [[true, '[1, 2, 1, 2]']],
-  );
+  const cases: [executor: string | undefined, code: string, output: string][] = [
+    ['javascript', 'function f(x) {\n  return x.map((v) => v * 2);\n}', '[2,4]'],
+    [undefined, 'def f(x):\n    return x * 2', '[1, 2, 1, 2]'],
+  ];
+  for (const [executor, code, output] of cases) {
+    const { results } = await ref.ask({ type: 'validate', executor, proposals: [{ code, input: '[1, 2]' }] });
+    assert.deepEqual(
+      results.map((r) => [r.valid, r.output]),
+      [[true, output]],
+      executor ?? 'python',
+    );
+  }
   const verdicts = await ref.ask({
     type: 'verify',
     executor: 'javascript',
