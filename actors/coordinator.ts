@@ -1,6 +1,7 @@
 // The coordinator: AZR's self-play loop (docs/azr.md §2). It seeds the buffers, then for each step and each task
 // mode: proposes, validates, measures learnability, solves, rewards; then asks the learner for one update and
-// sends the new weights to the generators. It never names a task type: it asks the registered modes.
+// sends the new weights to the generators. It never names a task type: it asks the registered modes. It only
+// sequences asks: what it computes from their replies (solve rates, rewards, samples, metrics) is src/selfplay's.
 import { type Static, Type } from '@sinclair/typebox';
 import type { RewardShaper, Task, TaskMode } from '../src/plugins/index.ts';
 import type { RolloutSample } from '../src/wire/index.ts';
@@ -25,6 +26,7 @@ import {
   answerChecks,
   backfillCount,
   baselineAnswers,
+  chunk,
   faultMetrics,
   fractionCorrect,
   heldoutMetrics,
@@ -45,94 +47,18 @@ import {
   timeMetrics,
   trainingSamples,
   validTasks,
-  chunk,
 } from '../src/selfplay/index.ts';
 import type { bufferProtocol } from './buffer.ts';
 import { TaskSchema } from './schemas.ts';
 import type { learnerProtocol } from './learner.ts';
 import type { metricsProtocol } from './metrics.ts';
-import { loadActorPlugins, loadActorPluginsSync, PluginOptions } from './plugins.ts';
+import { CoordinatorOptions } from './coordinator-options.ts';
+import { loadActorPlugins, loadActorPluginsSync } from './plugins.ts';
 import type { proposerProtocol } from './proposer.ts';
 import type { solverProtocol } from './solver.ts';
 import type { validatorProtocol } from './validator.ts';
 
-export const CoordinatorOptions = Type.Object({
-  ...PluginOptions,
-  modes: Type.Optional(
-    Type.Array(Type.String(), { description: 'Task modes to play (default: every loaded mode).' }),
-  ),
-  batchSize: Type.Integer({
-    minimum: 1,
-    default: 64,
-    description: 'Proposals, and solver tasks, per mode per step (B).',
-  }),
-  rollouts: Type.Integer({
-    minimum: 0,
-    default: 8,
-    description: 'Solver rollouts per new task for learnability (n).',
-  }),
-  seedSize: Type.Integer({
-    minimum: 1,
-    default: 256,
-    description: 'Valid tasks each buffer holds before step 1.',
-  }),
-  maxSeedRounds: Type.Integer({
-    minimum: 0,
-    default: 50,
-    description: 'Proposal rounds the seeding stage may take.',
-  }),
-  supervised: Type.Boolean({
-    default: false,
-    description: "Also train the solver on the executor's gold answers (executor-supervised learning).",
-  }),
-  supervisedExtra: Type.Integer({
-    minimum: 0,
-    default: 0,
-    description:
-      'With `supervised`: further buffered tasks per mode per step for the supervised term only (no generation ' +
-      'needed: a validated task costs far less to learn from than to propose).',
-  }),
-  overlap: Type.Boolean({
-    default: false,
-    description:
-      "Learn step t−1's batch while step t is generated (put the learner on a thread or process to use a second " +
-      "core): one step off-policy, which TRR++'s ratio clipping against the sampling log-probabilities accounts for. " +
-      "A step's batch is learned during the next step, so a run of N steps makes N−1 updates.",
-  }),
-  reinforce: Type.Array(
-    Type.Unsafe<'proposer' | 'solver'>({ type: 'string', enum: ['proposer', 'solver'] }),
-    {
-      default: ['proposer', 'solver'],
-      description:
-        'Roles whose samples the learner reinforces (TRR++). Ablations: ["solver"] freezes the proposing behaviour; [] ' +
-        'with `supervised` is supervised-only.',
-    },
-  ),
-  askTimeoutMs: Type.Integer({
-    minimum: 1,
-    default: 600_000,
-    description: 'Deadline of each ask to another actor (ms).',
-  }),
-  heldout: Type.Optional(
-    Type.Object(
-      {
-        file: Type.String({
-          description: 'CRUXEval-format JSONL ({id, code, input, output}), never trained on.',
-        }),
-        modes: Type.Array(Type.String(), {
-          default: ['deduction', 'abduction'],
-          description: 'Modes to score it in.',
-        }),
-        every: Type.Integer({
-          minimum: 0,
-          default: 0,
-          description: 'Also score after every N steps (0: start and end only).',
-        }),
-      },
-      { additionalProperties: false, description: 'A held-out set scored with greedy decoding.' },
-    ),
-  ),
-});
+export { CoordinatorOptions };
 
 export const coordinatorProtocol = defineProtocol({
   seed: {

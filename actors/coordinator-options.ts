@@ -1,0 +1,81 @@
+// The coordinator's options (docs/azr.md §7): the step's sizes, what is trained on, the held-out set.
+import { Type } from '@sinclair/typebox';
+import { PluginOptions } from './plugins.ts';
+
+export const CoordinatorOptions = Type.Object({
+  ...PluginOptions,
+  modes: Type.Optional(
+    Type.Array(Type.String(), { description: 'Task modes to play (default: every loaded mode).' }),
+  ),
+  batchSize: Type.Integer({
+    minimum: 1,
+    default: 64,
+    description: 'Proposals, and solver tasks, per mode per step (B).',
+  }),
+  rollouts: Type.Integer({
+    minimum: 0,
+    default: 8,
+    description: 'Solver rollouts per new task for learnability (n).',
+  }),
+  seedSize: Type.Integer({
+    minimum: 1,
+    default: 256,
+    description: 'Valid tasks each buffer holds before step 1.',
+  }),
+  maxSeedRounds: Type.Integer({
+    minimum: 0,
+    default: 50,
+    description: 'Proposal rounds the seeding stage may take.',
+  }),
+  supervised: Type.Boolean({
+    default: false,
+    description: "Also train the solver on the executor's gold answers (executor-supervised learning).",
+  }),
+  supervisedExtra: Type.Integer({
+    minimum: 0,
+    default: 0,
+    description:
+      'With `supervised`: further buffered tasks per mode per step for the supervised term only (no generation ' +
+      'needed: a validated task costs far less to learn from than to propose).',
+  }),
+  overlap: Type.Boolean({
+    default: false,
+    description:
+      "Learn step t−1's batch while step t is generated (put the learner on a thread or process to use a second " +
+      "core): one step off-policy, which TRR++'s ratio clipping against the sampling log-probabilities accounts for. " +
+      "A step's batch is learned during the next step, so a run of N steps makes N−1 updates.",
+  }),
+  reinforce: Type.Array(
+    Type.Unsafe<'proposer' | 'solver'>({ type: 'string', enum: ['proposer', 'solver'] }),
+    {
+      default: ['proposer', 'solver'],
+      description:
+        'Roles whose samples the learner reinforces (TRR++). Ablations: ["solver"] freezes the proposing behaviour; [] ' +
+        'with `supervised` is supervised-only.',
+    },
+  ),
+  askTimeoutMs: Type.Integer({
+    minimum: 1,
+    default: 600_000,
+    description: 'Deadline of each ask to another actor (ms).',
+  }),
+  heldout: Type.Optional(
+    Type.Object(
+      {
+        file: Type.String({
+          description: 'CRUXEval-format JSONL ({id, code, input, output}), never trained on.',
+        }),
+        modes: Type.Array(Type.String(), {
+          default: ['deduction', 'abduction'],
+          description: 'Modes to score it in.',
+        }),
+        every: Type.Integer({
+          minimum: 0,
+          default: 0,
+          description: 'Also score after every N steps (0: start and end only).',
+        }),
+      },
+      { additionalProperties: false, description: 'A held-out set scored with greedy decoding.' },
+    ),
+  ),
+});
