@@ -285,5 +285,5 @@ export default function run(job: JsJob): SandboxValidation | AnswerVerdict {
     // Start the next job with a clean heap.
     if ((error as JobError).errorType === 'MemoryError') resetRuntime();
   }
-  return { ...result, durationMs: performance.now() - started } as SandboxValidation | AnswerVerdict;
+  return { ...result, durationMs: performance.now() - started };
 }
