@@ -1,7 +1,13 @@
 // The solving half of a step (docs/azr.md §2, steps 3–4): what the executor must check for each answer, each
 // answer judged, learnability's solve rates, and the solver's batch.
-import type { AnswerCheck, AnswerVerdict, Faults, Task, TaskMode } from '../plugins/index.ts';
-import { guard } from '../plugins/index.ts';
+import {
+  type AnswerCheck,
+  type AnswerVerdict,
+  type Faults,
+  guard,
+  type Task,
+  type TaskMode,
+} from '../plugins/index.ts';
 
 /** An answer as the solver replies it: null when the completion did not parse. */
 export interface SolverAnswer {
