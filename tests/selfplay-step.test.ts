@@ -225,7 +225,7 @@ describe('rewards', () => {
     assert.deepEqual(rewardRollouts(shapers, rollouts, { step: 1, buffer: [] }, {}).rewards, [-1, 0, 0]);
   });
 
-  test('solver rewards, and a shaper that throws adds 0 and is a fault', () => {
+  test('solver rewards; a shaper that throws or gives a non-number adds 0 and is a fault', () => {
     const answers = [
       { ...generation('7'), formatOk: true, correct: true, task: task('a') },
       { ...generation('8'), formatOk: true, correct: false, task: task('a') },
@@ -248,18 +248,24 @@ describe('rewards', () => {
         return 0.1;
       },
     };
-    const { rewards, terms } = rewardRollouts(
-      [...shapers, explosive],
-      rollouts,
-      { step: 1, buffer: [] },
-      faults,
+    /** Gives no term at all (not a finite number) for a wrong answer. */
+    const broken: RewardShaper = { name: 'broken', reward: (r) => (r.correct ? 0.3 : Number.NaN) };
+    const all = [...shapers, explosive, broken];
+    const { rewards, terms } = rewardRollouts(all, rollouts, { step: 1, buffer: [] }, faults);
+    assert.deepEqual(
+      rewards.map((r) => Math.round(r * 1e9) / 1e9),
+      [1.4, -0.4, -1.5],
     );
-    assert.deepEqual(rewards, [1.1, -0.4, -1.5]);
-    assert.deepEqual(faults, { 'shaper:explosive': { count: 1, first: 'Error: kaboom' } });
-    // The mean term over the role; a term a shaper did not give (the fault) counts as 0.
-    const means = meanTerms([...shapers, explosive], terms);
-    assert.deepEqual(Object.keys(means), ['format', 'learnability', 'correctness', 'explosive']);
+    assert.deepEqual(faults, {
+      'shaper:explosive': { count: 1, first: 'Error: kaboom' },
+      'shaper:broken': { count: 2, first: 'Error: returned NaN, not a finite number' },
+    });
+    assert.equal(terms[1]!.broken, undefined);
+    // The mean term over the role; a term a shaper did not give counts as 0, as in the sum.
+    const means = meanTerms(all, terms);
+    assert.deepEqual(Object.keys(means), ['format', 'learnability', 'correctness', 'explosive', 'broken']);
     assert.ok(Math.abs(means.explosive! - 0.2 / 3) < 1e-12);
+    assert.ok(Math.abs(means.broken! - 0.1) < 1e-12);
     assert.equal(means.format, -1 / 3);
   });
 
