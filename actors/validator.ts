@@ -23,9 +23,6 @@ import {
   ProposalVerdictSchema,
 } from './schemas.ts';
 
-/** Kept for the actors that import it from here (the proposer). */
-export { ProposalSchema };
-
 export const validatorProtocol = defineProtocol({
   validate: {
     request: Type.Object({
