@@ -7,6 +7,7 @@ import {
   groupMembers,
   type MetricValue,
   mapSeries,
+  modeMetricNames,
   type Point,
   pluginFaults,
   type RunData,
@@ -102,7 +103,7 @@ function selfPlaySection(rows: StepRow[], modes: string[]): Section {
     })),
   );
   const charted = new Set<string>([...REWARD_ROLES, ...MODE_CHARTS].map((c) => c.metric));
-  const otherMetrics = [...new Set(modes.flatMap((mode) => groupMembers(rows, mode)))].filter(
+  const otherMetrics = [...new Set(modes.flatMap((mode) => modeMetricNames(rows, mode)))].filter(
     (metric) => !charted.has(metric),
   );
   return {
@@ -278,7 +279,7 @@ function htmlTable(head: string[], body: string[][], caption: string): string {
 function lastStepTable(rows: StepRow[], modes: string[]): string {
   const last = rows.at(-1);
   if (!last || modes.length === 0) return '';
-  const metrics = [...new Set(modes.flatMap((mode) => groupMembers([last], mode)))];
+  const metrics = [...new Set(modes.flatMap((mode) => modeMetricNames([last], mode)))];
   const body = modes.map((mode) => [
     escapeHtml(mode),
     ...metrics.map((m) => formatCell(last.values.get(modeKey(mode, m)))),

@@ -5,7 +5,13 @@
 // src/selfplay/metrics.ts's, shared with the coordinator that writes them. Task modes are discovered from the keys.
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { groupKey, groupMember, METRIC_GROUPS, parseRewardTerm } from '../selfplay/metrics.ts';
+import {
+  groupKey,
+  groupMember,
+  METRIC_GROUPS,
+  type MetricGroup,
+  parseRewardTerm,
+} from '../selfplay/metrics.ts';
 
 /** One value of a step: a number, or null where the run recorded no usable number (null, NaN, ±Infinity). */
 export type MetricValue = number | null;
@@ -134,16 +140,18 @@ export function taskModes(rows: readonly StepRow[]): string[] {
   return [...modes];
 }
 
-/**
- * The suffixes of the keys of a group (`heldout` → the modes with held-out accuracy), or of a task mode's keys
- * (its metrics).
- */
-export function groupMembers(rows: readonly StepRow[], group: string): string[] {
-  const prefix = `${group}.`;
-  return metricKeys(rows)
-    .filter((key) => key.startsWith(prefix))
-    .map((key) => key.slice(prefix.length));
+/** The suffixes of the keys that start with `prefix.`, in order of first occurrence. */
+function members(rows: readonly StepRow[], prefix: string): string[] {
+  return metricKeys(rows).flatMap((key) =>
+    key.startsWith(`${prefix}.`) ? [key.slice(prefix.length + 1)] : [],
+  );
 }
+
+/** The members of a key group: `heldout` → the modes with held-out accuracy, `learner` → its statistics. */
+export const groupMembers = (rows: readonly StepRow[], group: MetricGroup): string[] => members(rows, group);
+
+/** The metrics of a task mode: `deduction` → `validRate`, `solveRate`, …. */
+export const modeMetricNames = (rows: readonly StepRow[], mode: string): string[] => members(rows, mode);
 
 /** Each reward shaper's terms: `reward.<mode>.<role>.<shaper>` keys as (mode, role, shaper), in order. */
 export function shaperTerms(
