@@ -16,6 +16,7 @@ import {
   type Task,
   type TaskMode,
 } from '../../src/plugins/index.ts';
+import { AzrError } from '../../src/errors.ts';
 
 const options = Type.Composite([
   programModeOptions(1),
@@ -92,7 +93,7 @@ export default definePlugin({
         },
         toTask({ proposal, outputs }, meta): Task {
           if (!('inputs' in proposal) || !outputs)
-            throw new Error('induction: toTask needs a valid induction proposal');
+            throw new AzrError('INTERNAL', 'induction: toTask needs a valid induction proposal');
           const { code, inputs, message } = proposal;
           return {
             id: meta.id,

@@ -5,6 +5,7 @@
 // state: a parse survives only while the text so far plus the shortest way to finish it fits, so every constrained
 // sample ends inside the grammar (never cut off by the sampler's token limit).
 import type { TextConstraint } from '../../src/plugins/api.ts';
+import { AzrError } from '../../src/errors.ts';
 
 /** A symbol in a production: a literal, a one-character class, or a nonterminal (by name). */
 export type Sym = { lit: string } | { chars: string } | { nt: string };
@@ -105,7 +106,8 @@ export class Grammar {
       i = this.syms.length;
       this.ids.set(k, i);
       if ('lit' in s) {
-        if (s.lit.length === 0) throw new Error('grammar: empty literal (use an empty production)');
+        if (s.lit.length === 0)
+          throw new AzrError('PLUGIN_INVALID', 'grammar: empty literal (use an empty production)');
         this.syms.push({ kind: Kind.Lit, text: s.lit, minLen: s.lit.length });
       } else if ('chars' in s) {
         const member = new Uint8Array(128);
@@ -114,7 +116,7 @@ export class Grammar {
       } else {
         this.syms.push({ kind: Kind.Nt, text: s.nt, minLen: Number.POSITIVE_INFINITY });
         const productions = rules.rules.get(s.nt);
-        if (!productions) throw new Error(`grammar: undefined nonterminal ${s.nt}`);
+        if (!productions) throw new AzrError('PLUGIN_INVALID', `grammar: undefined nonterminal ${s.nt}`);
         const compiled = this.syms[i]!;
         compiled.productions = [];
         compiled.weights = productions.map((p) => p.weight ?? 1);
@@ -139,7 +141,8 @@ export class Grammar {
       }
     }
     for (const s of this.syms)
-      if (s.minLen === Number.POSITIVE_INFINITY) throw new Error(`grammar: ${s.text} derives no string`);
+      if (s.minLen === Number.POSITIVE_INFINITY)
+        throw new AzrError('PLUGIN_INVALID', `grammar: ${s.text} derives no string`);
   }
 
   /** Number of nonterminals. */
@@ -158,7 +161,7 @@ export class Grammar {
 
   /** Expands nonterminals at the head of `node` until every parse has a terminal head; appends the parses. */
   private close(node: Node | null, out: Thread[], p: number, guard = 0): void {
-    if (guard > 200) throw new Error('grammar: left recursion');
+    if (guard > 200) throw new AzrError('PLUGIN_INVALID', 'grammar: left recursion');
     if (node === null) {
       out.push({ node: null, off: 0, p });
       return;
@@ -259,7 +262,8 @@ export class Grammar {
    * still fit), character classes pick uniformly. Returns the text and the count of each production tag used.
    */
   derive(random: () => number, budget: number): { text: string; tags: Record<string, number> } {
-    if (this.minLength > budget) throw new Error(`grammar: no sentence fits in ${budget} characters`);
+    if (this.minLength > budget)
+      throw new AzrError('PLUGIN_INVALID', `grammar: no sentence fits in ${budget} characters`);
     let text = '';
     const tags: Record<string, number> = {};
     let node: Node | null = this.push(this.start, null);

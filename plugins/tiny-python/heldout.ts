@@ -2,6 +2,7 @@
 // solver must beat. Answers are judged by a `check` callback — in a run, the executor's `verify` (see executorCheck).
 import { readFileSync } from 'node:fs';
 import type { BuiltinCheck } from '../../src/plugins/api.ts';
+import { BenchError } from '../../src/plugins/index.ts';
 
 export interface HeldoutItem {
   id: string;
@@ -29,9 +30,9 @@ export function loadHeldout(file: string | URL): HeldoutItem[] {
     .map((line, i) => {
       const item = JSON.parse(line) as HeldoutItem;
       for (const key of ['id', 'code', 'input', 'output'] as const)
-        if (typeof item[key] !== 'string') throw new Error(`${file}:${i + 1}: ${key} must be a string`);
+        if (typeof item[key] !== 'string') throw new BenchError(`${file}:${i + 1}: ${key} must be a string`);
       if (!Number.isInteger(item.difficulty))
-        throw new Error(`${file}:${i + 1}: difficulty must be an integer`);
+        throw new BenchError(`${file}:${i + 1}: difficulty must be an integer`);
       return item;
     });
 }

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { PythonPool, type SandboxMode, SandboxUnavailableError } from '../executor/index.ts';
+import { AzrError } from '../errors.ts';
 
 export interface CliIO {
   stdin: Readable;
@@ -16,8 +17,10 @@ export const processIO = (): CliIO => ({
 });
 
 /** Bad input: the command prints the message and exits with 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
+export class UsageError extends AzrError {
+  constructor(message: string) {
+    super('USAGE', message);
+  }
 }
 
 export interface CommonArguments {

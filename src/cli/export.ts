@@ -11,7 +11,8 @@ import { saveHuggingFace } from '../model/huggingface.ts';
 import type { FloatDtype } from '../model/safetensors.ts';
 import { resolveConfig, Transformer } from '../model/transformer.ts';
 import { parseCommand } from './args.ts';
-import { CheckpointError, checkpointSteps, checkpointsDir, latestCheckpoint } from './run-dir.ts';
+import { checkpointSteps, checkpointsDir, latestCheckpoint } from './run-dir.ts';
+import { AzrError, exitCodeOf, isAzrError } from '../errors.ts';
 
 const usage = 'usage: azr export RUN_DIR --out DIR [--dtype f32|bf16|f16]';
 const help = `${usage}
@@ -24,7 +25,12 @@ Load it back with a learner option \`huggingFace: { path: DIR }\` (see examples/
 
 const DTYPES: Record<string, FloatDtype> = { f32: 'F32', bf16: 'BF16', f16: 'F16' };
 
-class ExportError extends Error {}
+/** A run directory or --out that cannot be exported from or to. */
+class ExportError extends AzrError {
+  constructor(message: string) {
+    super('CHECKPOINT_INVALID', message);
+  }
+}
 
 /**
  * A character vocabulary as a Hugging Face byte-level BPE tokenizer.json: each character is the GPT-2 byte→unicode
@@ -155,8 +161,8 @@ export async function run(args: string[]): Promise<number> {
     console.log(`${values.out}: the policy of step ${step} (learner version ${version})`);
     return 0;
   } catch (error) {
-    if (!(error instanceof ExportError || error instanceof CheckpointError)) throw error;
+    if (!isAzrError(error)) throw error;
     console.error(`azr export: ${error.message}`);
-    return 2;
+    return exitCodeOf(error);
   }
 }

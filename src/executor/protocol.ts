@@ -1,11 +1,15 @@
 // Frames between the pool and harness.py: 4-byte big-endian length, then a UTF-8 JSON object.
 // JSON rather than msgpack because the system Python has no msgpack module and the sandbox exposes
 // nothing else; Python's C json codec keeps the harness side fast.
+import { AzrError } from '../errors.ts';
 
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
-export class ProtocolError extends Error {
-  override name = 'ProtocolError';
+/** A frame from a Python worker that breaks the protocol (too large, not JSON). */
+export class ProtocolError extends AzrError {
+  constructor(message: string) {
+    super('EXECUTOR_FAILED', message);
+  }
 }
 
 /** Frames for messages already serialised as JSON text. */

@@ -28,6 +28,7 @@ import {
   DEFAULT_LIMITS,
 } from './types.ts';
 import { type JobOutcome, PoolClosedError, PoolQueueFullError } from '../wire/index.ts';
+import { AzrError } from '../errors.ts';
 
 export { PoolClosedError, PoolQueueFullError };
 
@@ -58,8 +59,10 @@ export interface RunOptions {
 }
 
 /** Workers keep dying before they are ready (e.g. Python missing): the pool stops accepting jobs. */
-export class PoolBrokenError extends Error {
-  override name = 'PoolBrokenError';
+export class PoolBrokenError extends AzrError {
+  constructor(message: string) {
+    super('EXECUTOR_FAILED', message);
+  }
 }
 
 export interface WorkerExitInfo {

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionLimits, SandboxMode } from './types.ts';
+import { AzrError } from '../errors.ts';
 
 export const DEFAULT_PYTHON = '/usr/bin/python3';
 export const DEFAULT_BWRAP = '/usr/bin/bwrap';
@@ -21,8 +22,10 @@ function harnessCode(): string {
   return harnessSource;
 }
 
-export class SandboxUnavailableError extends Error {
-  override name = 'SandboxUnavailableError';
+export class SandboxUnavailableError extends AzrError {
+  constructor(message: string) {
+    super('SANDBOX_UNAVAILABLE', message);
+  }
 }
 
 export interface SandboxSettings {

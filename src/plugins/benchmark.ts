@@ -1,4 +1,5 @@
 // CRUXEval-format task files — one {id, code, input, output} object per line — for benchmarks and held-out sets.
+import { AzrError } from '../errors.ts';
 
 export interface BenchItem {
   id: string;
@@ -31,4 +32,8 @@ export function parseBench(text: string, file: string): BenchItem[] {
   return items;
 }
 
-export class BenchError extends Error {}
+export class BenchError extends AzrError {
+  constructor(message: string) {
+    super('BENCH_INVALID', message);
+  }
+}

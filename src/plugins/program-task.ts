@@ -21,6 +21,7 @@ import {
   renderSections,
   section,
 } from './format.ts';
+import { AzrError } from '../errors.ts';
 
 /** Options every program task mode takes (the JSON Schema its plugin declares). */
 export function programModeOptions(defaultReferences: number) {
@@ -65,7 +66,7 @@ export function identityTask(mode: string, code = IDENTITY_CODE, input = IDENTIT
 export function singleInputTask(mode: string) {
   return ({ proposal, output }: ValidatedProposal, meta: { id: string; step: number }): Task => {
     if (!('input' in proposal) || output === null)
-      throw new Error(`${mode}: toTask needs a valid single-input proposal`);
+      throw new AzrError('INTERNAL', `${mode}: toTask needs a valid single-input proposal`);
     return { id: meta.id, mode, code: proposal.code, input: proposal.input, output, step: meta.step };
   };
 }

@@ -94,13 +94,14 @@ async function importPlugin(use: string, baseDir: string): Promise<Plugin> {
   const specifier = specifierOf(use, baseDir);
   const known = imported.get(specifier);
   if (known) return known;
+  // A module that failed once fails again the same way (Node caches the failed import): say the first reason.
+  const failedBefore = failed.get(specifier);
+  if (failedBefore) throw new PluginError(use, '', `cannot be loaded: ${failedBefore}`);
   let exports: Record<string, unknown>;
   try {
-    const before = failed.get(specifier);
-    if (before) throw new Error(before);
     exports = await import(specifier);
   } catch (error) {
-    const why = failed.get(specifier) ?? describeImportError(error);
+    const why = describeImportError(error);
     failed.set(specifier, why);
     throw new PluginError(use, '', `cannot be loaded: ${why}`);
   }

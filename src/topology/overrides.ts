@@ -3,6 +3,7 @@
 // (`actors.learner.options.lr`, `plugins.deduction.options.references`: an actor's `name`, a plugin's `use`).
 // VALUE is read as YAML: `3`, `1e-3`, `true`, `bare`, `[a, b]`, `{ every: 5 }`.
 import { type Document, isMap, isSeq, parse } from 'yaml';
+import { AzrError } from '../errors.ts';
 
 export interface Override {
   /** As typed: `actors.learner.options.lr=1e-3`. */
@@ -11,8 +12,10 @@ export interface Override {
   value: unknown;
 }
 
-export class OverrideError extends Error {
-  override name = 'OverrideError';
+export class OverrideError extends AzrError {
+  constructor(message: string) {
+    super('OVERRIDE_INVALID', message);
+  }
 }
 
 /** Parses `PATH=VALUE`; throws OverrideError with what is wrong. */

@@ -2,6 +2,7 @@
 // a job's outcome and the errors of its pool, the checks on a proposal's or an answer's shape that need no
 // interpreter, and how a job's outcome becomes a verdict (docs/executor.md).
 import type { AnswerVerdict, BuiltinCheck, Proposal, ProposalVerdict, SandboxValidation } from './schemas.ts';
+import { AzrError } from '../errors.ts';
 
 /**
  * The outcome of one job. A job never disappears: it either answers (`ok: true`) or ends as a
@@ -12,13 +13,17 @@ export type JobOutcome<R> =
   | { ok: false; kind: 'timeout' | 'crashed'; reason: string; durationMs: number };
 
 /** A job sent to a pool that is closed (or closes before the job runs). */
-export class PoolClosedError extends Error {
-  override name = 'PoolClosedError';
+export class PoolClosedError extends AzrError {
+  constructor(message: string) {
+    super('EXECUTOR_FAILED', message);
+  }
 }
 
 /** A job sent to a pool whose queue already holds `maxQueue` jobs. */
-export class PoolQueueFullError extends Error {
-  override name = 'PoolQueueFullError';
+export class PoolQueueFullError extends AzrError {
+  constructor(message: string) {
+    super('EXECUTOR_FAILED', message);
+  }
 }
 
 /** What validating a proposal takes, in every executor. */
