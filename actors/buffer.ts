@@ -5,6 +5,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { type ActorContext, createRng, defineActor, defineProtocol } from '../src/runtime/index.ts';
 import type { Task } from '../src/plugins/index.ts';
 import { TaskSchema } from './schemas.ts';
+import { AzrError } from '../src/errors.ts';
 
 export const bufferProtocol = defineProtocol({
   add: { request: Type.Object({ tasks: Type.Array(TaskSchema) }), reply: Type.Integer() },
@@ -42,8 +43,10 @@ export interface BufferSnapshot {
   tasks: Task[];
 }
 
-export class BufferSnapshotError extends Error {
-  override name = 'BufferSnapshotError';
+export class BufferSnapshotError extends AzrError {
+  constructor(message: string) {
+    super('BUFFER_SNAPSHOT_MISMATCH', message);
+  }
 }
 
 /** Program text without comments and with runs of white space folded, plus the input. */
@@ -61,7 +64,7 @@ function append(state: BufferState, tasks: readonly Task[]): number {
   let added = 0;
   for (const task of tasks) {
     if (task.mode !== state.options.mode)
-      throw new Error(`buffer "${state.options.mode}" got a "${task.mode}" task`);
+      throw new AzrError('INTERNAL', `buffer "${state.options.mode}" got a "${task.mode}" task`);
     if (state.options.dedup) {
       const key = dedupKey(task);
       if (state.keys.has(key)) continue;
@@ -94,7 +97,7 @@ export const buffer = defineActor({
   init: emptyBuffer,
   handlers: {
     add: (state, { tasks }, ctx) => {
-      ctx.reply(append(state, tasks as Task[]));
+      ctx.reply(append(state, tasks));
       return state;
     },
     sample: (state, { count }, ctx) => {

@@ -57,6 +57,7 @@ import { loadActorPlugins, loadActorPluginsSync } from './plugins.ts';
 import type { proposerProtocol } from './proposer.ts';
 import type { solverProtocol } from './solver.ts';
 import type { validatorProtocol } from './validator.ts';
+import { AzrError } from '../src/errors.ts';
 
 export { CoordinatorOptions };
 
@@ -81,13 +82,17 @@ export const coordinatorProtocol = defineProtocol({
       ),
     }),
   },
-  /** Greedy answers to fixed tasks of one mode (held-out sets, benchmarks); nothing is trained or stored. */
+  /**
+   * Greedy answers to fixed tasks of one mode (held-out sets, benchmarks); nothing is trained or stored. A mode the
+   * coordinator does not play is answered with `unknownMode` and empty lists, not a crash.
+   */
   evaluate: {
     request: Type.Object({ mode: Type.String(), tasks: Type.Array(TaskSchema) }),
     reply: Type.Object({
       correct: Type.Array(Type.Boolean()),
       formatOk: Type.Array(Type.Boolean()),
       answers: Type.Array(Type.Union([Type.String(), Type.Null()])),
+      unknownMode: Type.Optional(Type.Literal(true)),
     }),
   },
 });
@@ -322,7 +327,7 @@ async function collect(
   for (const mode of state.modes) {
     const buffer = state.peers.buffer(mode.name);
     const held = needsBuffer ? await buffer.ask({ type: 'all' }) : [];
-    const context = { step, buffer: held as Task[] };
+    const context = { step, buffer: held };
     const { proposals, tasks } = await propose(
       state,
       mode,
@@ -355,7 +360,7 @@ async function collect(
     const fill = backfillCount(batchSize, newTasks.length);
     const drawn =
       fill > 0 ? await timings.time('buffers', () => buffer.ask({ type: 'sample', count: fill })) : [];
-    const solverTasks = solverBatch(batchSize, newTasks, drawn as Task[]);
+    const solverTasks = solverBatch(batchSize, newTasks, drawn);
     const answers = await solve(
       state,
       mode,
@@ -371,7 +376,7 @@ async function collect(
       const extra = supervisedExtra
         ? await timings.time('buffers', () => buffer.ask({ type: 'sample', count: supervisedExtra }))
         : [];
-      batch.supervised.push(...supervisedPairs(mode, [...solverTasks, ...(extra as Task[])], timings.faults));
+      batch.supervised.push(...supervisedPairs(mode, [...solverTasks, ...extra], timings.faults));
     }
 
     const bufferSize = await buffer.ask({ type: 'size' });
@@ -485,7 +490,10 @@ async function start(options: Options, ctx: ActorContext): Promise<State> {
   const modes = playedModes(options, loaded).map((name) => {
     const mode = loaded.modes.get(name);
     if (!mode)
-      throw new Error(`coordinator: no task mode "${name}"; loaded: ${[...loaded.modes.keys()].join(', ')}`);
+      throw new AzrError(
+        'PLUGIN_INVALID',
+        `coordinator: no task mode "${name}"; loaded: ${[...loaded.modes.keys()].join(', ')}`,
+      );
     return mode;
   });
   let heldout: Heldout | undefined;
@@ -494,7 +502,7 @@ async function start(options: Options, ctx: ActorContext): Promise<State> {
     const items = parseBench(await readFile(file, 'utf8'), file);
     const heldoutModes = options.heldout.modes.map((name) => {
       const mode = loaded.modes.get(name);
-      if (!mode) throw new Error(`coordinator: held-out mode "${name}" is not loaded`);
+      if (!mode) throw new AzrError('PLUGIN_INVALID', `coordinator: held-out mode "${name}" is not loaded`);
       return mode;
     });
     heldout = { items, modes: heldoutModes };
@@ -556,8 +564,11 @@ const definition = defineActor({
     },
     evaluate: async (state, { mode: name, tasks }, ctx) => {
       const mode = state.modes.find((m) => m.name === name);
-      if (!mode) throw new Error(`coordinator: no task mode "${name}" to evaluate`);
-      const answers = await solve(state, mode, tasks as Task[], 1, 0, new Timings(), 0);
+      if (!mode) {
+        ctx.reply({ correct: [], formatOk: [], answers: [], unknownMode: true });
+        return state;
+      }
+      const answers = await solve(state, mode, tasks, 1, 0, new Timings(), 0);
       ctx.reply({
         correct: answers.map((a) => a.correct),
         formatOk: answers.map((a) => a.formatOk),

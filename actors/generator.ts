@@ -29,6 +29,7 @@ import {
   WeightsPayloadSchema,
 } from './policy.ts';
 import { loadActorPlugins, PluginOptions } from './plugins.ts';
+import { AzrError } from '../src/errors.ts';
 
 export const GeneratorOptions = Type.Object({
   ...PluginOptions,
@@ -198,7 +199,7 @@ export function generateWithMode<I, V>(
 ): { generated: Parsed<V>[]; faults: Faults; computeMs: number } {
   const started = performance.now();
   const mode = state.modes.get(name);
-  if (!mode) throw new Error(`${actor}: no task mode "${name}"`);
+  if (!mode) throw new AzrError('PLUGIN_INVALID', `${actor}: no task mode "${name}"`);
   const faults: Faults = {};
   const generated = generateParsed(state.policy, `mode:${name}`, items, calls(mode), run, faults);
   return { generated, faults, computeMs: performance.now() - started };

@@ -18,6 +18,7 @@ import {
   weightsPayload,
 } from './policy.ts';
 import { RolloutSampleSchema, SupervisedSampleSchema } from './schemas.ts';
+import { AzrError } from '../src/errors.ts';
 
 const Ids = Type.Array(Type.Integer({ minimum: 0 }));
 
@@ -119,11 +120,15 @@ async function architecture(options: LearnerActorOptions) {
   if (options.huggingFace) {
     const dir = resolve(options.configDir ?? '.', options.huggingFace.path);
     const hf = await loadHuggingFace(dir, { maxSeqLen: options.huggingFace.maxSeqLen });
-    if (!hf.tokenizer) throw new Error(`learner: ${dir} has no tokenizer.json`);
+    if (!hf.tokenizer) throw new AzrError('MODEL_INVALID', `learner: ${dir} has no tokenizer.json`);
     const tokenizerSpec: TokenizerSpec = { type: 'huggingface', file: join(dir, 'tokenizer.json') };
     return { config: hf.config, tokenizerSpec, tokenizer: hf.tokenizer as Tokenizer, pretrained: hf.model };
   }
-  if (!options.model) throw new Error('learner: options need `model` (a spec) or `huggingFace` (a folder)');
+  if (!options.model)
+    throw new AzrError(
+      'OPTIONS_INVALID',
+      'learner: options need `model` (a spec) or `huggingFace` (a folder)',
+    );
   const tokenizerSpec = options.tokenizer ?? { type: 'char' as const };
   const tokenizer = await makeTokenizer(tokenizerSpec);
   return {
@@ -200,12 +205,16 @@ export const learner = defineActor({
     await ensureBackend(options.backend);
     const snap = snapshot as LearnerSnapshot;
     if (snap?.kind !== 'azr-learner')
-      throw new Error('learner: the checkpoint is not a learner snapshot (corrupt?)');
+      throw new AzrError(
+        'CHECKPOINT_INVALID',
+        'learner: the checkpoint is not a learner snapshot (corrupt?)',
+      );
     const arch = await architecture(options);
     const expected = JSON.stringify(arch.config);
     if (JSON.stringify(snap.model) !== expected) {
       arch.pretrained?.dispose();
-      throw new Error(
+      throw new AzrError(
+        'CHECKPOINT_INVALID',
         `learner: the checkpoint's model config ${JSON.stringify(snap.model)} does not match the topology's ${expected}`,
       );
     }

@@ -7,6 +7,7 @@ import { EOS, generate } from '../src/model/generate.ts';
 import { ByteTokenizer, CharTokenizer, type Tokenizer } from '../src/model/tokenizer.ts';
 import { Transformer, type TransformerConfig } from '../src/model/transformer.ts';
 import type { PromptSpec, TextConstraint } from '../src/plugins/index.ts';
+import { AzrError } from '../src/errors.ts';
 
 /** Printable ASCII and newline: enough for Python source in our layouts. */
 export const ASCII_ALPHABET = `\n${Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join('')}`;
@@ -142,7 +143,7 @@ export class Policy {
     constraints?: readonly (TextConstraint | undefined)[],
   ): Generation[] {
     if (!this.model || !this.tokenizer)
-      throw new Error('the policy has no weights yet (the learner sends them first)');
+      throw new AzrError('INTERNAL', 'the policy has no weights yet (the learner sends them first)');
     return generate(this.model, this.tokenizer, prompts, samples, sampling, seed, constraints);
   }
 

@@ -22,6 +22,7 @@ import {
   ProposalSchema,
   ProposalVerdictSchema,
 } from './schemas.ts';
+import { AzrError } from '../src/errors.ts';
 
 export const validatorProtocol = defineProtocol({
   validate: {
@@ -111,7 +112,10 @@ function executor(state: ValidatorState, name = 'python'): Executor {
     const factory = state.factories.get(name);
     if (!factory) {
       const known = ['python', ...state.factories.keys()].join(', ');
-      throw new Error(`validator: no executor "${name}" (known: ${known}); add the plugin that provides it`);
+      throw new AzrError(
+        'PLUGIN_INVALID',
+        `validator: no executor "${name}" (known: ${known}); add the plugin that provides it`,
+      );
     }
     started = factory.create(state.settings);
     state.started.set(name, started);

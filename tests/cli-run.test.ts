@@ -61,6 +61,30 @@ test('azr eval scores output and input prediction with the executor', async () =
   assert.match(stdout, /output prediction \(deduction\): \d+\/12/);
 });
 
+test('azr eval: a mode the config does not play is skipped with a line, not a crash', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'azr-eval-modes-'));
+  const deductionOnly = join(dir, 'deduction-only.yaml');
+  await writeFile(
+    deductionOnly,
+    [
+      'name: deduction-only',
+      'plugins: [{ use: deduction, options: { format: bare, references: 1, maxAnswerTokens: 12 } }, { use: correctness }]',
+      'actors:',
+      '  - { name: coordinator, kind: coordinator, options: { batchSize: 2, seedSize: 1, maxSeedRounds: 0 } }',
+      '  - { name: proposer, kind: proposer }',
+      '  - { name: solver, kind: solver }',
+      '  - { name: validator, kind: validator, options: { poolSize: 1 } }',
+      '  - { name: learner, kind: learner, options: { backend: wasm, model: { dModel: 16, nLayers: 1, nHeads: 2, ffnHidden: 32, maxSeqLen: 256 } } }',
+      '',
+    ].join('\n'),
+  );
+  const { code, stdout, stderr } = await azr('eval', deductionOnly, '--bench', 'examples/cruxeval-mini.jsonl');
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /input prediction \(abduction\): skipped \(the config has no "abduction" mode\)/);
+  assert.match(stdout, /output prediction \(deduction\): \d+\/12/);
+  assert.doesNotMatch(stderr, /crash|restart/i);
+});
+
 test('azr eval: a bad benchmark line or a checkpoint of another model is refused with what and where', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'azr-eval-'));
   const bench = join(dir, 'bad.jsonl');

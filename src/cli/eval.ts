@@ -68,10 +68,10 @@ export async function run(args: string[]): Promise<number> {
         output: item.output,
         step: 0,
       }));
-      const result = await system
-        .whileRunning(coordinator.ask({ type: 'evaluate', mode, tasks }, { timeoutMs: 3_600_000 }))
-        .catch((error: Error) => (/no task mode/.test(error.message) ? undefined : Promise.reject(error)));
-      if (!result) {
+      const result = await system.whileRunning(
+        coordinator.ask({ type: 'evaluate', mode, tasks }, { timeoutMs: 3_600_000 }),
+      );
+      if (result.unknownMode) {
         console.log(`${label}: skipped (the config has no "${mode}" mode)`);
         continue;
       }
