@@ -18,6 +18,7 @@ export const errorCodes = {
   },
   BENCH_INVALID: { kind: 'input', meaning: 'a benchmark or held-out JSONL file with a bad line' },
   CHECKPOINT_INVALID: { kind: 'input', meaning: 'no usable checkpoint where one was named' },
+  RUN_DIR_INVALID: { kind: 'input', meaning: 'a directory named as a run directory that holds no run' },
   MODEL_INVALID: {
     kind: 'input',
     meaning: 'a model configuration, weights file or tokenizer that cannot be used',
@@ -28,7 +29,6 @@ export const errorCodes = {
   NATS_REFUSED: { kind: 'input', meaning: 'the NATS server refused the credentials or names given' },
   // Failures: the environment or a component failed while working (exit 1).
   RUN_WRITE_FAILED: { kind: 'failure', meaning: 'a file of the run directory could not be written' },
-  REPORT_FAILED: { kind: 'failure', meaning: 'no report could be made from a run directory' },
   BACKEND_UNAVAILABLE: {
     kind: 'failure',
     meaning: 'a compute backend (tfjs, wasm, native products) cannot start',

@@ -8,6 +8,7 @@ import { nativeProductsActive } from './native/kernels.ts';
 import { NEG_INF } from './ops.ts';
 import { Rng } from './rng.ts';
 import { disposeCache, type KVCache, type Transformer } from './transformer.ts';
+import { AzrError } from '../errors.ts';
 
 /**
  * Grammar-constrained decoding hook: given the tokens generated so far in a row (prompt excluded), returns the
@@ -62,8 +63,8 @@ export function sample(model: Transformer, prompts: number[][], options: SampleO
   const temperature = options.temperature ?? 1;
   const topP = options.topP ?? 1;
   if (options.stop?.length && !options.decode)
-    throw new Error('sample: `stop` strings need a `decode` function');
-  if (prompts.some((p) => p.length === 0)) throw new Error('sample: empty prompt');
+    throw new AzrError('INTERNAL', 'sample: `stop` strings need a `decode` function');
+  if (prompts.some((p) => p.length === 0)) throw new AzrError('INTERNAL', 'sample: empty prompt');
   const promptLen = Math.max(...prompts.map((p) => p.length));
   const pads = prompts.map((p) => promptLen - p.length);
   const maxTokens = Math.min(options.maxTokens, model.config.maxSeqLen - promptLen);

@@ -12,6 +12,7 @@ import {
   type MetricGroup,
   parseRewardTerm,
 } from '../selfplay/metrics.ts';
+import { AzrError } from '../errors.ts';
 
 /** One value of a step: a number, or null where the run recorded no usable number (null, NaN, ±Infinity). */
 export type MetricValue = number | null;
@@ -64,8 +65,11 @@ export interface RunData {
 /** Key groups that are not task modes. */
 const NON_MODE_GROUPS: ReadonlySet<string> = new Set(METRIC_GROUPS);
 
-export class ReportError extends Error {
-  override name = 'ReportError';
+/** A directory that holds no run to report on. */
+export class ReportError extends AzrError {
+  constructor(message: string) {
+    super('RUN_DIR_INVALID', message);
+  }
 }
 
 // Python's json.dumps and some loggers write bare NaN/Infinity, which JSON.parse rejects; such a line is
@@ -232,7 +236,7 @@ function parseHeldout(value: unknown): Map<string, HeldoutSummary> {
 export function parseSummary(text: string): RunSummary {
   const record = JSON.parse(text) as unknown;
   if (typeof record !== 'object' || record === null || Array.isArray(record))
-    throw new Error('not a JSON object');
+    throw new ReportError('not a JSON object');
   const { name, steps, wallMs, interrupted, heldout } = record as Record<string, unknown>;
   return {
     name: typeof name === 'string' ? name : undefined,
