@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import type { validatorProtocol } from '../actors/validator.ts';
-import { loadConfig } from '../src/cli/load.ts';
+import { loadConfig } from '../src/run/load.ts';
 import { startHead } from '../src/cli/nats.ts';
 import { createSystem } from '../src/runtime/index.ts';
 import { buildTopology } from '../src/topology/index.ts';

@@ -5,7 +5,7 @@
 // topology as shipped (learner on a worker thread, learning step t−1 while step t is generated): its step time and
 // the ratio to the sequential one. Last line: one JSON object with the figures.
 import type { coordinatorProtocol } from '../actors/coordinator.ts';
-import { loadConfig } from '../src/cli/load.ts';
+import { loadConfig } from '../src/run/load.ts';
 import { buildTopology } from '../src/topology/index.ts';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 3);

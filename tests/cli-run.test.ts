@@ -78,7 +78,12 @@ test('azr eval: a mode the config does not play is skipped with a line, not a cr
       '',
     ].join('\n'),
   );
-  const { code, stdout, stderr } = await azr('eval', deductionOnly, '--bench', 'examples/cruxeval-mini.jsonl');
+  const { code, stdout, stderr } = await azr(
+    'eval',
+    deductionOnly,
+    '--bench',
+    'examples/cruxeval-mini.jsonl',
+  );
   assert.equal(code, 0, stderr);
   assert.match(stdout, /input prediction \(abduction\): skipped \(the config has no "abduction" mode\)/);
   assert.match(stdout, /output prediction \(deduction\): \d+\/12/);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { ASCII_ALPHABET, EOS } from '../actors/policy.ts';
 import { characterTokenizerJson } from '../src/cli/export.ts';
-import { latestCheckpoint } from '../src/cli/run-dir.ts';
+import { latestCheckpoint } from '../src/run/run-dir.ts';
 import { initBackend } from '../src/model/backend.ts';
 import { HfTokenizer } from '../src/model/hf-tokenizer.ts';
 import { loadHuggingFace } from '../src/model/huggingface.ts';

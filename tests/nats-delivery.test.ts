@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { connect, headers } from '@nats-io/transport-node';
-import { loadConfig } from '../src/cli/load.ts';
+import { loadConfig } from '../src/run/load.ts';
 import { startHead } from '../src/cli/nats.ts';
 import type { ActorSystem } from '../src/runtime/index.ts';
 import type { NatsHead } from '../src/runtime/nats-head.ts';

@@ -1,7 +1,7 @@
 // A task mode gets its buffer without a hand-written `buffer-<mode>` actor: the builder adds the missing ones.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadConfig } from '../src/cli/load.ts';
+import { loadConfig } from '../src/run/load.ts';
 import { missingCompanions } from '../src/topology/build.ts';
 import { azrOk } from './helpers/azr.ts';
 

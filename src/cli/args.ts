@@ -1,6 +1,7 @@
 // Reading a command's arguments the way every `azr` command answers them: a flag it does not know, or a value
 // of the wrong kind, prints "azr COMMAND: <problem>" and the usage line on stderr and exits 2 (main.ts's codes).
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { AzrError } from '../errors.ts';
 
 /** parseArgs options: a flag with a value, a flag alone. */
 export const stringFlag = { type: 'string' } as const;
@@ -32,4 +33,11 @@ export function parseCommand<T extends ParseArgsConfig>(
     return 0;
   }
   return parsed;
+}
+
+/** Bad input: the command prints the message and exits with 2. */
+export class UsageError extends AzrError {
+  constructor(message: string) {
+    super('USAGE', message);
+  }
 }

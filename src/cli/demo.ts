@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import type { TArray, TInteger, TObject, TString } from '@sinclair/typebox';
 import type { RuntimeEvent } from '../runtime/index.ts';
 import { buildTopology, formatTree } from '../topology/index.ts';
-import { loadConfig } from './load.ts';
+import { loadConfig } from '../run/load.ts';
 
 const defaultTopology = fileURLToPath(new URL('../../examples/demo/topology.yaml', import.meta.url));
 

@@ -6,8 +6,8 @@ import { parseArgs } from 'node:util';
 import type { coordinatorProtocol } from '../../actors/coordinator.ts';
 import { type BenchItem, BenchError, parseBench, type Task } from '../plugins/index.ts';
 import { buildTopology } from '../topology/index.ts';
-import { loadConfig } from './load.ts';
-import { CheckpointError, latestCheckpoint } from './run-dir.ts';
+import { loadConfig } from '../run/load.ts';
+import { CheckpointError, latestCheckpoint } from '../run/run-dir.ts';
 
 const usage = 'usage: azr eval CONFIG --bench FILE.jsonl [--checkpoint RUN_DIR]';
 const metrics = [

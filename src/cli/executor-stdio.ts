@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { PythonPool, type SandboxMode, SandboxUnavailableError } from '../executor/index.ts';
-import { AzrError } from '../errors.ts';
+import { UsageError } from './args.ts';
 
 export interface CliIO {
   stdin: Readable;
@@ -15,13 +15,6 @@ export const processIO = (): CliIO => ({
   stdout: process.stdout,
   stderr: process.stderr,
 });
-
-/** Bad input: the command prints the message and exits with 2. */
-export class UsageError extends AzrError {
-  constructor(message: string) {
-    super('USAGE', message);
-  }
-}
 
 export interface CommonArguments {
   file: string;

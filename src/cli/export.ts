@@ -11,7 +11,7 @@ import { saveHuggingFace } from '../model/huggingface.ts';
 import type { FloatDtype } from '../model/safetensors.ts';
 import { resolveConfig, Transformer } from '../model/transformer.ts';
 import { parseCommand } from './args.ts';
-import { checkpointSteps, checkpointsDir, latestCheckpoint } from './run-dir.ts';
+import { checkpointSteps, checkpointsDir, latestCheckpoint } from '../run/run-dir.ts';
 import { AzrError, exitCodeOf, isAzrError } from '../errors.ts';
 
 const usage = 'usage: azr export RUN_DIR --out DIR [--dtype f32|bf16|f16]';

@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { natsServerConfig, runNames } from '../runtime/nats-subjects.ts';
 import { parseCommand, stringFlag } from './args.ts';
-import { loadConfig } from './load.ts';
+import { loadConfig } from '../run/load.ts';
 import { remoteActors } from './nats.ts';
 
 const usage = 'usage: azr nats-config --config FILE [--listen HOST:PORT] [--store DIR] [--secrets FILE]';

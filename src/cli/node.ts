@@ -5,7 +5,7 @@ import { type NatsNode, NatsNode as Node } from '../runtime/nats-node.ts';
 import { NATS_NAME, runNames } from '../runtime/nats-subjects.ts';
 import { NatsRefusedError } from '../runtime/nats-wire.ts';
 import { booleanFlag, parseCommand, stringFlag } from './args.ts';
-import { loadConfig } from './load.ts';
+import { loadConfig } from '../run/load.ts';
 import { sandboxReadiness, startsSandbox } from './system-parts.ts';
 import { natsFlags, natsSection, natsSettings, natsUsage, remoteActors, runFingerprint } from './nats.ts';
 

@@ -3,6 +3,7 @@
 // Ctrl-C aborts the run's signal: the current step finishes, a checkpoint is saved and the command exits cleanly.
 import { parseArgs } from 'node:util';
 import { AzrError, exitCodeOf } from '../errors.ts';
+import { UsageError } from './args.ts';
 import type { RunEvent } from '../run/events.ts';
 import type { RunFlags } from '../run/run-record.ts';
 import { run as runTopology } from '../run/run.ts';
@@ -26,12 +27,6 @@ report.html (refreshed at every checkpoint and at least once a minute).
   --set PATH=VALUE  change the topology before it is checked, e.g. --set actors.learner.options.lr=1e-3 or
                     --set run.checkpointEvery=10; repeatable; list entries by name, index or plugin name
 Ctrl-C finishes the current step, saves a checkpoint and prints the command that resumes.`;
-
-class UsageError extends AzrError {
-  constructor(message: string) {
-    super('USAGE', message);
-  }
-}
 
 /** The Python sandbox cannot start on this machine (said before any actor starts). */
 class SandboxNotReadyError extends AzrError {

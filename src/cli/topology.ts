@@ -8,7 +8,7 @@ import {
   parseOverride,
 } from '../topology/index.ts';
 import { parseCommand } from './args.ts';
-import { loadConfig } from './load.ts';
+import { loadConfig } from '../run/load.ts';
 
 const usage = 'usage: azr topology check CONFIG [--set PATH=VALUE …]';
 const help = `${usage}

@@ -10,9 +10,9 @@ import {
   processIO,
   readItems,
   runJsonlCommand,
-  UsageError,
   withUsageErrors,
 } from './executor-stdio.ts';
+import { UsageError } from './args.ts';
 import { validate } from '../executor/index.ts';
 import type { Proposal, ProposalVerdict } from '../wire/index.ts';
 

@@ -157,19 +157,25 @@ export class CheckpointError extends AzrError {
 
 /** Reads and verifies one checkpoint folder; throws a CheckpointError that says what is wrong. */
 async function readCheckpoint(dir: string): Promise<Checkpoint> {
+  const corrupt = (why: string) => new CheckpointError(`${dir}: the checkpoint is corrupt: ${why}`);
+  let manifest: CheckpointManifest;
+  let state: Buffer;
   try {
-    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as CheckpointManifest;
-    if (manifest.kind !== 'azr-checkpoint')
-      throw new Error('manifest.json is not an azr checkpoint manifest');
-    const state = await readFile(join(dir, 'state.msgpack'));
-    const expected = manifest.sha256?.['state.msgpack'];
-    if (expected !== undefined && sha256(state) !== expected)
-      throw new Error(
-        'state.msgpack does not match the SHA-256 in manifest.json (the file was changed or damaged)',
-      );
+    manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as CheckpointManifest;
+    state = await readFile(join(dir, 'state.msgpack'));
+  } catch (error) {
+    throw corrupt((error as Error).message);
+  }
+  if (manifest?.kind !== 'azr-checkpoint') throw corrupt('manifest.json is not an azr checkpoint manifest');
+  const expected = manifest.sha256?.['state.msgpack'];
+  if (expected !== undefined && sha256(state) !== expected)
+    throw corrupt(
+      'state.msgpack does not match the SHA-256 in manifest.json (the file was changed or damaged)',
+    );
+  try {
     return { manifest, snapshots: decode<Record<string, unknown>>(state) };
   } catch (error) {
-    throw new CheckpointError(`${dir}: the checkpoint is corrupt: ${(error as Error).message}`);
+    throw corrupt((error as Error).message);
   }
 }
 

@@ -1,2 +1,0 @@
-// The commands load topologies as the library does (src/run/load.ts).
-export { builtinKinds, loadConfig } from '../run/load.ts';
