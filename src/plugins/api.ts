@@ -23,6 +23,7 @@ export type {
   Task,
 } from '../wire/index.ts';
 
+/** The plugin API version this azr implements; a plugin built for another is refused with what to change. */
 export const PLUGIN_API_VERSION = 1;
 
 /** A completion read: the value, or why it could not be read. */
@@ -146,6 +147,19 @@ export interface Plugin<S extends TObject = TObject> extends PluginParts<Static<
   readonly options?: S;
 }
 
+/**
+ * Declares a plugin: task modes, reward shapers and executors it adds, and the JSON Schema of its options; fills in
+ * `apiVersion`. A topology names it by path or package name under `plugins`.
+ *
+ * @example
+ * export default definePlugin({
+ *   name: 'brevity',
+ *   options: Type.Object({ weight: Type.Number({ default: 0.1 }) }),
+ *   rewardShapers: (options) => [
+ *     { name: 'brevity', reward: (r) => (r.role === 'solver' ? (-options.weight * r.completion.length) / 100 : 0) },
+ *   ],
+ * });
+ */
 export function definePlugin<S extends TObject>(
   plugin: Omit<Plugin<S>, 'apiVersion'> & { apiVersion?: number },
 ): Plugin<S> {

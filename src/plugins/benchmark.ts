@@ -8,6 +8,10 @@ export interface BenchItem {
   output: string;
 }
 
+/**
+ * Parses a CRUXEval-format JSONL file's text (`{id, code, input, output}` per line; `file` names it in errors);
+ * throws a `BENCH_INVALID` error naming FILE:LINE and the problem.
+ */
 export function parseBench(text: string, file: string): BenchItem[] {
   const items: BenchItem[] = [];
   text.split('\n').forEach((line, i) => {

@@ -8,6 +8,7 @@ export const promptFormats: readonly PromptFormat[] = ['bare', 'think-answer'];
 
 export type Section = [name: string, body: string];
 
+/** Writes sections as `# name` headers, each followed by its body: the layout of prompts and answers. */
 export function renderSections(sections: readonly Section[]): string {
   return sections.map(([name, body]) => `# ${name}\n${body.replace(/\n+$/, '')}\n`).join('');
 }
@@ -28,6 +29,7 @@ export function readSections(text: string): Section[] {
   return sections.map(([name, body]) => [name, body.replace(/\s+$/, '')]);
 }
 
+/** The body of the first section called `name`, if any. */
 export function section(sections: readonly Section[], name: string): string | undefined {
   return sections.find(([n]) => n === name)?.[1];
 }

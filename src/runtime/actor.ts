@@ -70,6 +70,25 @@ export interface ActorDefinition<S extends ProtocolSpec = any, State = any, O ex
   stop?(state: State, ctx: ActorContext): void | Promise<void>;
 }
 
+/**
+ * Declares a kind of actor: its protocol, options schema, `init` and one handler per message type; `snapshot` and
+ * `restore` make it part of checkpoints. Give `module: import.meta.url` so it can run on a worker thread or a child
+ * process. Register it with `builtinKinds().register(definition)` to name it in topologies.
+ *
+ * @example
+ * const counter = defineActor({
+ *   kind: 'counter',
+ *   module: import.meta.url,
+ *   protocol: defineProtocol({ add: { request: Type.Object({ n: Type.Number() }), reply: Type.Number() } }),
+ *   init: () => ({ total: 0 }),
+ *   handlers: {
+ *     add: (state, { n }, ctx) => {
+ *       ctx.reply(state.total + n);
+ *       return { total: state.total + n };
+ *     },
+ *   },
+ * });
+ */
 export function defineActor<S extends ProtocolSpec, State, O extends TObject = TObject>(
   definition: ActorDefinition<S, State, O>,
 ): ActorDefinition<S, State, O> {

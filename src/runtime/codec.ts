@@ -4,10 +4,12 @@ import { Packr } from 'msgpackr';
 
 const packr = new Packr({ useRecords: false, moreTypes: true });
 
+/** Encodes a value as azr's messages and checkpoints are encoded (msgpack, typed arrays kept). */
 export function encode(value: unknown): Uint8Array {
   return packr.pack(value);
 }
 
+/** Decodes msgpack written by azr (messages, checkpoints' `state.msgpack`); typed arrays come back as such. */
 export function decode<T = unknown>(bytes: Uint8Array): T {
   return packr.unpack(bytes) as T;
 }

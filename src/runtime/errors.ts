@@ -4,6 +4,7 @@ import { AzrError } from '../errors.ts';
 
 export { AzrError };
 
+/** A message sent to a full mailbox whose overflow policy is "reject". */
 export class MailboxFullError extends AzrError {
   constructor(readonly actor: string) {
     super('MAILBOX_FULL', `mailbox of actor "${actor}" is full (overflow policy "reject")`);
@@ -19,6 +20,7 @@ export class MessageDroppedError extends AzrError {
   }
 }
 
+/** An ask the actor did not answer within its deadline (`AskOptions.timeoutMs`). */
 export class AskTimeoutError extends AzrError {
   constructor(
     readonly actor: string,
@@ -29,6 +31,7 @@ export class AskTimeoutError extends AzrError {
   }
 }
 
+/** The actor threw while handling the message asked; its supervisor restarts it. */
 export class ActorCrashedError extends AzrError {
   constructor(
     readonly actor: string,
@@ -60,6 +63,7 @@ export class ActorStoppedError extends AzrError {
   }
 }
 
+/** A message that fails its protocol's schema: rejected and counted, never handled. */
 export class MessageRejectedError extends AzrError {
   constructor(
     readonly actor: string,

@@ -66,6 +66,17 @@ export function firstProblem(errors: ErrorObject[] | null | undefined): CheckPro
   return error ? problemOf(error) : { pointer: '', problem: 'is invalid' };
 }
 
+/**
+ * An actor's message types, each with a TypeBox `request` schema and, for asks, a `reply` schema; every message is
+ * checked against its schema when it arrives (a bad one is rejected with `MessageRejectedError`, never handled).
+ * `broadcast: true` marks a message every new incarnation of the actor gets again (e.g. new weights).
+ *
+ * @example
+ * const protocol = defineProtocol({
+ *   add: { request: Type.Object({ n: Type.Number() }), reply: Type.Number() },
+ *   reset: { request: Type.Object({}) },
+ * });
+ */
 export function defineProtocol<S extends ProtocolSpec>(spec: S): Protocol<S> {
   const requests = new Map<string, ValidateFunction>();
   const replies = new Map<string, ValidateFunction>();

@@ -30,6 +30,10 @@ function cyrb128(text: string): [number, number, number, number] {
   return [(h1 ^ h2 ^ h3 ^ h4) >>> 0, (h2 ^ h1) >>> 0, (h3 ^ h1) >>> 0, (h4 ^ h1) >>> 0];
 }
 
+/**
+ * A seeded random number generator (sfc32): the same seed gives the same numbers on every machine; `fork(label)`
+ * derives independent streams, `state()` saves its position for a checkpoint and `createRng(seed, state)` resumes it.
+ */
 export function createRng(seed: number | string, state?: [number, number, number, number]): Rng {
   const seedText = String(seed);
   let [a, b, c, d] = state ?? cyrb128(seedText);

@@ -81,6 +81,16 @@ export interface BuildOptions extends Omit<SystemOptions, 'name' | 'seed' | 'sup
   snapshots?: Record<string, unknown>;
 }
 
+/**
+ * Starts the actors of a loaded topology in a new actor system, on their hosts (inline, worker threads, child
+ * processes; remote ones need `options.hosts.remote`), with companions the topology leaves out (a buffer per task
+ * mode), restoring `snapshots` by actor name when given. No run loop: ask the actors yourself, then `system.stop()`.
+ *
+ * @example
+ * const system = buildTopology(await loadTopology('examples/tiny-zero.yaml'));
+ * const coordinator = system.lookup('coordinator');
+ * await system.stop();
+ */
 export function buildTopology(loaded: LoadedTopology, options: BuildOptions = {}): ActorSystem {
   const { topology, kinds } = loaded;
   const { snapshots: _snapshots, ...systemOptions } = options;

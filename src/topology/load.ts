@@ -22,6 +22,7 @@ export interface ConfigIssue {
   column?: number;
 }
 
+/** A topology that cannot be read or fails its schema: `issues` holds every problem with its JSON pointer and line. */
 export class ConfigError extends AzrError {
   constructor(
     readonly file: string,

@@ -157,6 +157,10 @@ const NatsSchema = Type.Object(
   },
 );
 
+/**
+ * The JSON Schema of a topology file (also `azr/topology.schema.json`), for editors and tools; the README's config
+ * reference is generated from it.
+ */
 export const TopologySchema = Type.Object(
   {
     $schema: Type.Optional(Type.String()),
