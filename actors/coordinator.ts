@@ -51,7 +51,6 @@ import {
 import type { bufferProtocol } from './buffer.ts';
 import { TaskSchema } from './schemas.ts';
 import type { learnerProtocol } from './learner.ts';
-import type { metricsProtocol } from './metrics.ts';
 import { CoordinatorOptions } from './coordinator-options.ts';
 import { loadActorPlugins, loadActorPluginsSync } from './plugins.ts';
 import type { proposerProtocol } from './proposer.ts';
@@ -102,7 +101,6 @@ interface Peers {
   solver: ActorRef<typeof solverProtocol.spec>;
   validator: ActorRef<typeof validatorProtocol.spec>;
   learner: ActorRef<typeof learnerProtocol.spec>;
-  metrics: ActorRef<typeof metricsProtocol.spec>;
   buffer(mode: string): ActorRef<typeof bufferProtocol.spec>;
 }
 
@@ -161,7 +159,6 @@ function peers(ctx: ActorContext): Peers {
     solver: ctx.ref('solver'),
     validator: ctx.ref('validator'),
     learner: ctx.ref('learner'),
-    metrics: ctx.ref('metrics'),
     buffer: (mode) => ctx.ref(bufferName(mode)),
   };
 }
@@ -540,7 +537,6 @@ const definition = defineActor({
     step: async (state, { step, heldout }, ctx) => {
       const line = await selfPlayStep(state, step, ctx);
       if (heldout) Object.assign(line, heldoutMetrics(await evaluateHeldout(state)));
-      await state.peers.metrics.tell({ type: 'record', metrics: line });
       ctx.reply(line);
       return state;
     },

@@ -1,5 +1,5 @@
 // Progress of `azr run`: one redrawn line on a terminal, one line per step otherwise; above it, once per step,
-// the first message of each plugin part that faulted.
+// the first message of each plugin part (or actor, node) that faulted.
 const fmt = (value: unknown, digits = 2) => (typeof value === 'number' ? value.toFixed(digits) : '–');
 
 function meanOf(metrics: Record<string, unknown>, suffix: string): number | undefined {
@@ -9,7 +9,7 @@ function meanOf(metrics: Record<string, unknown>, suffix: string): number | unde
   return values.length ? values.reduce((a, b) => a + b, 0) / values.length : undefined;
 }
 
-/** One line per plugin part that faulted in the step: how often, and its first message. */
+/** One line per plugin part or actor that faulted in the step: how often, and its first message. */
 export function faultLines(step: number, metrics: Record<string, unknown>): string[] {
   const prefix = 'faultMessage.';
   return Object.entries(metrics)
@@ -17,7 +17,8 @@ export function faultLines(step: number, metrics: Record<string, unknown>): stri
     .map(([key, first]) => {
       const part = key.slice(prefix.length);
       const count = metrics[`faults.${part}`];
-      return `step ${step}: plugin fault in ${part}${typeof count === 'number' ? ` (${count}×)` : ''}: ${String(first)}`;
+      const kind = /^(actor|node):/.test(part) ? 'runtime fault' : 'plugin fault';
+      return `step ${step}: ${kind} in ${part}${typeof count === 'number' ? ` (${count}×)` : ''}: ${String(first)}`;
     });
 }
 

@@ -156,12 +156,12 @@ function rewardTermsSection(rows: StepRow[], modes: string[]): Section {
   return section;
 }
 
-/** Plugin parts that threw: how often, and the first message of each step (each distinct one once). */
+/** Plugin parts that threw and runtime faults: how often, and the first message of each step (each distinct once). */
 function faultsSection(rows: StepRow[]): Section {
   const faults = pluginFaults(rows);
-  const section: Section = { title: 'Plugin faults', charts: [] };
+  const section: Section = { title: 'Faults', charts: [] };
   if (faults.length === 0) {
-    section.intro = '<p class="none">no plugin faults</p>';
+    section.intro = '<p class="none">no plugin or runtime faults</p>';
     return section;
   }
   const body = faults.map((fault) => [
@@ -171,9 +171,9 @@ function faultsSection(rows: StepRow[]): Section {
     fault.messages.map((m) => `step ${m.step}: ${escapeHtml(m.message)}`).join('<br>') || '—',
   ]);
   section.intro = htmlTable(
-    ['plugin part', 'faults', 'steps', 'first message (each distinct one, from the step it first appeared)'],
+    ['part', 'faults', 'steps', 'first message (each distinct one, from the step it first appeared)'],
     body,
-    'calls into plugins that threw (contained: the run went on)',
+    'calls into plugins that threw (contained: the run went on); actor crashes, restarts, retried messages, dead letters and lost nodes (actor:…, node:…)',
   );
   return section;
 }

@@ -5,6 +5,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { coordinatorProtocol } from '../../actors/coordinator.ts';
 import type { metricsProtocol } from '../../actors/metrics.ts';
+import { faultMetrics } from '../selfplay/metrics.ts';
+import { RuntimeFaults } from './runtime-faults.ts';
 import { writeReport } from '../report/index.ts';
 import type { ActorStats } from '../runtime/index.ts';
 import type { NatsHead } from '../runtime/nats-head.ts';
@@ -117,6 +119,14 @@ export async function run(topology: string | LoadedTopology, options: RunOptions
     const failure = await system.whileRunning(metrics.ask({ type: 'failure' }));
     if (failure) throw new RunWriteError(describeWriteFailure(failure.path, failure));
   };
+  /** Appends a line to metrics.jsonl (through the metrics actor, if the topology has one) and checks it landed. */
+  const recordMetrics = async (metrics: Record<string, unknown>) => {
+    if (metricsName === undefined) return;
+    await system.lookup<typeof metricsProtocol.spec>(metricsName).tell({ type: 'record', metrics });
+    await checkMetricsWritten();
+  };
+  // Faults before the first step (seeding) count with step 1.
+  const runtimeFaults = new RuntimeFaults(system.events);
   const budgetMs =
     settings.maxMinutes === undefined ? undefined : settings.maxMinutes * 60_000 - previousWallMs;
   const stopAsked = () => options.signal?.aborted ?? false;
@@ -183,11 +193,7 @@ export async function run(topology: string | LoadedTopology, options: RunOptions
     const heldout = await untilStopped(coordinator.ask({ type: 'heldout' }, { timeoutMs: 3_600_000 }));
     baselines = heldout.baselines;
     if (!snapshots && Object.keys(heldout.accuracy).length > 0) {
-      await system.lookup<typeof metricsProtocol.spec>('metrics').tell({
-        type: 'record',
-        metrics: { step: 0, ...prefixedHeldout(heldout.accuracy) },
-      });
-      await checkMetricsWritten();
+      await recordMetrics({ step: 0, ...prefixedHeldout(heldout.accuracy) });
       emit({ type: 'heldout', step: 0, accuracy: heldout.accuracy, baselines });
     }
     const every = heldoutEvery(loaded);
@@ -202,11 +208,12 @@ export async function run(topology: string | LoadedTopology, options: RunOptions
       const final = step === totalSteps || lastInBudget();
       const scoreHeldout = hasHeldout && (final || (every > 0 && step % every === 0));
       const stepStarted = Date.now();
-      lastMetrics = await untilStopped(
+      const line = await untilStopped(
         coordinator.ask({ type: 'step', step, heldout: scoreHeldout }, { timeoutMs: 3_600_000 }),
       );
+      lastMetrics = { ...line, ...faultMetrics(runtimeFaults.take()) };
+      await recordMetrics(lastMetrics);
       stepMs = Date.now() - stepStarted;
-      await checkMetricsWritten();
       lastStep = step;
       emit({ type: 'step', step, metrics: lastMetrics });
       if (scoreHeldout) emit({ type: 'heldout', step, accuracy: heldoutOf(lastMetrics), baselines });
