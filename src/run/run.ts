@@ -165,19 +165,27 @@ export async function run(topology: string | LoadedTopology, options: RunOptions
       settings.keepCheckpoints,
     );
     checkpointed = step;
+    await recordSegment(false);
     if (step >= 1) await refreshReport();
     emit({ type: 'checkpoint', step, dir });
   };
-  const endSegment = async () => {
-    record.segments.push({
-      startedAt: new Date(started).toISOString(),
-      firstStep,
-      lastStep,
-      wallMs: Date.now() - started,
-      interrupted,
-    });
+  // This segment is recorded in run.json at every checkpoint (as interrupted, until it ends), so a head killed
+  // mid-run leaves its wall time up to its last checkpoint for the budget, and the resume's summary counts it.
+  const earlierSegments = [...record.segments];
+  const recordSegment = async (ended: boolean) => {
+    record.segments = [
+      ...earlierSegments,
+      {
+        startedAt: new Date(started).toISOString(),
+        firstStep,
+        lastStep: ended ? lastStep : checkpointed,
+        wallMs: Date.now() - started,
+        interrupted: ended ? interrupted : true,
+      },
+    ];
     await writing(runRecordPath(runDir), () => writeRunRecord(runDir, record));
   };
+  const endSegment = () => recordSegment(true);
   try {
     const untilStopped = <T>(promise: Promise<T>) => system.whileRunning(promise);
     await head?.waitForRoles(natsSection(loaded.topology).joinTimeoutMs, note);
