@@ -80,10 +80,20 @@ export interface TaskMode {
   readonly executor?: string;
   /** References shown to the proposer (AZR: K = 6; induction: 1). */
   readonly references: number;
+  /**
+   * The modes whose buffers the proposer's references are drawn from, those of them played (default: this mode's
+   * own). AZR's induction proposer is given a program from the deduction and abduction buffers (docs/azr.md §2).
+   */
+  readonly referenceModes?: readonly string[];
   /** The tasks a buffer of this mode starts with. */
   seedTasks(): Task[];
   proposerPrompt(references: readonly Task[]): PromptSpec;
   parseProposal(completion: string): Parsed<Proposal>;
+  /**
+   * A parsed proposal completed from its prompt's references before it is validated (optional): AZR's induction
+   * proposer writes only inputs and a message, and the task's program is the one it was given (docs/azr.md §2).
+   */
+  completeProposal?(proposal: Proposal, references: readonly Task[]): Proposal;
   /** The task a valid proposal becomes, with the executor's outputs. */
   toTask(validated: ValidatedProposal, meta: { id: string; step: number }): Task;
   solverPrompt(task: Task): PromptSpec;
