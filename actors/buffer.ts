@@ -1,15 +1,31 @@
 // A task buffer (one per task mode): every valid task is appended; past `capacity` the oldest is evicted
 // (the reference code drops new ones instead: we do not). Optional dedup by normalised program text.
-// Sampling is uniform and seeded; the RNG's position is part of the snapshot, so a resumed run samples the same.
+// Sampling is uniform and seeded: `sample` draws with replacement, `draw` distinct tasks per group (docs/azr.md §6);
+// the RNG's position is part of the snapshot, so a resumed run samples the same.
 import { type Static, Type } from '@sinclair/typebox';
 import { type ActorContext, createRng, defineActor, defineProtocol } from '../src/runtime/index.ts';
 import type { Task } from '../src/plugins/index.ts';
+import { dedupKey, drawDistinct } from '../src/selfplay/index.ts';
+
+export { dedupKey };
 import { TaskSchema } from './schemas.ts';
 import { AzrError } from '../src/errors.ts';
 
 export const bufferProtocol = defineProtocol({
   add: { request: Type.Object({ tasks: Type.Array(TaskSchema) }), reply: Type.Integer() },
+  /** `count` tasks drawn uniformly with replacement (none from an empty buffer). */
   sample: { request: Type.Object({ count: Type.Integer({ minimum: 0 }) }), reply: Type.Array(TaskSchema) },
+  /**
+   * For each group g, `min(counts[g], available)` distinct tasks drawn uniformly without replacement, available
+   * being the tasks whose id is not in `exclude` (groups are drawn independently and may share tasks).
+   */
+  draw: {
+    request: Type.Object({
+      counts: Type.Array(Type.Integer({ minimum: 0 })),
+      exclude: Type.Optional(Type.Array(Type.String())),
+    }),
+    reply: Type.Array(Type.Array(TaskSchema)),
+  },
   size: { request: Type.Object({}), reply: Type.Integer() },
   all: { request: Type.Object({}), reply: Type.Array(TaskSchema) },
 });
@@ -47,17 +63,6 @@ export class BufferSnapshotError extends AzrError {
   constructor(message: string) {
     super('BUFFER_SNAPSHOT_MISMATCH', message);
   }
-}
-
-/** Program text without comments and with runs of white space folded, plus the input. */
-export function dedupKey(task: Task): string {
-  const code = task.code
-    .split('\n')
-    .map((line) => line.replace(/#.*$/, '').trimEnd())
-    .filter((line) => line.trim() !== '')
-    .join('\n')
-    .replace(/[ \t]+/g, ' ');
-  return `${code}\u0000${task.inputs?.join('\u0001') ?? task.input}`;
 }
 
 function append(state: BufferState, tasks: readonly Task[]): number {
@@ -103,6 +108,10 @@ export const buffer = defineActor({
     sample: (state, { count }, ctx) => {
       const n = state.tasks.length;
       ctx.reply(n === 0 ? [] : Array.from({ length: count }, () => state.tasks[state.rng.int(n)]!));
+      return state;
+    },
+    draw: (state, { counts, exclude }, ctx) => {
+      ctx.reply(drawDistinct(state.tasks, counts, new Set(exclude), state.rng));
       return state;
     },
     size: (state, _msg, ctx) => {

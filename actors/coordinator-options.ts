@@ -20,12 +20,39 @@ export const CoordinatorOptions = Type.Object({
   seedSize: Type.Integer({
     minimum: 1,
     default: 256,
-    description: 'Valid tasks each buffer holds before step 1.',
+    description:
+      'Valid tasks each buffer holds before step 1 (the shared seed set is cut to this size; a buffer seeded on ' +
+      'its own may end a round above it).',
   }),
   maxSeedRounds: Type.Integer({
     minimum: 0,
     default: 50,
-    description: 'Proposal rounds the seeding stage may take.',
+    description:
+      'Proposal rounds the seeding stage may take per seed set (the shared set: a round is one batch from each ' +
+      'of its modes in turn).',
+  }),
+  sharedSeed: Type.Array(Type.String(), {
+    default: ['deduction', 'abduction'],
+    description:
+      'Modes seeded together, as in the paper: one deduplicated seed set, grown by their proposals in turn ' +
+      '(references drawn from the set), cut to `seedSize` and copied into each of their buffers. Those not ' +
+      'played are ignored; every other mode seeds its own buffer. [] seeds every mode on its own.',
+  }),
+  withReplacement: Type.Boolean({
+    default: false,
+    description:
+      "Draw the proposer's references and the solver's backfill with replacement (a prompt may repeat a " +
+      "reference; the backfill may repeat this step's new tasks). Default, as in the paper: each prompt gets " +
+      "min(K, size) distinct references, and the backfill distinct tasks other than this step's new ones.",
+  }),
+  malformedAnswers: Type.Unsafe<'wrong' | 'format-error'>({
+    type: 'string',
+    enum: ['wrong', 'format-error'],
+    default: 'wrong',
+    description:
+      'What an answer the executor cannot read counts as (a deduction answer that does not evaluate, an ' +
+      'induction program that does not compile or defines no f): wrong, as in the paper (only a broken layout ' +
+      'is a format error), or a format error.',
   }),
   supervised: Type.Boolean({
     default: false,

@@ -18,6 +18,7 @@ import {
 import {
   type ActorContext,
   type ActorRef,
+  createRng,
   defineActor,
   defineProtocol,
   type ReplyOf,
@@ -27,10 +28,14 @@ import {
   backfillCount,
   baselineAnswers,
   chunk,
+  completedProposals,
+  countsPerSource,
+  drawTasks,
   faultMetrics,
   fractionCorrect,
   heldoutMetrics,
   heldoutTasks,
+  interleave,
   judgeAnswers,
   learnerMetrics,
   meanTerms,
@@ -38,11 +43,17 @@ import {
   modeMetrics,
   parsedProposals,
   proposerRollouts,
+  referenceBuffers,
+  referenceSources,
   rewardRollouts,
+  SeedSet,
+  seedCopies,
+  seedingOrder,
   type SupervisedPair,
   solveRates,
   solverBatch,
   solverRollouts,
+  splitBy,
   supervisedPairs,
   timeMetrics,
   trainingSamples,
@@ -165,29 +176,67 @@ function peers(ctx: ActorContext): Peers {
 
 const seedOf = (ctx: ActorContext, label: string) => ctx.rng.fork(label).int(2 ** 31);
 
-/** Proposes `count` tasks; returns the generations and, for the valid ones, their tasks. */
-async function propose(
+/**
+ * `count` prompts' references for `mode` (docs/azr.md §6): K from the buffers its references come from (one
+ * concatenated set when several), distinct per prompt unless the run draws with replacement.
+ */
+async function drawReferences(
   state: State,
   mode: TaskMode,
   count: number,
+  seed: number,
+  timings: Timings,
+): Promise<Task[][]> {
+  const k = mode.references;
+  if (k === 0) return Array.from({ length: count }, () => []);
+  const { withReplacement } = state.options;
+  const t = { timeoutMs: state.options.askTimeoutMs };
+  const sources = referenceBuffers(
+    mode,
+    state.modes.map((m) => m.name),
+  ).map(state.peers.buffer);
+  return timings.time('buffers', async () => {
+    if (sources.length === 1) {
+      const buffer = sources[0]!;
+      return withReplacement
+        ? chunk(await buffer.ask({ type: 'sample', count: count * k }, t), k, count)
+        : buffer.ask({ type: 'draw', counts: Array.from({ length: count }, () => k) }, t);
+    }
+    const sizes = await Promise.all(sources.map((b) => b.ask({ type: 'size' }, t)));
+    const rng = createRng(`${seed}/references`);
+    const order = Array.from({ length: count }, () => referenceSources(sizes, k, withReplacement, rng));
+    const counts = countsPerSource(order, sources.length);
+    const drawn = await Promise.all(
+      sources.map((b, s) =>
+        withReplacement
+          ? b
+              .ask({ type: 'sample', count: counts[s]!.reduce((a, c) => a + c, 0) }, t)
+              .then((flat) => splitBy(flat, counts[s]!))
+          : b.ask({ type: 'draw', counts: counts[s]! }, t),
+      ),
+    );
+    return interleave(order, drawn);
+  });
+}
+
+/** Proposes one task per set of references; returns the generations and, for the valid ones, their tasks. */
+async function propose(
+  state: State,
+  mode: TaskMode,
+  references: Task[][],
   seed: number,
   step: number,
   timings: Timings,
 ) {
   const { proposer, validator } = state.peers;
-  const buffer = state.peers.buffer(mode.name);
   const t = { timeoutMs: state.options.askTimeoutMs };
-  const sampled = await timings.time('buffers', () =>
-    buffer.ask({ type: 'sample', count: count * mode.references }, t),
-  );
-  const references = chunk(sampled, mode.references, count);
   const { proposals, faults } = await timings.time(
     'generation',
     () => proposer.ask({ type: 'propose', mode: mode.name, references, seed }, t),
     (r) => r.computeMs,
   );
   mergeFaults(timings.faults, faults);
-  const parsed = parsedProposals(proposals);
+  const parsed = completedProposals(mode, parsedProposals(proposals), references, timings.faults);
   const verdicts = parsed.length
     ? await timings
         .time(
@@ -249,14 +298,24 @@ async function solve(
           return r.results;
         })
     : [];
-  return judgeAnswers(answers, tasks, samples, checked, verdicts);
+  return judgeAnswers(answers, tasks, samples, checked, verdicts, state.options.malformedAnswers);
 }
 
+/**
+ * The seeding stage (docs/azr.md §6): the modes of `sharedSeed` grow one deduplicated set by proposing in turn,
+ * and each of their buffers gets its first `seedSize` tasks; every other mode grows its own buffer, those whose
+ * references come from other modes' buffers last.
+ */
 async function seedBuffers(state: State, ctx: ActorContext) {
   const sizes: Record<string, number> = {};
   let rounds = 0;
   const timings = new Timings();
-  for (const mode of state.modes) {
+  const { shared, own } = seedingOrder(state.modes, state.options.sharedSeed);
+  if (shared.length) {
+    rounds += await seedShared(state, shared, ctx, timings);
+    for (const mode of shared) sizes[mode.name] = await state.peers.buffer(mode.name).ask({ type: 'size' });
+  }
+  for (const mode of own) {
     const buffer = state.peers.buffer(mode.name);
     if ((await buffer.ask({ type: 'size' })) === 0)
       await buffer.ask({ type: 'add', tasks: mode.seedTasks() });
@@ -266,20 +325,40 @@ async function seedBuffers(state: State, ctx: ActorContext) {
       size < state.options.seedSize && round < state.options.maxSeedRounds;
       round++, rounds++
     ) {
-      const { tasks } = await propose(
-        state,
-        mode,
-        state.options.batchSize,
-        seedOf(ctx, `seed/${mode.name}/${round}`),
-        0,
-        timings,
-      );
+      const seed = seedOf(ctx, `seed/${mode.name}/${round}`);
+      const references = await drawReferences(state, mode, state.options.batchSize, seed, timings);
+      const { tasks } = await propose(state, mode, references, seed, 0, timings);
       if (tasks.size) await buffer.ask({ type: 'add', tasks: [...tasks.values()] });
       size = await buffer.ask({ type: 'size' });
     }
     sizes[mode.name] = size;
   }
   return { rounds, sizes };
+}
+
+/** Grows the shared seed set (references drawn from it) and copies it into each shared mode's buffer. */
+async function seedShared(state: State, modes: readonly TaskMode[], ctx: ActorContext, timings: Timings) {
+  const { batchSize, seedSize, maxSeedRounds, withReplacement } = state.options;
+  const set = new SeedSet();
+  set.add(modes.flatMap((mode) => mode.seedTasks()));
+  const rng = ctx.rng.fork('seed/shared/references');
+  let batches = 0;
+  for (let round = 0; round < maxSeedRounds; round++) {
+    for (const mode of modes) {
+      if (set.size >= seedSize) break;
+      const counts = Array.from({ length: batchSize }, () => mode.references);
+      const references = drawTasks(set.tasks, counts, withReplacement, rng);
+      const seed = seedOf(ctx, `seed/shared/${round}/${mode.name}`);
+      const { tasks } = await propose(state, mode, references, seed, 0, timings);
+      set.add([...tasks.values()]);
+      batches++;
+    }
+  }
+  for (const mode of modes)
+    await state.peers
+      .buffer(mode.name)
+      .ask({ type: 'add', tasks: seedCopies(set.tasks, mode.name, seedSize) });
+  return batches;
 }
 
 async function selfPlayStep(state: State, step: number, ctx: ActorContext): Promise<Record<string, unknown>> {
@@ -325,14 +404,9 @@ async function collect(
     const buffer = state.peers.buffer(mode.name);
     const held = needsBuffer ? await buffer.ask({ type: 'all' }) : [];
     const context = { step, buffer: held };
-    const { proposals, tasks } = await propose(
-      state,
-      mode,
-      batchSize,
-      seedOf(ctx, `${step}/${mode.name}/propose`),
-      step,
-      timings,
-    );
+    const seed = seedOf(ctx, `${step}/${mode.name}/propose`);
+    const references = await drawReferences(state, mode, batchSize, seed, timings);
+    const { proposals, tasks } = await propose(state, mode, references, seed, step, timings);
     const newTasks = [...tasks.values()];
     if (newTasks.length) await timings.time('buffers', () => buffer.ask({ type: 'add', tasks: newTasks }));
 
@@ -356,7 +430,7 @@ async function collect(
 
     const fill = backfillCount(batchSize, newTasks.length);
     const drawn =
-      fill > 0 ? await timings.time('buffers', () => buffer.ask({ type: 'sample', count: fill })) : [];
+      fill > 0 ? await timings.time('buffers', () => backfill(state, buffer, fill, newTasks)) : [];
     const solverTasks = solverBatch(batchSize, newTasks, drawn);
     const answers = await solve(
       state,
@@ -395,6 +469,22 @@ async function collect(
     );
   }
   return batch;
+}
+
+/** `count` buffered tasks for the solver's batch: distinct and none of this step's `fresh` ones, unless drawn with replacement. */
+async function backfill(
+  state: State,
+  buffer: ActorRef<typeof bufferProtocol.spec>,
+  count: number,
+  fresh: readonly Task[],
+): Promise<Task[]> {
+  const t = { timeoutMs: state.options.askTimeoutMs };
+  if (state.options.withReplacement) return buffer.ask({ type: 'sample', count }, t);
+  const [drawn] = await buffer.ask(
+    { type: 'draw', counts: [count], exclude: fresh.map((task) => task.id) },
+    t,
+  );
+  return drawn ?? [];
 }
 
 async function learn(state: State, { samples, supervised }: Batch, timings: Timings): Promise<LearnerUpdate> {
@@ -493,6 +583,15 @@ async function start(options: Options, ctx: ActorContext): Promise<State> {
       );
     return mode;
   });
+  const played = modes.map((m) => m.name);
+  for (const mode of modes) {
+    if (mode.references > 0 && referenceBuffers(mode, played).length === 0)
+      throw new AzrError(
+        'PLUGIN_INVALID',
+        `coordinator: task mode "${mode.name}" draws its references from ${mode.referenceModes!.join(', ')}, ` +
+          'none of which is played: play one of them, or change the options of its plugin',
+      );
+  }
   let heldout: Heldout | undefined;
   if (options.heldout) {
     const file = resolve(options.configDir ?? '.', options.heldout.file);

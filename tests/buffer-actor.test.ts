@@ -83,3 +83,25 @@ test('a corrupt snapshot or one from another configuration is refused, never rep
     assert.match(report.error!.message, message);
   }
 });
+
+test('draw: distinct tasks per group (all 3 of a buffer of 3 for K = 6), excluding ids, resumed exactly', async () => {
+  const first = start({ fingerprint: 'cfg-1' });
+  await first.ref.ask({ type: 'add', tasks: [task(1), task(2), task(3)] });
+  const groups = await first.ref.ask({ type: 'draw', counts: [6, 6, 2, 0] });
+  assert.deepEqual(
+    groups.map((g) => g.length),
+    [3, 3, 2, 0],
+  );
+  for (const group of groups) assert.equal(new Set(group.map((t) => t.id)).size, group.length);
+  const [excluded] = await first.ref.ask({ type: 'draw', counts: [5], exclude: ['t1', 't3'] });
+  assert.deepEqual(
+    excluded!.map((t) => t.id),
+    ['t2'],
+  );
+  const [snapshot] = Object.values(await first.system.snapshot());
+  const continued = await first.ref.ask({ type: 'draw', counts: [2, 2, 2, 2] });
+  await first.system.stop();
+  const resumed = start({ fingerprint: 'cfg-1' }, snapshot);
+  assert.deepEqual(await resumed.ref.ask({ type: 'draw', counts: [2, 2, 2, 2] }), continued);
+  await resumed.system.stop();
+});

@@ -85,10 +85,12 @@ for (const format of ['bare', 'think-answer'] as const) {
         assert.ok(prompt.text.includes(seed!.code), 'the reference appears in the prompt');
         const parsed = mode.parseProposal(proposalCompletion(task[name]!, format));
         assert.ok(parsed.ok, JSON.stringify(parsed));
-        const [validation] = await validate(pool, [parsed.value]);
+        // Induction as in the paper: the program is the one the proposer was given (docs/azr.md §2).
+        const proposal = mode.completeProposal?.(parsed.value, [task[name]!]) ?? parsed.value;
+        const [validation] = await validate(pool, [proposal]);
         assert.ok(validation!.valid, JSON.stringify(validation));
         const made = mode.toTask(
-          { proposal: parsed.value, output: validation!.output, outputs: validation!.outputs },
+          { proposal, output: validation!.output, outputs: validation!.outputs },
           { id: 'x', step: 2 },
         );
         assert.equal(made.output, task[name]!.output);

@@ -150,22 +150,36 @@ describe('solving', () => {
     assert.equal(faults['mode:toy.check']?.count, 1);
   });
 
-  test('judged answers: unparsed, unchecked and malformed answers are format errors', () => {
+  test('judged answers: unparsed and unchecked answers are format errors; malformed ones are wrong by default', () => {
     const checked = answerChecks(toy, tasks, answers, 2, {});
-    const judged = judgeAnswers(answers, tasks, 2, checked, [
+    const verdicts = [
       { correct: true, malformed: false },
       { correct: false, malformed: true },
+    ];
+    const judged = (mapping: 'wrong' | 'format-error') =>
+      judgeAnswers(answers, tasks, 2, checked, verdicts, mapping).map((a) => [
+        a.task.id,
+        a.formatOk,
+        a.correct,
+      ]);
+    assert.deepEqual(judged('wrong'), [
+      ['t0', true, true],
+      ['t0', false, false],
+      ['t1', false, false],
+      ['t1', true, false],
     ]);
     assert.deepEqual(
-      judged.map((a) => [a.task.id, a.formatOk, a.correct]),
+      judged('format-error'),
       [
         ['t0', true, true],
         ['t0', false, false],
         ['t1', false, false],
         ['t1', false, false],
       ],
+      'malformedAnswers: format-error',
     );
-    assert.equal(judged[0]!.completion, '7', 'the generation travels with its verdict');
+    const [first] = judgeAnswers(answers, tasks, 2, checked, verdicts, 'wrong');
+    assert.equal(first!.completion, '7', 'the generation travels with its verdict');
   });
 
   test('solve rate r̄: the fraction of each task’s rollouts judged correct', () => {

@@ -1,6 +1,8 @@
 // Induction: the solver sees a message and half of a program's input/output pairs, and writes a program that
-// reproduces the other half (AZR: 10 inputs, 5 shown, 5 hidden).
-import { Type } from '@sinclair/typebox';
+// reproduces the other half (AZR: 10 inputs, 5 shown, 5 hidden). As in the paper, the proposer is given a program
+// from the deduction and abduction buffers and writes only the inputs and the message (docs/azr.md §2); option
+// `program: written` has it write the program too.
+import { type Static, Type } from '@sinclair/typebox';
 import {
   answerSection,
   definePlugin,
@@ -22,8 +24,24 @@ const options = Type.Composite([
   programModeOptions(1),
   Type.Object({
     inputs: Type.Integer({ minimum: 2, default: 10, description: 'Inputs per proposal; half are shown.' }),
+    program: Type.Unsafe<'given' | 'written'>({
+      type: 'string',
+      enum: ['given', 'written'],
+      default: 'given',
+      description:
+        "given (the paper's): the proposer is shown one program drawn from the `programsFrom` buffers and writes " +
+        'only the inputs and a message; the task keeps that program (`references` is then 1). written: the ' +
+        'proposer writes a new program too, with `references` induction tasks as examples.',
+    }),
+    programsFrom: Type.Array(Type.String(), {
+      default: ['deduction', 'abduction'],
+      description:
+        'With `program: given`: the modes whose buffers the given programs come from (those played).',
+    }),
   }),
 ]);
+
+type Options = Static<typeof options>;
 
 const SEED_INPUTS = ["'Hello World'", '0', '1', '[1, 2]', "'a'", '(3, 4)', 'True', "''", '[]', "{'k': 1}"];
 
@@ -37,18 +55,106 @@ function pairs(task: Task, from: number, to: number): Section[] {
   return sections;
 }
 
+/** The proposer's side when it writes the program too, with induction tasks as examples. */
+function writtenProgramProposer(
+  o: Options,
+): Pick<TaskMode, 'references' | 'proposerPrompt' | 'parseProposal'> {
+  const l = layout(o.format);
+  const example = (task: Task) =>
+    `${renderSections([['message', task.message ?? ''], ['program', task.code], ...(task.inputs ?? []).map((i): Section => ['input', i])])}# end\n`;
+  return {
+    references: o.references,
+    proposerPrompt: (references) =>
+      l.prompt(
+        `Write a new Python function f, ${o.inputs} different inputs for it (one "# input" section each), ` +
+          'and a short message that hints at what f does. Someone will see the message and half of the ' +
+          'input/output pairs and must write f. Examples:',
+        references.map(example).join('\n'),
+        '# message\n',
+        ['# end'],
+        o.maxProposalTokens,
+      ),
+    parseProposal(completion): Parsed<Proposal> {
+      const body = l.answer(completion, '# message\n');
+      if (!body.ok) return body;
+      const sections = readSections(body.value);
+      const code = section(sections, 'program');
+      if (!code?.trim()) return { ok: false, reason: 'no program' };
+      const read = inputsAndMessage(sections, o.inputs);
+      return read.ok ? { ok: true, value: { code, ...read.value } } : read;
+    },
+  };
+}
+
+/**
+ * The proposer's side in the paper (docs/azr.md §2): shown one program, it writes only the inputs and a message.
+ * The parsed proposal has no program yet; `completeProposal` gives it the one shown.
+ */
+function givenProgramProposer(
+  o: Options,
+): Pick<TaskMode, 'references' | 'referenceModes' | 'proposerPrompt' | 'parseProposal' | 'completeProposal'> {
+  const l = layout(o.format);
+  const shown = Math.ceil(o.inputs / 2);
+  return {
+    references: 1,
+    referenceModes: o.programsFrom,
+    proposerPrompt: (references) =>
+      l.prompt(
+        `Task: induction. Below is a Python function f. Write ${o.inputs} inputs for it and a message. Someone ` +
+          `will see the message and the outputs of f on ${shown} of your inputs, and must write f themselves; ` +
+          `it is then run on the other ${o.inputs - shown}.\n` +
+          'Requirements: each input is the arguments of one call to f on one line (several separated by commas, ' +
+          `strings quoted), in its own "# input" section; the ${o.inputs} inputs differ from each other and ` +
+          'together show everything f does; the message, in a "# message" section, hints at what f does ' +
+          'without giving its code.\n' +
+          'A good task is hard but fair: the shown pairs pin f down, but only for someone who reasons about ' +
+          'them.',
+        renderSections([['program', references[0]?.code ?? '']]),
+        '# message\n',
+        ['# end'],
+        o.maxProposalTokens,
+      ),
+    parseProposal(completion): Parsed<Proposal> {
+      const body = l.answer(completion, '# message\n');
+      if (!body.ok) return body;
+      const read = inputsAndMessage(readSections(body.value), o.inputs);
+      // The program is the given one: `completeProposal` sets it from the prompt's reference.
+      return read.ok ? { ok: true, value: { code: '', ...read.value } } : read;
+    },
+    completeProposal(proposal, references) {
+      const given = references[0];
+      if (!given) throw new AzrError('INTERNAL', 'induction: a proposal without the program it was given');
+      if (!('inputs' in proposal))
+        throw new AzrError('INTERNAL', 'induction: completeProposal needs an induction proposal');
+      return { code: given.code, inputs: proposal.inputs, message: proposal.message };
+    },
+  };
+}
+
+/** The message and exactly `count` one-line inputs of a proposal. */
+function inputsAndMessage(
+  sections: readonly Section[],
+  count: number,
+): Parsed<{ inputs: string[]; message: string }> {
+  const message = section(sections, 'message')?.trim();
+  const inputs = sections.filter(([name]) => name === 'input').map(([, text]) => text.trim());
+  if (!message) return { ok: false, reason: 'no message' };
+  if (inputs.length !== count) return { ok: false, reason: `${inputs.length} inputs, expected ${count}` };
+  if (inputs.some((i) => !i || i.includes('\n')))
+    return { ok: false, reason: 'an input is empty or spans lines' };
+  return { ok: true, value: { inputs, message } };
+}
+
 export default definePlugin({
   name: 'induction',
   description: 'Write a program from a message and input/output pairs.',
   options,
   taskModes: (o): TaskMode[] => {
     const l = layout(o.format);
-    const example = (task: Task) =>
-      `${renderSections([['message', task.message ?? ''], ['program', task.code], ...(task.inputs ?? []).map((i): Section => ['input', i])])}# end\n`;
     return [
       {
         name: 'induction',
-        references: o.references,
+        ...(o.program === 'given' ? givenProgramProposer(o) : writtenProgramProposer(o)),
         seedTasks: () => {
           const inputs = SEED_INPUTS.slice(0, o.inputs);
           while (inputs.length < o.inputs) inputs.push(String(inputs.length));
@@ -65,31 +171,6 @@ export default definePlugin({
               step: 0,
             },
           ];
-        },
-        proposerPrompt: (references) =>
-          l.prompt(
-            `Write a new Python function f, ${o.inputs} different inputs for it (one "# input" section each), ` +
-              'and a short message that hints at what f does. Someone will see the message and half of the ' +
-              'input/output pairs and must write f. Examples:',
-            references.map(example).join('\n'),
-            '# message\n',
-            ['# end'],
-            o.maxProposalTokens,
-          ),
-        parseProposal(completion): Parsed<Proposal> {
-          const body = l.answer(completion, '# message\n');
-          if (!body.ok) return body;
-          const sections = readSections(body.value);
-          const message = section(sections, 'message')?.trim();
-          const code = section(sections, 'program');
-          const inputs = sections.filter(([name]) => name === 'input').map(([, text]) => text.trim());
-          if (!message) return { ok: false, reason: 'no message' };
-          if (!code?.trim()) return { ok: false, reason: 'no program' };
-          if (inputs.length !== o.inputs)
-            return { ok: false, reason: `${inputs.length} inputs, expected ${o.inputs}` };
-          if (inputs.some((i) => !i || i.includes('\n')))
-            return { ok: false, reason: 'an input is empty or spans lines' };
-          return { ok: true, value: { code, inputs, message } };
         },
         toTask({ proposal, outputs }, meta): Task {
           if (!('inputs' in proposal) || !outputs)

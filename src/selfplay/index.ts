@@ -21,7 +21,18 @@ export {
   timeMetrics,
   WALL_TIME,
 } from './metrics.ts';
-export { chunk, parsedProposals, validTasks } from './propose.ts';
+export {
+  countsPerSource,
+  distinctIndices,
+  drawDistinct,
+  drawTasks,
+  interleave,
+  type Random,
+  referenceSources,
+  splitBy,
+} from './draw.ts';
+export { chunk, completedProposals, parsedProposals, validTasks } from './propose.ts';
+export { dedupKey, referenceBuffers, SeedSet, seedCopies, seedingOrder } from './seed.ts';
 export {
   meanTerms,
   proposerRollouts,
@@ -39,6 +50,7 @@ export {
   fractionCorrect,
   type JudgedAnswer,
   judgeAnswers,
+  type MalformedAnswers,
   mean,
   type SolverAnswer,
   solveRates,

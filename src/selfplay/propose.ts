@@ -22,6 +22,30 @@ export function parsedProposals(
 }
 
 /**
+ * Each parsed proposal completed by the mode from its prompt's references (`references[i]` for proposal i), when
+ * the mode completes proposals (induction given a program, docs/azr.md §2). One whose completion throws is a fault
+ * and is not validated: it parsed, so it counts as an invalid proposal.
+ */
+export function completedProposals(
+  mode: TaskMode,
+  parsed: readonly { i: number; proposal: Proposal }[],
+  references: readonly (readonly Task[])[],
+  faults: Faults,
+): { i: number; proposal: Proposal }[] {
+  const complete = mode.completeProposal?.bind(mode);
+  if (!complete) return [...parsed];
+  return parsed.flatMap(({ i, proposal }) => {
+    const done = guard(
+      faults,
+      `mode:${mode.name}.completeProposal`,
+      () => complete(proposal, references[i] ?? []),
+      () => undefined,
+    );
+    return done ? [{ i, proposal: done }] : [];
+  });
+}
+
+/**
  * The tasks that the valid ones of `parsed` become (`verdicts[k]` judges `parsed[k]`), keyed by proposal index, with
  * ids `<mode>-<step>-<index>`. A mode's `toTask` that throws is a fault and makes no task.
  */

@@ -53,9 +53,15 @@ export function answerChecks(
 }
 
 /**
+ * What an answer the executor could not read (`malformed`: not a literal, no function f) counts as (docs/azr.md
+ * §4): `wrong` (the paper's and the reference's: only a broken layout is a format error) or `format-error`.
+ */
+export type MalformedAnswers = 'wrong' | 'format-error';
+
+/**
  * Each answer with its task, well-formed and correct by the executor's verdicts (`verdicts[k]` on `checks[k]`). An
- * answer that did not parse, that the mode could not check, or that the executor could not even read (`malformed`:
- * not a literal, no function f) is a format error (docs/azr.md §4).
+ * answer that did not parse or that the mode could not check is a format error; one the executor could not read is
+ * one too when `malformedAnswers` says so, else it is wrong (docs/azr.md §4).
  */
 export function judgeAnswers<A extends SolverAnswer>(
   answers: readonly A[],
@@ -63,9 +69,14 @@ export function judgeAnswers<A extends SolverAnswer>(
   samples: number,
   { checks, unchecked }: AnswerChecks,
   verdicts: readonly Pick<AnswerVerdict, 'correct' | 'malformed'>[],
+  malformedAnswers: MalformedAnswers,
 ): JudgedAnswer<A>[] {
   const correct = new Set(checks.filter((_, k) => verdicts[k]!.correct).map((c) => c.i));
-  const malformed = new Set(checks.filter((_, k) => verdicts[k]!.malformed).map((c) => c.i));
+  const malformed = new Set(
+    malformedAnswers === 'format-error'
+      ? checks.filter((_, k) => verdicts[k]!.malformed).map((c) => c.i)
+      : [],
+  );
   return answers.map((a, i) => ({
     ...a,
     task: taskOf(tasks, samples, i),
@@ -103,7 +114,10 @@ export function solveRates(
 export const backfillCount = (batchSize: number, fresh: number): number =>
   batchSize - Math.min(batchSize, fresh);
 
-/** The solver's batch: the new tasks first (at most `batchSize`), then the ones drawn from the buffer. */
+/**
+ * The solver's batch: the new tasks first (at most `batchSize`), then the ones drawn from the buffer (drawn without
+ * replacement and excluding the new ones unless the run draws with replacement, docs/azr.md §2 step 4).
+ */
 export const solverBatch = (batchSize: number, fresh: readonly Task[], drawn: readonly Task[]): Task[] => [
   ...fresh.slice(0, batchSize),
   ...drawn,
