@@ -13,6 +13,7 @@ import {
   type ValidatedProposal,
 } from './api.ts';
 import {
+  answerPart,
   layout,
   oneLine,
   type PromptFormat,
@@ -20,6 +21,7 @@ import {
   readSections,
   renderSections,
   section,
+  type ThinkRule,
 } from './format.ts';
 import { AzrError } from '../errors.ts';
 
@@ -87,19 +89,23 @@ export function renderExample(
   return `${renderSections(order.map((name) => [name, name === 'program' ? task.code : task[name]]))}# end\n`;
 }
 
-/** The named section of an answer: from the sections when there are any, else the whole text. */
+/**
+ * The `name` part of an answer (docs/azr.md §1): in `think-answer`, read from `<answer>` under the `think` rule, then
+ * the last fenced block tagged `lang` (```output, ```input, ```python), else the `# name` section, else the whole
+ * answer.
+ */
 export function answerSection(
   format: PromptFormat,
   completion: string,
   name: string,
-  header = `# ${name}\n`,
+  rules: { think?: ThinkRule; lang?: string } = {},
 ): Parsed<string> {
-  const body = layout(format).answer(completion, header);
-  if (!body.ok) return body;
-  const sections = readSections(body.value);
-  const value = sections.length > 0 ? section(sections, name) : body.value;
-  return value === undefined ? { ok: false, reason: `no "# ${name}" section` } : { ok: true, value };
+  const body = layout(format, rules.think).answer(completion, `# ${name}\n`);
+  return body.ok ? answerPart(format, body.value, name, rules.lang ?? fenceOf(name)) : body;
 }
+
+/** The fence tag the reference writes a section in: ```python for a program, else the section's name. */
+export const fenceOf = (name: string): string => (name === 'program' ? 'python' : name);
 
 export function programWithInputProposer(
   mode: string,
