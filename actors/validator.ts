@@ -55,6 +55,18 @@ export const ValidatorOptions = Type.Object({
     default: 'bwrap',
     description: '"none" runs untrusted code unsandboxed and must be asked for explicitly.',
   }),
+  python: Type.Optional(
+    Type.Object(
+      {
+        path: Type.String({
+          minLength: 1,
+          description:
+            'The interpreter: /usr/bin/python3 (default) or a venv\'s bin/python (docs/executor.md, "Libraries").',
+        }),
+      },
+      { description: "The sandbox's Python, with its site-packages read-only (default: /usr/bin/python3)." },
+    ),
+  ),
   timeoutMs: Type.Integer({ minimum: 1, default: 5000, description: 'Deadline of one job (ms).' }),
   memoryMb: Type.Integer({
     minimum: 16,
@@ -86,6 +98,7 @@ function pythonExecutor(options: ValidatorOptions, log: (line: string) => void):
   const pool = new PythonPool({
     size: options.poolSize,
     sandbox: options.sandbox,
+    pythonPath: options.python?.path,
     limits: { timeoutMs: options.timeoutMs, memoryBytes: options.memoryMb * 1024 * 1024 },
   });
   // An infrastructure fault, never a verdict: the job runs again on a fresh worker.
