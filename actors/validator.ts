@@ -79,6 +79,16 @@ export const ValidatorOptions = Type.Object({
     Type.Array(Type.String(), { description: 'Replaces the default banned-module list.' }),
   ),
   allowHelpers: Type.Boolean({ default: true, description: 'Allow functions besides f.' }),
+  expressions: Type.Union([Type.Literal('python'), Type.Literal('literals')], {
+    default: 'python',
+    description:
+      'Inputs and answers: "python" evaluates them as Python expressions in the sandbox (the paper\'s, e.g. range(5), 2**2); "literals" accepts Python literals only (docs/azr.md §3).',
+  }),
+  outputs: Type.Union([Type.Literal('literal'), Type.Literal('repr')], {
+    default: 'literal',
+    description:
+      'Outputs: "literal" accepts reprs that round-trip through ast.literal_eval; "repr" also ones that evaluate back to an equal value of the same type (inf, Ellipsis, Counter, deque), as the reference does (docs/azr.md §3).',
+  }),
 });
 
 export type ValidatorOptions = Static<typeof ValidatorOptions>;
@@ -110,6 +120,8 @@ function pythonExecutor(options: ValidatorOptions, log: (line: string) => void):
     inductionInputs: options.inductionInputs,
     bannedModules: options.bannedModules,
     allowHelpers: options.allowHelpers,
+    expressions: options.expressions,
+    outputs: options.outputs,
   };
   return {
     validate: (proposals) => validate(pool, proposals, policy),

@@ -148,7 +148,7 @@ describe('azr verify', () => {
       ],
     );
     assert.deepEqual(Object.keys(lines[0]), ['id', 'correct', 'reason']);
-    assert.match(lines[2].reason, /not a Python literal/);
+    assert.match(lines[2].reason, /NameError: name 'cba' is not defined/);
   });
 
   test('bad lines are answered in place with file and line (exit 2)', async () => {

@@ -12,7 +12,13 @@ import {
 import { withPool } from './helpers/executor.ts';
 import { DEFAULT_BANNED_MODULES } from '../src/executor/types.ts';
 
-const policy = { banned: DEFAULT_BANNED_MODULES, helpers: true, maxOutputChars: 400 };
+const policy = {
+  banned: DEFAULT_BANNED_MODULES,
+  helpers: true,
+  maxOutputChars: 400,
+  expressions: 'python' as const,
+  outputs: 'literal' as const,
+};
 const job = (code: string, input: string): ValidateRequest => ({
   op: 'validate',
   code,

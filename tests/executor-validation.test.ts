@@ -132,9 +132,15 @@ describe('docs/azr.md §3 checks', () => {
     assert.equal(longer.valid, true);
   });
 
-  test('inputs must be literal argument lists (positional and keyword)', async () => {
+  test('inputs must be argument lists (positional and keyword), without unpacking', async () => {
     assert.equal((await check('def f(a, b=0):\n    return a - b', '10, b=3')).output, '7');
-    assertInvalid(await check('def f(a):\n    return a', 'len([1])'), 'MalformedInput');
+    assert.equal((await check('def f(a):\n    return a', 'len([1])')).output, '1');
+    const literalsOnly = await validateOne(
+      pool,
+      { code: 'def f(a):\n    return a', input: 'len([1])' },
+      { expressions: 'literals' },
+    );
+    assertInvalid(literalsOnly, 'MalformedInput', /not made of Python literals/);
     assertInvalid(await check('def f(a):\n    return a', '1), (2'), 'MalformedInput');
     assertInvalid(await check('def f(a):\n    return a', '*[1]'), 'MalformedInput');
     assertInvalid(await check('def f(a):\n    return a', '1,,'), 'MalformedInput');

@@ -41,9 +41,16 @@ describe('deduction', () => {
     assertVerdict(await verifyOne(pool, deduction("'abc'", "'abd'")), false, false);
   });
 
-  test('malformed answers: not a literal, code, empty, not a string', async () => {
-    assertVerdict(await verifyOne(pool, deduction('[1, 2]', '[1, 2')), false, true, /not a Python literal/);
-    assertVerdict(await verifyOne(pool, deduction('3', '1 + 2')), false, true);
+  test('malformed answers: not an expression, banned, empty, not a string; (literals only) not a literal', async () => {
+    assertVerdict(
+      await verifyOne(pool, deduction('[1, 2]', '[1, 2')),
+      false,
+      true,
+      /not a Python expression/,
+    );
+    assertVerdict(await verifyOne(pool, deduction('3', '1 + 2')), true, false);
+    const literalsOnly = await verifyOne(pool, deduction('3', '1 + 2'), { expressions: 'literals' });
+    assertVerdict(literalsOnly, false, true, /not a Python literal/);
     assertVerdict(await verifyOne(pool, deduction('3', "__import__('os').getpid()")), false, true);
     assertVerdict(await verifyOne(pool, deduction('3', '')), false, true);
     assertVerdict(await verifyOne(pool, { type: 'deduction', output: '3', answer: 3 } as never), false, true);
@@ -87,8 +94,9 @@ describe('abduction', () => {
     assertVerdict(await verifyOne(pool, abduction('5')), false, false);
   });
 
-  test('malformed inputs: not literals, not an argument list', async () => {
-    assertVerdict(await verifyOne(pool, abduction("'abc'[::-1]")), false, true);
+  test('malformed inputs: not an argument list, or (literals only) not literals', async () => {
+    assertVerdict(await verifyOne(pool, abduction("'abc'[::-1]")), false, false, /expected 'cba'/);
+    assertVerdict(await verifyOne(pool, abduction("'abc'[::-1]"), { expressions: 'literals' }), false, true);
     assertVerdict(await verifyOne(pool, abduction("'abc'), ('x'")), false, true);
     assertVerdict(await verifyOne(pool, abduction('<answer>abc</answer>')), false, true);
   });

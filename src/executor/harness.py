@@ -157,8 +157,40 @@ def prepare_program(code, policy):
     return compiled
 
 
-def parse_arguments(text, what):
-    """Parse the text of call arguments (e.g. "'a', [1, 2], k=3") into literal AST nodes."""
+# Names and attributes an input or answer expression may not use (docs/executor.md, "Expressions"): code that runs,
+# reads files or reaches interpreter internals belongs in the program, where the program's checks see it.
+EXPRESSION_BANNED_NAMES = frozenset(
+    {
+        '__builtins__', '__import__', 'breakpoint', 'compile', 'delattr', 'eval', 'exec', 'exit', 'getattr',
+        'globals', 'help', 'importlib', 'input', 'locals', 'open', 'quit', 'setattr', 'vars',
+    }
+)
+FRAME_ATTRIBUTES = frozenset(
+    {
+        'ag_code', 'ag_frame', 'co_code', 'cr_code', 'cr_frame', 'f_back', 'f_builtins', 'f_code', 'f_globals',
+        'f_locals', 'gi_code', 'gi_frame', 'tb_frame', 'tb_next',
+    }
+)
+
+
+def expression_problem(tree, components):
+    """Why an input or answer expression may not run, or None."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and (node.id in EXPRESSION_BANNED_NAMES or node.id in components):
+            return 'banned name: ' + node.id
+        if isinstance(node, ast.Attribute) and (node.attr.startswith('_') or node.attr in FRAME_ATTRIBUTES):
+            return 'banned attribute: ' + node.attr
+    return None
+
+
+def uses_expressions(policy):
+    return policy.get('expressions', 'python') != 'literals'
+
+
+def parse_arguments(text, what, policy):
+    """Parse the text of call arguments (e.g. "'a', [1, 2], k=3") into a function of the program's namespace that
+    builds fresh (positional, keywords) each time it is called: Python expressions evaluated in that namespace, as
+    the reference pastes them into f(...), or literals only with expressions 'literals' (docs/azr.md §3)."""
     if not isinstance(text, str):
         raise JobError('MalformedInput', what + ' is not a string')
     try:
@@ -167,20 +199,44 @@ def parse_arguments(text, what):
         raise JobError('MalformedInput', clip(what + ' is not a valid argument list: ' + text))
     if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name) or call.func.id != 'f':
         raise JobError('MalformedInput', clip(what + ' is not a valid argument list: ' + text))
-    keywords = []
+    names = []
     for keyword in call.keywords:
         if keyword.arg is None:
             raise JobError('MalformedInput', what + ' uses ** unpacking')
-        keywords.append((keyword.arg, keyword.value))
-    nodes = call.args + [value for _, value in keywords]
+        if keyword.arg in names:
+            raise JobError('MalformedInput', clip(what + ' repeats keyword argument ' + keyword.arg))
+        names.append(keyword.arg)
+    nodes = call.args + [keyword.value for keyword in call.keywords]
     for node in nodes:
         if isinstance(node, ast.Starred):
             raise JobError('MalformedInput', what + ' uses * unpacking')
+    if uses_expressions(policy):
+        return compile_arguments(call, what, banned_components(policy.get('banned', ())))
+    for node in nodes:
         try:
             _literal_eval(node)
         except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
             raise JobError('MalformedInput', clip(what + ' is not made of Python literals: ' + text))
-    return call.args, keywords
+    positional, keywords = call.args, [(keyword.arg, keyword.value) for keyword in call.keywords]
+    return lambda namespace: (
+        [_literal_eval(node) for node in positional],
+        {name: _literal_eval(node) for name, node in keywords},
+    )
+
+
+def compile_arguments(call, what, components):
+    problem = expression_problem(call, components)
+    if problem:
+        raise JobError('BannedName', clip(what + ': ' + problem))
+    # ([positional...], {'name': value, ...}): evaluated apart from the call, so f's own errors stay f's.
+    keys = [ast.Constant(keyword.arg) for keyword in call.keywords]
+    values = [keyword.value for keyword in call.keywords]
+    pair = ast.Tuple([ast.List(call.args, ast.Load()), ast.Dict(keys, values)], ast.Load())
+    try:
+        code = compile(ast.fix_missing_locations(ast.Expression(pair)), '<input>', 'eval')
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        raise JobError('MalformedInput', clip(what + ': ' + describe_exception(exc)[1]))
+    return lambda namespace: eval(code, namespace)
 
 
 def parse_literal(text, what):
@@ -190,6 +246,19 @@ def parse_literal(text, what):
         return _literal_eval(text.strip())
     except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
         raise JobError('MalformedAnswer', clip(what + ' is not a Python literal: ' + text))
+
+
+def parse_output(text, what, policy):
+    """A gold output's value: a literal, or with outputs 'repr' also a repr that evaluates back (docs/azr.md §3)."""
+    try:
+        return parse_literal(text, what)
+    except JobError:
+        if policy.get('outputs') != 'repr':
+            raise
+    value = evaluate_repr(text, banned_components(policy.get('banned', ())))
+    if value is _NO_VALUE:
+        raise JobError('MalformedAnswer', clip(what + ' is not a Python literal or a repr that evaluates back: ' + text))
+    return value
 
 
 # ---------------------------------------------------------------- running user code
@@ -218,16 +287,14 @@ def fresh_globals(blocked):
 
 
 def call_f(compiled, arguments, blocked):
-    """Run the program in fresh globals and call f with fresh copies of the literal arguments."""
+    """Run the program in fresh globals and call f with fresh arguments (parse_arguments), built in its namespace."""
     namespace = fresh_globals(blocked)
-    positional_nodes, keyword_nodes = arguments
     try:
         exec(compiled, namespace)
         function = namespace.get('f')
         if not callable(function):
             raise JobError('MissingFunction', 'f is not callable after running the program')
-        positional = [_literal_eval(node) for node in positional_nodes]
-        keywords = {name: _literal_eval(node) for name, node in keyword_nodes}
+        positional, keywords = arguments(namespace)
         return function(*positional, **keywords)
     except JobError:
         raise
@@ -274,8 +341,45 @@ def is_plain_literal(value, depth=0):
     return False
 
 
-def literal_repr(value, max_chars, text=None):
-    """repr(value) if it is a Python literal that round-trips through ast.literal_eval, else JobError."""
+_NO_VALUE = object()
+
+
+def repr_names():
+    """What a faithful repr that is not a literal may name (outputs 'repr'); nothing else, no builtins."""
+    from collections import Counter, OrderedDict, defaultdict, deque
+
+    names = {'Counter': Counter, 'OrderedDict': OrderedDict, 'defaultdict': defaultdict, 'deque': deque}
+    names.update({'inf': float('inf'), 'Ellipsis': Ellipsis, 'frozenset': frozenset, 'range': range})
+    names.update({'bytearray': bytearray, 'slice': slice})
+    return names
+
+
+_REPR_NAMES = repr_names()
+
+
+def evaluate_repr(text, components):
+    """The value a repr evaluates back to with only _REPR_NAMES in scope, or _NO_VALUE. The text may come from a
+    user-defined __repr__, so it passes the expression checks first."""
+    try:
+        tree = ast.parse(text.strip(), '<output>', 'eval')
+        if expression_problem(tree, components):
+            return _NO_VALUE
+        return eval(compile(tree, '<output>', 'eval'), {'__builtins__': {}, **_REPR_NAMES})
+    except BaseException:  # noqa: BLE001
+        return _NO_VALUE
+
+
+def evaluates_back(value, text, components):
+    back = evaluate_repr(text, components)
+    try:
+        return type(back) is type(value) and _repr(back) == text and bool(back == value)
+    except BaseException:  # noqa: BLE001
+        return False
+
+
+def literal_repr(value, max_chars, text=None, policy=None):
+    """repr(value) if it is a Python literal that round-trips through ast.literal_eval (or, with outputs 'repr', a
+    repr that evaluates back to an equal value of the same type), else JobError."""
     if text is None:
         text = safe_repr(value)
     if max_chars is not None and len(text) > max_chars:
@@ -286,19 +390,54 @@ def literal_repr(value, max_chars, text=None):
         same = bool(_literal_eval(text) == value)
     except BaseException:  # noqa: BLE001
         same = False
+    if not same and policy is not None and policy.get('outputs') == 'repr':
+        same = evaluates_back(value, text, banned_components(policy.get('banned', ())))
     if not same:
         raise JobError('NotALiteral', clip('output is not a Python literal: ' + text))
     return text
 
 
-def run_twice(compiled, arguments, blocked, max_chars):
+def evaluate_answer(text, policy):
+    """A deduction answer's value (docs/azr.md §1): a Python expression evaluated in fresh globals, or a literal
+    with expressions 'literals'. A value the model's code built is compared only through its repr (literal_repr),
+    so an object whose __eq__ always says yes cannot pass."""
+    if not uses_expressions(policy):
+        return parse_literal(text, 'answer')
+    if not isinstance(text, str):
+        raise JobError('MalformedAnswer', 'answer is not a string')
+    try:
+        return _literal_eval(text.strip())
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        pass
+    components = banned_components(policy.get('banned', ()))
+    try:
+        tree = ast.parse(text.strip(), '<answer>', 'eval')
+        code = compile(tree, '<answer>', 'eval')
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise JobError('MalformedAnswer', clip('answer is not a Python expression: ' + text))
+    problem = expression_problem(tree, components)
+    if problem:
+        raise JobError('MalformedAnswer', clip('answer: ' + problem))
+    namespace = fresh_globals(components)
+    if policy.get('outputs') == 'repr':
+        namespace.update(_REPR_NAMES)
+    try:
+        value = eval(code, namespace)
+    except BaseException as exc:  # noqa: BLE001 - the answer may raise anything
+        raise JobError(*describe_exception(exc))
+    finally:
+        namespace.clear()
+    return parse_output(literal_repr(value, None, None, policy), 'answer', policy)
+
+
+def run_twice(compiled, arguments, blocked, max_chars, policy):
     """Determinism check: two runs in fresh globals must give results with the same repr."""
     first = call_f(compiled, arguments, blocked)
     first_text = safe_repr(first)
     second_text = safe_repr(call_f(compiled, arguments, blocked))
     if first_text != second_text:
         raise JobError('Nondeterministic', 'f gave different results on two runs with the same input')
-    return literal_repr(first, max_chars, first_text)
+    return literal_repr(first, max_chars, first_text, policy)
 
 
 # ---------------------------------------------------------------- operations
@@ -315,9 +454,9 @@ def op_validate(job):
     outputs = []
     for index, text in enumerate(inputs):
         what = 'input' if len(inputs) == 1 else 'input %d' % (index + 1)
-        arguments = parse_arguments(text, what)
+        arguments = parse_arguments(text, what, policy)
         try:
-            outputs.append(run_twice(compiled, arguments, blocked, max_chars))
+            outputs.append(run_twice(compiled, arguments, blocked, max_chars, policy))
         except JobError as exc:
             if len(inputs) > 1:
                 exc.reason = clip(what + ': ' + exc.reason)
@@ -326,8 +465,9 @@ def op_validate(job):
 
 
 def op_deduction(job):
-    answer = parse_literal(job.get('answer'), 'answer')
-    gold = parse_literal(job.get('gold'), 'gold output')
+    policy = job.get('policy') or {}
+    gold = parse_output(job.get('gold'), 'gold output', policy)
+    answer = evaluate_answer(job.get('answer'), policy)
     if answer == gold:
         return verdict(True, None)
     return verdict(False, clip('answer %s != expected %s' % (_repr(answer), job.get('gold'))))
@@ -336,15 +476,16 @@ def op_deduction(job):
 def op_abduction(job):
     policy = job.get('policy') or {}
     blocked = banned_components(policy.get('banned', ()))
-    gold = parse_literal(job.get('gold'), 'gold output')
+    gold = parse_output(job.get('gold'), 'gold output', policy)
     compiled = prepare_program(job.get('code'), policy)
     try:
-        arguments = parse_arguments(job.get('answer'), 'answer')
+        arguments = parse_arguments(job.get('answer'), 'answer', policy)
     except JobError as exc:
-        exc.error_type = 'MalformedAnswer'
+        if exc.error_type in ('MalformedInput', 'BannedName'):
+            exc.error_type = 'MalformedAnswer'
         raise
-    output = literal_repr(call_f(compiled, arguments, blocked), None)
-    if _literal_eval(output) == gold:
+    output = literal_repr(call_f(compiled, arguments, blocked), None, None, policy)
+    if parse_output(output, 'output', policy) == gold:
         return verdict(True, None)
     return verdict(False, clip('f(answer) = %s, expected %s' % (output, job.get('gold'))))
 
@@ -355,20 +496,20 @@ def op_induction(job):
     inputs, outputs = job.get('inputs'), job.get('outputs')
     if not isinstance(inputs, list) or not isinstance(outputs, list) or len(inputs) != len(outputs):
         raise JobError('MalformedTask', 'inputs and outputs must be lists of equal length')
-    golds = [parse_literal(text, 'gold output') for text in outputs]
+    golds = [parse_output(text, 'gold output', policy) for text in outputs]
     try:
         compiled = prepare_program(job.get('answer'), policy)
     except JobError as exc:
         exc.reason = 'candidate program: ' + exc.reason
         raise
     for index, text in enumerate(inputs):
-        arguments = parse_arguments(text, 'input %d' % (index + 1))
+        arguments = parse_arguments(text, 'input %d' % (index + 1), policy)
         try:
-            output = literal_repr(call_f(compiled, arguments, blocked), None)
+            output = literal_repr(call_f(compiled, arguments, blocked), None, None, policy)
         except JobError as exc:
             exc.reason = clip('input %d: %s' % (index + 1, exc.reason))
             raise
-        if _literal_eval(output) != golds[index]:
+        if parse_output(output, 'output', policy) != golds[index]:
             reason = 'input %d: got %s, expected %s' % (index + 1, output, outputs[index])
             return verdict(False, clip(reason))
     return verdict(True, None)

@@ -21,6 +21,8 @@ export {
   DEFAULT_BANNED_MODULES,
   DEFAULT_LIMITS,
   type ExecutionLimits,
+  type ExpressionMode,
+  type OutputMode,
   type AbductionRequest,
   type DeductionRequest,
   type HarnessRequest,

@@ -55,11 +55,26 @@ export type SandboxMode = 'bwrap' | 'none';
 
 // ---------------------------------------------------------------- wire protocol
 
-/** What the harness applies to a program before running it (docs/azr.md §3). */
+/**
+ * How inputs and answers are read (docs/azr.md §3): `python` (default, the paper's) evaluates them as Python
+ * expressions in the sandbox, as the reference pastes them into `f(…)`; `literals` accepts Python literals only.
+ */
+export type ExpressionMode = 'python' | 'literals';
+
+/**
+ * Which outputs are values (docs/azr.md §3): `literal` (default) only reprs that round-trip through
+ * `ast.literal_eval`; `repr` also reprs that evaluate back to an equal value of the same type (`inf`, `Ellipsis`,
+ * `Counter(...)`, `deque(...)`, `range(...)`), as the reference accepts.
+ */
+export type OutputMode = 'literal' | 'repr';
+
+/** What the harness applies to a program, its inputs and its answers (docs/azr.md §3). */
 export interface WirePolicy {
   banned: readonly string[];
   helpers: boolean;
   maxOutputChars: number;
+  expressions: ExpressionMode;
+  outputs: OutputMode;
 }
 
 export interface ValidateRequest {
@@ -73,6 +88,7 @@ export interface DeductionRequest {
   op: 'deduction';
   answer: string;
   gold: string;
+  policy: WirePolicy;
 }
 
 export interface AbductionRequest {

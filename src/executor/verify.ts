@@ -16,7 +16,7 @@ function requestFor(
 ): Exclude<HarnessRequest, ValidateRequest> {
   switch (check.type) {
     case 'deduction':
-      return { op: 'deduction', answer: check.answer, gold: check.output };
+      return { op: 'deduction', answer: check.answer, gold: check.output, policy: wirePolicy(options) };
     case 'abduction':
       return {
         op: 'abduction',
