@@ -129,7 +129,7 @@ const HOSTILE: Hostile[] = [
   {
     name: 'listing the root directory shows only the sandbox',
     body: `os = ${OS}\nreturn sorted(os['listdir']('/'))`,
-    expect: { valid: true, output: "['bin', 'dev', 'lib', 'lib64', 'proc', 'tmp', 'usr']" },
+    expect: { valid: true, output: "['bin', 'dev', 'etc', 'lib', 'lib64', 'proc', 'tmp', 'usr']" },
   },
   {
     name: 'network',

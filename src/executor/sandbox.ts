@@ -1,6 +1,7 @@
 // How a worker process is started: the bubblewrap command line, and whether bubblewrap works here.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, realpathSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionLimits, SandboxMode } from './types.ts';
 import { AzrError } from '../errors.ts';
@@ -31,6 +32,11 @@ export class SandboxUnavailableError extends AzrError {
 export interface SandboxSettings {
   mode: SandboxMode;
   pythonPath: string;
+  /**
+   * Whether the interpreter's site-packages are on its path (docs/executor.md, "Libraries"); default true.
+   * False runs it with -S: the standard library only.
+   */
+  sitePackages?: boolean;
   bwrapPath: string;
   limits: ExecutionLimits;
 }
@@ -43,12 +49,44 @@ export interface WorkerCommand {
   gid?: number;
 }
 
-// -S: no site module (no site-packages, no user paths); -s: no user site; -B: no .pyc writing.
+// -s: no user site; -B: no .pyc writing; -S (site-packages off): no site module at all.
 // Not -I/-E: they would make Python ignore PYTHONHASHSEED.
-const PYTHON_FLAGS = ['-S', '-s', '-B'];
-const ENV = { PYTHONHASHSEED: '0' };
+function pythonFlags(settings: SandboxSettings): string[] {
+  return settings.sitePackages === false ? ['-S', '-s', '-B'] : ['-s', '-B'];
+}
 
-/** Mounts and namespaces: only /usr (read-only), fresh /proc, minimal /dev, a private size-capped /tmp. */
+// One BLAS/OpenMP thread: a job keeps to one core, and numpy's thread pool would otherwise count against the
+// worker's process and address-space limits.
+const ENV = {
+  PYTHONHASHSEED: '0',
+  OPENBLAS_NUM_THREADS: '1',
+  OMP_NUM_THREADS: '1',
+  MKL_NUM_THREADS: '1',
+};
+
+/** Paths the sandbox shows anyway: /usr, and /bin, /lib, /lib64, which are links into it there. */
+const SHOWN = ['/usr/', '/bin/', '/lib/', '/lib64/'];
+
+/**
+ * The folders an interpreter outside /usr needs, bound read-only: the prefix above its `bin/` (a venv's
+ * pyvenv.cfg and site-packages), and that of the file its link points at, when elsewhere still.
+ */
+export function interpreterBinds(pythonPath: string): string[] {
+  let resolved = pythonPath;
+  try {
+    resolved = realpathSync(pythonPath);
+  } catch {} // a missing interpreter is reported by sandboxProblem
+  const prefixes = [pythonPath, resolved]
+    .filter((path) => !SHOWN.some((shown) => path.startsWith(shown)))
+    .map((path) => dirname(dirname(path)))
+    .filter((prefix) => prefix !== '/');
+  return [...new Set(prefixes)];
+}
+
+/**
+ * Mounts and namespaces: /usr and the interpreter's own prefix (read-only), /etc/alternatives (Debian's links
+ * to libraries such as libblas.so.3, which numpy loads), fresh /proc, minimal /dev, a private size-capped /tmp.
+ */
 export function bwrapArgs(settings: SandboxSettings): string[] {
   const args = [
     '--unshare-all',
@@ -68,6 +106,10 @@ export function bwrapArgs(settings: SandboxSettings): string[] {
     '--symlink',
     'usr/bin',
     '/bin',
+    '--ro-bind-try',
+    '/etc/alternatives',
+    '/etc/alternatives',
+    ...interpreterBinds(settings.pythonPath).flatMap((prefix) => ['--ro-bind', prefix, prefix]),
     '--proc',
     '/proc',
     '--dev',
@@ -99,17 +141,39 @@ export function workerCommand(settings: SandboxSettings): WorkerCommand {
   if (settings.mode === 'none') {
     return {
       command: settings.pythonPath,
-      args: [...PYTHON_FLAGS, '-c', harnessCode(), harnessConfig],
+      args: [...pythonFlags(settings), '-c', harnessCode(), harnessConfig],
       env: { ...ENV },
       ...dropPrivileges(),
     };
   }
   return {
     command: settings.bwrapPath,
-    args: [...bwrapArgs(settings), settings.pythonPath, ...PYTHON_FLAGS, '-c', harnessCode(), harnessConfig],
+    args: [
+      ...bwrapArgs(settings),
+      settings.pythonPath,
+      ...pythonFlags(settings),
+      '-c',
+      harnessCode(),
+      harnessConfig,
+    ],
     env: {},
     ...dropPrivileges(),
   };
+}
+
+/** Runs `code` once in the sandbox, as a worker would start; its stdout, or why it failed. */
+function runInSandbox(settings: SandboxSettings, code: string): { stdout: string } | { problem: string } {
+  const probe = spawnSync(
+    settings.bwrapPath,
+    [...bwrapArgs(settings), settings.pythonPath, ...pythonFlags(settings), '-c', code],
+    { env: {}, cwd: '/', encoding: 'utf8', timeout: 20_000, ...dropPrivileges() },
+  );
+  if (probe.error) return { problem: `${settings.bwrapPath} failed to start: ${probe.error.message}` };
+  if (probe.status !== 0) {
+    const said = probe.stderr.trim().split('\n').at(-1)?.slice(0, 300);
+    return { problem: `exit ${probe.status}: ${said}` };
+  }
+  return { stdout: probe.stdout };
 }
 
 const probeCache = new Map<string, string | null>();
@@ -119,7 +183,7 @@ const probeCache = new Map<string, string | null>();
  * Runs the sandbox once with the pool's own flags; the answer is cached per process.
  */
 export function sandboxProblem(settings: SandboxSettings): string | null {
-  const key = `${settings.bwrapPath}\0${settings.pythonPath}`;
+  const key = `${settings.bwrapPath}\0${settings.pythonPath}\0${settings.sitePackages !== false}`;
   const cached = probeCache.get(key);
   if (cached !== undefined) return cached;
   let problem: string | null = null;
@@ -131,18 +195,27 @@ export function sandboxProblem(settings: SandboxSettings): string | null {
     problem = `not found or not usable: ${(error as Error).message}`;
   }
   if (problem === null) {
-    const probe = spawnSync(
-      settings.bwrapPath,
-      [...bwrapArgs(settings), settings.pythonPath, ...PYTHON_FLAGS, '-c', 'print(42)'],
-      { env: {}, cwd: '/', encoding: 'utf8', timeout: 20_000, ...dropPrivileges() },
-    );
-    if (probe.error) problem = `${settings.bwrapPath} failed to start: ${probe.error.message}`;
-    else if (probe.status !== 0 || probe.stdout.trim() !== '42') {
-      problem = `${settings.bwrapPath} cannot create the sandbox (exit ${probe.status}): ${probe.stderr.trim().slice(0, 300)}`;
-    }
+    const probe = runInSandbox(settings, 'print(42)');
+    if ('problem' in probe) problem = `${settings.bwrapPath} cannot create the sandbox (${probe.problem})`;
+    else if (probe.stdout.trim() !== '42') problem = `${settings.bwrapPath} cannot create the sandbox`;
   }
   probeCache.set(key, problem);
   return problem;
+}
+
+/**
+ * Why these modules cannot be imported by a program in the sandbox, or null when they can: one sandbox start,
+ * under the workers' address-space limit, as a proposal would import them.
+ */
+export function sandboxImportProblem(settings: SandboxSettings, modules: readonly string[]): string | null {
+  const limit = settings.limits.memoryBytes;
+  const code = [
+    'import resource',
+    `resource.setrlimit(resource.RLIMIT_AS, (${limit}, ${limit}))`,
+    ...modules.map((name) => `import ${name}`),
+  ].join('\n');
+  const probe = runInSandbox(settings, code);
+  return 'problem' in probe ? `cannot import ${modules.join(', ')} in the sandbox (${probe.problem})` : null;
 }
 
 let warnedNoSandbox = false;
