@@ -53,3 +53,24 @@ for (const host of ['inline', 'thread'] as const) {
     );
   });
 }
+
+test('validator actor: inputs are Python expressions by default, literals only with expressions: literals', async (t) => {
+  const system = createSystem();
+  t.after(() => system.stop());
+  const proposal = { code: 'def f(r):\n    return sum(r)', input: 'range(5)' };
+  const answer = { type: 'deduction' as const, output: '4', answer: '2**2' };
+  const outcomes = [];
+  for (const expressions of [undefined, 'literals'] as const) {
+    const ref = system.spawn(validator, {
+      name: `validator-${expressions ?? 'default'}`,
+      options: { poolSize: 1, sandbox: 'bwrap', ...(expressions && { expressions }) },
+    });
+    const { results } = await ref.ask({ type: 'validate', proposals: [proposal] }, { timeoutMs: 20_000 });
+    const { results: verdicts } = await ref.ask({ type: 'verify', answers: [answer] }, { timeoutMs: 20_000 });
+    outcomes.push([results[0]!.output, results[0]!.errorType, verdicts[0]!.correct]);
+  }
+  assert.deepEqual(outcomes, [
+    ['10', null, true],
+    [null, 'MalformedInput', false],
+  ]);
+});
