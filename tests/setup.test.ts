@@ -9,7 +9,14 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type SetupEnvironment, setup } from '../src/cli/setup.ts';
-import { onPath, type SystemPart } from '../src/cli/system-parts.ts';
+import {
+  onPath,
+  pythonLibrariesPart,
+  SANDBOX_LIBRARIES,
+  type SystemPart,
+  systemParts,
+} from '../src/cli/system-parts.ts';
+import { DEFAULT_BWRAP, DEFAULT_LIMITS, DEFAULT_PYTHON } from '../src/executor/index.ts';
 import { azr } from './helpers/azr.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'azr-setup-'));
@@ -151,6 +158,41 @@ test('this machine is ready for the tests, and says so in one line', async () =>
   const result = await azr('setup', '--for', 'test', '--check');
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stderr, /^azr setup: ready for test \(\d+ ms\)$/m);
+});
+
+const sandbox = {
+  mode: 'bwrap' as const,
+  bwrapPath: DEFAULT_BWRAP,
+  pythonPath: DEFAULT_PYTHON,
+  limits: DEFAULT_LIMITS,
+};
+
+test('numpy and sympy: Debian packages, needed for test, optional for run, importable in the sandbox here', () => {
+  const part = systemParts.find((p) => p.name === 'numpy and sympy');
+  assert.ok(part, 'setup checks the sandbox libraries');
+  assert.deepEqual(SANDBOX_LIBRARIES, ['numpy', 'sympy']);
+  assert.deepEqual(part.packages, ['python3-numpy', 'python3-sympy']);
+  assert.deepEqual(part.neededFor, ['run', 'test']);
+  assert.deepEqual(part.optionalFor, ['run']);
+  assert.equal(part.problem(), null, 'azr setup --for test installs them');
+});
+
+test('a library the sandbox cannot import is reported from a real sandbox start, with its package', () => {
+  const part = pythonLibrariesPart(['numpy', 'azr_no_such_module'], sandbox);
+  assert.deepEqual(part.packages, ['python3-numpy', 'python3-azr_no_such_module']);
+  assert.match(
+    part.problem() ?? '',
+    /cannot import numpy, azr_no_such_module in the sandbox \(exit 1: ModuleNotFoundError: No module named 'azr_no_such_module'\)/,
+  );
+});
+
+test('without a working sandbox the libraries are checked with the bare interpreter', () => {
+  const broken = { ...sandbox, bwrapPath: '/nonexistent/bwrap' };
+  assert.equal(pythonLibrariesPart(['numpy'], broken).problem(), null);
+  assert.match(
+    pythonLibrariesPart(['azr_no_such_module'], broken).problem() ?? '',
+    /\/usr\/bin\/python3 cannot import azr_no_such_module/,
+  );
 });
 
 const bin = fileURLToPath(new URL('../bin/azr.js', import.meta.url));

@@ -126,7 +126,7 @@ export function systemEnvironment(log: (line: string) => void): SetupEnvironment
 const usage = `usage: azr setup [--for run|test] [--check] [--warn-only]
 
 Checks what azr needs besides npm packages — python3, bubblewrap (with working user namespaces), OpenBLAS,
-nats-server (tests only) — and installs what is missing with apt-get when run as root; otherwise it prints the
+nats-server (tests only), numpy and sympy in the sandbox (optional for run) — and installs what is missing with apt-get when run as root; otherwise it prints the
 exact command to run and exits 1. Then it compiles the native matrix products (src/model/native, g++ against
 Node's headers; quick when up to date; a failure only warns: the wasm backend's own kernels are used).
   --for run|test  what to check for (default: test, which includes run)

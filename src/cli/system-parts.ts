@@ -4,7 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { DEFAULT_BWRAP, DEFAULT_PYTHON, DEFAULT_LIMITS, sandboxProblem } from '../executor/index.ts';
+import { DEFAULT_BWRAP, DEFAULT_LIMITS, DEFAULT_PYTHON, sandboxProblem } from '../executor/index.ts';
+import { type SandboxSettings, sandboxImportProblem } from '../executor/sandbox.ts';
 
 /** What a part is needed for: `run` (self-play on this machine) or `test` (the test suite, which also needs `run`). */
 export type Purpose = 'run' | 'test';
@@ -70,6 +71,14 @@ const python: SystemPart = {
   },
 };
 
+/** The sandbox a validator with default options runs. */
+const defaultSandbox: SandboxSettings = {
+  mode: 'bwrap',
+  bwrapPath: DEFAULT_BWRAP,
+  pythonPath: DEFAULT_PYTHON,
+  limits: DEFAULT_LIMITS,
+};
+
 const bubblewrap: SystemPart = {
   name: 'bubblewrap',
   why: 'the sandbox around every Python program the model writes',
@@ -77,12 +86,7 @@ const bubblewrap: SystemPart = {
   neededFor: ['run', 'test'],
   problem: () => {
     if (!existsSync(DEFAULT_BWRAP)) return `${DEFAULT_BWRAP} not found`;
-    return sandboxProblem({
-      mode: 'bwrap',
-      bwrapPath: DEFAULT_BWRAP,
-      pythonPath: DEFAULT_PYTHON,
-      limits: DEFAULT_LIMITS,
-    });
+    return sandboxProblem(defaultSandbox);
   },
   unfixable: (problem) =>
     problem.includes('not found')
@@ -111,8 +115,36 @@ const openblas: SystemPart = {
     findLibrary('libopenblas.so.0') ? null : 'libopenblas.so.0 not found by the dynamic loader',
 };
 
+/** The libraries proposals import most; docs/executor.md, "Libraries", says how to add others. */
+export const SANDBOX_LIBRARIES = ['numpy', 'sympy'];
+
+/** Debian's python3-NAME packages of these libraries, checked by importing them as a proposal would. */
+export function pythonLibrariesPart(libraries: string[], sandbox = defaultSandbox): SystemPart {
+  return {
+    name: libraries.join(' and '),
+    why: 'the libraries proposals import most, read-only in the sandbox',
+    packages: libraries.map((name) => `python3-${name}`),
+    neededFor: ['run', 'test'],
+    optionalFor: ['run'],
+    // In a real sandbox start; by the bare interpreter while the sandbox itself cannot start (then bubblewrap
+    // is the part reported missing).
+    problem: () => {
+      if (sandboxProblem(sandbox) === null) return sandboxImportProblem(sandbox, libraries);
+      const code = libraries.map((name) => `import ${name}`).join('; ');
+      const bare = spawnSync(sandbox.pythonPath, ['-c', code], { encoding: 'utf8' });
+      return bare.status === 0 ? null : `${sandbox.pythonPath} cannot import ${libraries.join(', ')}`;
+    },
+  };
+}
+
 /** Everything azr checks, in the order it checks them. */
-export const systemParts: SystemPart[] = [python, bubblewrap, openblas, natsServer];
+export const systemParts: SystemPart[] = [
+  python,
+  bubblewrap,
+  openblas,
+  natsServer,
+  pythonLibrariesPart(SANDBOX_LIBRARIES),
+];
 
 /**
  * Why the Python executor cannot start on this machine, in one line with the command that fixes it, or null when
