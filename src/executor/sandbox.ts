@@ -109,7 +109,6 @@ export function bwrapArgs(settings: SandboxSettings): string[] {
     '--ro-bind-try',
     '/etc/alternatives',
     '/etc/alternatives',
-    ...interpreterBinds(settings.pythonPath).flatMap((prefix) => ['--ro-bind', prefix, prefix]),
     '--proc',
     '/proc',
     '--dev',
@@ -118,6 +117,8 @@ export function bwrapArgs(settings: SandboxSettings): string[] {
     String(settings.limits.tmpfsBytes),
     '--tmpfs',
     '/tmp',
+    // After /tmp: an interpreter may live under it.
+    ...interpreterBinds(settings.pythonPath).flatMap((prefix) => ['--ro-bind', prefix, prefix]),
   ];
   args.push('--chdir', '/tmp', '--clearenv');
   for (const [name, value] of Object.entries(ENV)) args.push('--setenv', name, value);
