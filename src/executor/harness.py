@@ -210,13 +210,14 @@ def parse_arguments(text, what, policy):
     for node in nodes:
         if isinstance(node, ast.Starred):
             raise JobError('MalformedInput', what + ' uses * unpacking')
-    if uses_expressions(policy):
-        return compile_arguments(call, what, banned_components(policy.get('banned', ())))
     for node in nodes:
         try:
             _literal_eval(node)
         except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+            if uses_expressions(policy):
+                return compile_arguments(call, what, banned_components(policy.get('banned', ())))
             raise JobError('MalformedInput', clip(what + ' is not made of Python literals: ' + text))
+    # Literal arguments (in either mode) are rebuilt by literal_eval on each run: nothing of the program's runs.
     positional, keywords = call.args, [(keyword.arg, keyword.value) for keyword in call.keywords]
     return lambda namespace: (
         [_literal_eval(node) for node in positional],
