@@ -99,7 +99,7 @@ const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.U
 /**
  * An executor's verdict on a proposal (docs/azr.md §3): `output` is the repr of f(input) for a single-input
  * proposal, `outputs` every output of an induction proposal (both null when invalid); `errorType` names why it is
- * invalid (a Python exception name or one of ours: SyntaxError, BannedImport, Nondeterministic, Timeout, ...).
+ * invalid (a Python exception name or one of ours: SyntaxError, BannedImport, BannedName, Nondeterministic, Timeout, ...).
  */
 export const ProposalVerdictSchema = Type.Object({
   valid: Type.Boolean(),
@@ -119,8 +119,9 @@ export const SandboxValidationSchema = Type.Omit(ProposalVerdictSchema, ['output
 export type SandboxValidation = Static<typeof SandboxValidationSchema>;
 
 /**
- * An executor's verdict on an answer; `malformed` marks an answer it could not even read (not a literal, not an
- * argument list, not a program defining f): a format error.
+ * An executor's verdict on an answer; `malformed` marks an answer it could not use (not an expression, or not a
+ * literal when only literals are accepted; not an argument list; a banned name; not a program defining f). Whether
+ * that is wrong or a format error is the coordinator's `malformedAnswers` (docs/azr.md §4).
  */
 export const AnswerVerdictSchema = Type.Object({
   correct: Type.Boolean(),
