@@ -4,6 +4,7 @@ import { type Static, type TProperties, Type } from '@sinclair/typebox';
 import {
   type Faults,
   guard,
+  recordFault,
   type Parsed as ParseResult,
   type PromptSpec,
   type TaskMode,
@@ -108,8 +109,58 @@ export interface Parsed<V> extends Generation {
 
 export interface ModeCalls<I, V> {
   prompt(item: I): PromptSpec;
+  /** `item` with less in its prompt (the proposer: one reference fewer), or undefined when nothing can go. */
+  shorter?(item: I): I | undefined;
   constraint(item: I): TextConstraint | undefined;
   parse(completion: string): ParseResult<V>;
+}
+
+/**
+ * The prompt of `item`, shortened (`calls.shorter`) until it fits the policy's context with room for the
+ * completion: a prompt is never cut from the left while it can lose a reference instead, since that removes the
+ * instruction first (docs/azr.md §6). One that still does not fit is cut by `generate`, counted as fault
+ * `<part>.promptCut`. Undefined when the mode's prompt throws (fault `<part>.prompt`, and `failed`).
+ */
+function fittedPrompt<I, V>(
+  policy: Policy,
+  item: I,
+  calls: ModeCalls<I, V>,
+  sampling: SamplingOptions,
+  faults: Faults,
+  part: string,
+  failed: (error: Error) => void,
+): PromptSpec | undefined {
+  const build = (from: I) =>
+    guard(
+      faults,
+      `${part}.prompt`,
+      () => calls.prompt(from),
+      (error) => {
+        failed(error);
+        return undefined;
+      },
+    );
+  let prompt = build(item);
+  const room = prompt && policy.promptRoom(prompt, sampling);
+  if (!prompt || room === undefined) return prompt;
+  let tokens = policy.promptTokens(prompt.text);
+  for (
+    let fewer = calls.shorter?.(item);
+    tokens > room && fewer !== undefined;
+    fewer = calls.shorter?.(fewer)
+  ) {
+    prompt = build(fewer);
+    if (!prompt) return undefined;
+    tokens = policy.promptTokens(prompt.text);
+  }
+  if (tokens > room) {
+    const cut = new AzrError(
+      'INTERNAL',
+      `a prompt of ${tokens} tokens, with nothing left to drop, keeps its last ${room} (raise maxSeqLen)`,
+    );
+    recordFault(faults, `${part}.promptCut`, cut);
+  }
+  return prompt;
 }
 
 /**
@@ -126,14 +177,8 @@ function generateParsed<I, V>(
 ): Parsed<V>[] {
   const failures = new Map<number, string>();
   const prompts = items.map((item, i) =>
-    guard(
-      faults,
-      `${part}.prompt`,
-      () => calls.prompt(item),
-      (error) => {
-        failures.set(i, `plugin failed to build the prompt: ${error.message}`);
-        return undefined;
-      },
+    fittedPrompt(policy, item, calls, run.sampling, faults, part, (error) =>
+      failures.set(i, `plugin failed to build the prompt: ${error.message}`),
     ),
   );
   const sampled = items.flatMap((_, i) => (failures.has(i) ? [] : [i]));

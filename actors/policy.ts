@@ -3,7 +3,7 @@
 // `generate` samples from.
 import { type Static, Type } from '@sinclair/typebox';
 import { type BackendKind, initBackend } from '../src/model/backend.ts';
-import { EOS, generate } from '../src/model/generate.ts';
+import { completionLimit, EOS, generate, promptRoom } from '../src/model/generate.ts';
 import { ByteTokenizer, CharTokenizer, type Tokenizer } from '../src/model/tokenizer.ts';
 import { Transformer, type TransformerConfig } from '../src/model/transformer.ts';
 import type { PromptSpec, TextConstraint } from '../src/plugins/index.ts';
@@ -142,9 +142,32 @@ export class Policy {
     seed: number,
     constraints?: readonly (TextConstraint | undefined)[],
   ): Generation[] {
+    const { model, tokenizer } = this.loaded();
+    return generate(model, tokenizer, prompts, samples, sampling, seed, constraints);
+  }
+
+  /**
+   * How many tokens of a prompt fit before a completion of its length: a longer prompt would lose its beginning in
+   * `generate`, so the generators shorten it first (docs/azr.md §6). Undefined when the completion's limit leaves
+   * the prompt less than `generate`'s minimum (maxTokens close to maxSeqLen): no prompt fits then, nothing is
+   * shortened, and `generate` keeps the last tokens as before.
+   */
+  promptRoom(prompt: PromptSpec, sampling: SamplingOptions): number | undefined {
+    const maxTokens = completionLimit(prompt, sampling);
+    const { maxSeqLen } = this.loaded().model.config;
+    const room = promptRoom(maxSeqLen, maxTokens);
+    return room > maxSeqLen - maxTokens ? undefined : room;
+  }
+
+  /** How many tokens `text` is. */
+  promptTokens(text: string): number {
+    return this.loaded().tokenizer.encode(text).length;
+  }
+
+  private loaded(): { model: Transformer; tokenizer: Tokenizer } {
     if (!this.model || !this.tokenizer)
       throw new AzrError('INTERNAL', 'the policy has no weights yet (the learner sends them first)');
-    return generate(this.model, this.tokenizer, prompts, samples, sampling, seed, constraints);
+    return { model: this.model, tokenizer: this.tokenizer };
   }
 
   dispose(): void {

@@ -24,9 +24,15 @@ export const proposerProtocol = generatorProtocol({
   },
 });
 
-/** A prompt per set of references, the mode's proposer grammar, and its proposal parser. */
-const proposerCalls = (mode: TaskMode): ModeCalls<readonly Task[], Proposal> => ({
+/**
+ * A prompt per set of references, the mode's proposer grammar, and its proposal parser. A prompt too long for the
+ * context loses its last reference until it fits (docs/azr.md §6); a mode that completes its proposals from the
+ * references (induction's given program) keeps its first.
+ */
+export const proposerCalls = (mode: TaskMode): ModeCalls<readonly Task[], Proposal> => ({
   prompt: (references) => mode.proposerPrompt(references),
+  shorter: (references) =>
+    references.length > (mode.completeProposal ? 1 : 0) ? references.slice(0, -1) : undefined,
   constraint: () => mode.constraint?.('proposer'),
   parse: (completion) => mode.parseProposal(completion),
 });

@@ -6,6 +6,6 @@ export default programPlugin({
   description: 'Predict the output of a program on an input.',
   proposer:
     'Write a new Python function f and an input for it. Someone will be shown both and must predict the ' +
-    'output. Make it deterministic, and hard to predict without running it. Examples:',
+    'output of f on the input without running it.',
   solver: 'Predict the output of the program on the input, as a Python literal.',
 });

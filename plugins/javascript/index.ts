@@ -43,6 +43,12 @@ export const jsIdentityTask = (mode: string): Task => identityTask(mode, JS_IDEN
 const PROPOSE =
   'Write a new JavaScript function f and an input for it (arguments as JavaScript literals). Someone will be ';
 
+/** What a JavaScript program must be, in place of the Python requirements. */
+const REQUIREMENTS = [
+  'f takes at least one parameter and returns plain data (numbers, strings, booleans, null, arrays, objects).',
+  'f is deterministic: no Math.random, no Date, no input or output, no console.',
+];
+
 /** The two modes: what each tells the proposer and the solver. */
 const modes = (o: ProgramModeOptions): TaskMode[] => [
   programMode(
@@ -50,10 +56,9 @@ const modes = (o: ProgramModeOptions): TaskMode[] => [
       name: JS_DEDUCTION,
       kind: 'deduction',
       executor: 'javascript',
-      proposer:
-        `${PROPOSE}shown both and must predict the output. Make it deterministic (no Math.random, no Date.now), ` +
-        'return plain data (numbers, strings, booleans, null, arrays, objects), and make it hard to predict ' +
-        'without running it. Examples:',
+      proposer: `${PROPOSE}shown both and must predict the output without running it.`,
+      requirements: REQUIREMENTS,
+      fence: 'javascript',
       solver: 'Predict the output of the JavaScript program on the input, as a JSON value.',
       seed: () => jsIdentityTask(JS_DEDUCTION),
     },
@@ -64,9 +69,9 @@ const modes = (o: ProgramModeOptions): TaskMode[] => [
       name: JS_ABDUCTION,
       kind: 'abduction',
       executor: 'javascript',
-      proposer:
-        `${PROPOSE}shown f and its output and must find an input that produces it. Make it deterministic (no ` +
-        'Math.random, no Date.now), return plain data, and make it not trivially invertible. Examples:',
+      proposer: `${PROPOSE}shown f and its output and must find an input that produces it.`,
+      requirements: REQUIREMENTS,
+      fence: 'javascript',
       solver:
         'Find arguments for f that make it return the output (any that work count), as JavaScript literals ' +
         'separated by commas.',

@@ -42,10 +42,20 @@ export interface TextGeneration {
   logprobs: number[];
 }
 
+/** The most tokens a completion of `prompt` may have: its own limit or the sampling's, the smaller. */
+export function completionLimit(prompt: TextPrompt, sampling: SamplingSettings): number {
+  return Math.min(sampling.maxTokens, prompt.maxTokens ?? Number.POSITIVE_INFINITY);
+}
+
+/** The most prompt tokens that leave room for a completion of `maxTokens` in `maxSeqLen` (at least 8). */
+export function promptRoom(maxSeqLen: number, maxTokens: number): number {
+  return Math.max(8, maxSeqLen - maxTokens);
+}
+
 /**
  * `samples` completions of every prompt, prompt-major. All prompts share the first prompt's stop strings and token
- * limit (with `sampling.maxTokens`, the smaller); a prompt keeps its last `maxSeqLen − maxTokens` tokens (at least
- * 8). `constraints[i]`, when given, restricts prompt i's completions to what it allows. A completion ends at a stop
+ * limit (with `sampling.maxTokens`, the smaller); a prompt longer than `promptRoom` keeps its last tokens, a last
+ * resort: callers shorten their prompts first (docs/azr.md §6). `constraints[i]`, when given, restricts prompt i's completions to what it allows. A completion ends at a stop
  * string (cut off there), at EOS, or after `maxTokens`.
  */
 export function generate(
@@ -58,8 +68,8 @@ export function generate(
   constraints?: readonly (CharConstraint | undefined)[],
 ): TextGeneration[] {
   if (prompts.length === 0) return [];
-  const maxTokens = Math.min(sampling.maxTokens, prompts[0]!.maxTokens ?? Number.POSITIVE_INFINITY);
-  const room = Math.max(8, model.config.maxSeqLen - maxTokens);
+  const maxTokens = completionLimit(prompts[0]!, sampling);
+  const room = promptRoom(model.config.maxSeqLen, maxTokens);
   const promptIds = prompts.map((p) => tokenizer.encode(p.text).slice(-room));
   const batch = promptIds.flatMap((ids) => Array.from({ length: samples }, () => ids));
   const stop = prompts[0]!.stop;

@@ -22,8 +22,30 @@ import {
   renderSections,
   section,
   type ThinkRule,
+  thinkRules,
+  firstBlock,
 } from './format.ts';
 import { AzrError } from '../errors.ts';
+
+/** The validator's default banned modules (docs/azr.md §3), as the proposer prompt names them. */
+export const DEFAULT_PROMPT_BANNED_MODULES: readonly string[] = [
+  'logging',
+  'random',
+  'multiprocessing',
+  'pebble',
+  'subprocess',
+  'threading',
+  'datetime',
+  'time',
+  'hashlib',
+  'hmac',
+  'bcrypt',
+  'calendar',
+  'os.sys',
+  'os.path',
+  'sys.exit',
+  'os.environ',
+];
 
 /** Options every program task mode takes (the JSON Schema its plugin declares). */
 export function programModeOptions(defaultReferences: number) {
@@ -38,6 +60,27 @@ export function programModeOptions(defaultReferences: number) {
       minimum: 0,
       default: defaultReferences,
       description: 'Reference tasks per proposal.',
+    }),
+    think: Type.Unsafe<ThinkRule>({
+      type: 'string',
+      enum: [...thinkRules],
+      default: 'prefill',
+      description:
+        "think-answer only. prefill (the reference's): the prompt ends with <think> and a completion must close " +
+        '</think> right before <answer>; require: the completion must open <think> too; optional: only <answer> ' +
+        'is read (before issue 16).',
+    }),
+    taskHeader: Type.Boolean({
+      default: true,
+      description:
+        'bare only: the proposer prompt starts with a "# task: <type>" line, so the proposer knows which type it ' +
+        'writes; false: no header (before issue 16).',
+    }),
+    bannedModules: Type.Array(Type.String(), {
+      default: [...DEFAULT_PROMPT_BANNED_MODULES],
+      description:
+        'think-answer only: the modules the proposer prompt says not to use (keep it equal to ' +
+        'validator.bannedModules, which is what rejects them).',
     }),
     maxProposalTokens: Type.Optional(
       Type.Integer({
@@ -107,35 +150,85 @@ export function answerSection(
 /** The fence tag the reference writes a section in: ```python for a program, else the section's name. */
 export const fenceOf = (name: string): string => (name === 'program' ? 'python' : name);
 
+/**
+ * What the proposer is told in `think-answer` (docs/azr.md §1): the task type, what to write, the reference's
+ * requirements in our words, what makes a task of this type hard, and where to put the program and the input.
+ */
+export function proposerInstruction(spec: ProgramModeSpec, options: ProgramModeOptions): string {
+  const requirements = spec.requirements ?? pythonRequirements(options.bannedModules);
+  return [
+    `Task: ${spec.kind}. ${spec.proposer}`,
+    'Requirements:',
+    ...[...requirements, 'It differs clearly from the reference tasks below.'].map((line) => `- ${line}`),
+    spec.hard ?? HARD[spec.kind],
+    `Write the program in a "# program" section (or a \`\`\`${spec.fence ?? 'python'} block) and its input, the arguments of one ` +
+      'call to f on one line, in a "# input" section (or an ```input block).',
+  ].join('\n');
+}
+
+/** The reference's requirements on a Python program (docs/azr.md §1). */
+export function pythonRequirements(bannedModules: readonly string[]): string[] {
+  return [
+    'f takes at least one parameter and returns a value.',
+    'f is deterministic: no randomness, no clock or dates, no input or output (files, network, console), no ' +
+      'printing or logging.',
+    'Imports, if any, come first, at the top of the program.',
+    ...(bannedModules.length > 0 ? [`Do not import these modules: ${bannedModules.join(', ')}.`] : []),
+  ];
+}
+
+/** What makes a task hard, by type. */
+const HARD: Record<ProgramModeSpec['kind'], string> = {
+  deduction:
+    'A good task is hard: working out the output from the program and the input takes several steps of ' +
+    'reasoning (state tracked through loops, recursion or data-structure updates), yet f runs quickly.',
+  abduction:
+    'A good task is hard: finding an input that gives the output means reasoning backwards through several ' +
+    'steps; f is not trivially invertible (not the identity, not a lookup), yet f runs quickly.',
+};
+
+/** A proposal's program and input: fenced blocks (the reference's ```python and ```input) or our sections. */
+function programAndInput(format: PromptFormat, body: string, fence: string): Parsed<Proposal> {
+  const fenced = format === 'think-answer' && firstBlock(body, fence) !== undefined;
+  const sections = readSections(body);
+  const code = fenced ? firstBlock(body, fence) : section(sections, 'program');
+  if (!code?.trim()) return { ok: false, reason: 'no program' };
+  const input = fenced ? firstBlock(body, 'input') : section(sections, 'input');
+  if (input === undefined)
+    return { ok: false, reason: fenced ? 'no ```input block' : 'no "# input" section' };
+  const line = oneLine(input, 'input');
+  return line.ok ? { ok: true, value: { code, input: line.value } } : line;
+}
+
+/** The reference tasks of a proposer prompt; `think-answer` labels them. */
+function referenceList(format: PromptFormat, references: readonly Task[]): string {
+  const list = references.map((task) => renderExample(task)).join('\n');
+  return format === 'think-answer' && list ? `Reference tasks:\n${list}` : list;
+}
+
 export function programWithInputProposer(
-  mode: string,
-  instruction: string,
+  spec: ProgramModeSpec,
   options: ProgramModeOptions,
-  seed: () => Task = () => identityTask(mode),
-) {
-  const l = layout(options.format);
+): Pick<TaskMode, 'seedTasks' | 'proposerPrompt' | 'parseProposal' | 'toTask'> {
+  const l = layout(options.format, options.think);
+  const seed = spec.seed ?? (() => identityTask(spec.name));
+  const header = options.format === 'bare' && options.taskHeader ? `# task: ${spec.kind}\n` : '';
+  const instruction = proposerInstruction(spec, options);
   return {
     seedTasks: (): Task[] => [seed()],
     proposerPrompt: (references: readonly Task[]): PromptSpec =>
       l.prompt(
         instruction,
-        references.map((task) => renderExample(task)).join('\n'),
+        header + referenceList(options.format, references),
         '# program\n',
         ['# output', '# end'],
         options.maxProposalTokens,
       ),
     parseProposal(completion: string): Parsed<Proposal> {
       const body = l.answer(completion, '# program\n');
-      if (!body.ok) return body;
-      const sections = readSections(body.value);
-      const code = section(sections, 'program');
-      if (!code?.trim()) return { ok: false, reason: 'no program' };
-      const input = section(sections, 'input');
-      if (input === undefined) return { ok: false, reason: 'no "# input" section' };
-      const line = oneLine(input, 'input');
-      return line.ok ? { ok: true, value: { code, input: line.value } } : line;
+      return body.ok ? programAndInput(options.format, body.value, spec.fence ?? 'python') : body;
     },
-    toTask: singleInputTask(mode),
+    toTask: singleInputTask(spec.name),
   };
 }
 
@@ -152,7 +245,7 @@ export function programSolver(
     kind === 'deduction' ? (['input', 'output'] as const) : (['output', 'input'] as const);
   return {
     solverPrompt: (task: Task): PromptSpec =>
-      layout(options.format).prompt(
+      layout(options.format, options.think).prompt(
         instruction,
         renderSections([
           ['program', task.code],
@@ -163,7 +256,7 @@ export function programSolver(
         options.maxAnswerTokens,
       ),
     parseAnswer(completion: string): Parsed<string> {
-      const answer = answerSection(options.format, completion, asked);
+      const answer = answerSection(options.format, completion, asked, { think: options.think });
       return answer.ok ? oneLine(answer.value, asked) : answer;
     },
     check: programCheck(kind),
@@ -177,8 +270,14 @@ export interface ProgramModeSpec {
   kind: 'deduction' | 'abduction';
   /** The executor that runs its programs (default: python). */
   executor?: string;
-  /** The proposer's instruction (the reference tasks follow it). */
+  /** What the proposer writes and who sees what (think-answer; the requirements and the references follow). */
   proposer: string;
+  /** The requirements on a program (default: the reference's, for Python: `pythonRequirements`). */
+  requirements?: readonly string[];
+  /** What makes a task of this type hard (default: a line per kind). */
+  hard?: string;
+  /** The tag of a fenced block that holds a program (default: python). */
+  fence?: string;
   /** The solver's instruction. */
   solver: string;
   /** Its seed task (default: the Python identity task). */
@@ -191,7 +290,7 @@ export function programMode(spec: ProgramModeSpec, options: ProgramModeOptions):
     name: spec.name,
     ...(spec.executor === undefined ? {} : { executor: spec.executor }),
     references: options.references,
-    ...programWithInputProposer(spec.name, spec.proposer, options, spec.seed),
+    ...programWithInputProposer(spec, options),
     ...programSolver(spec.kind, spec.solver, options),
   };
 }
