@@ -258,7 +258,8 @@ def parse_output(text, what, policy):
             raise
     value = evaluate_repr(text, banned_components(policy.get('banned', ())))
     if value is _NO_VALUE:
-        raise JobError('MalformedAnswer', clip(what + ' is not a Python literal or a repr that evaluates back: ' + text))
+        reason = what + ' is not a Python literal or a repr that evaluates back: ' + text
+        raise JobError('MalformedAnswer', clip(reason))
     return value
 
 
