@@ -81,6 +81,10 @@ describe('the reference answer contract (item 3)', () => {
       'Plan.</think><answer>\n# program\ndef f(a):\n    return a\n# input\n5\n',
     );
     assert.deepEqual(sections, { ok: true, value: { code: 'def f(a):\n    return a', input: '5' } });
+    const mixed = m.parseProposal(
+      '.</think><answer>\n# program\n```python\ndef f(a):\n    return a\n```\n# input\n5',
+    );
+    assert.deepEqual(mixed, { ok: true, value: { code: 'def f(a):\n    return a', input: '5' } });
   });
 
   test("a solver answer's last fenced block of its kind is the answer", async () => {

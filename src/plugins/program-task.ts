@@ -187,15 +187,17 @@ const HARD: Record<ProgramModeSpec['kind'], string> = {
     'steps; f is not trivially invertible (not the identity, not a lookup), yet f runs quickly.',
 };
 
-/** A proposal's program and input: fenced blocks (the reference's ```python and ```input) or our sections. */
+/**
+ * A proposal's program and input, each from its fenced block (the reference's first ```python and first ```input,
+ * in `think-answer`) or else from our section.
+ */
 function programAndInput(format: PromptFormat, body: string, fence: string): Parsed<Proposal> {
-  const fenced = format === 'think-answer' && firstBlock(body, fence) !== undefined;
   const sections = readSections(body);
-  const code = fenced ? firstBlock(body, fence) : section(sections, 'program');
+  const block = (lang: string) => (format === 'think-answer' ? firstBlock(body, lang) : undefined);
+  const code = block(fence) ?? section(sections, 'program');
   if (!code?.trim()) return { ok: false, reason: 'no program' };
-  const input = fenced ? firstBlock(body, 'input') : section(sections, 'input');
-  if (input === undefined)
-    return { ok: false, reason: fenced ? 'no ```input block' : 'no "# input" section' };
+  const input = block('input') ?? section(sections, 'input');
+  if (input === undefined) return { ok: false, reason: 'no input (no ```input block, no "# input" section)' };
   const line = oneLine(input, 'input');
   return line.ok ? { ok: true, value: { code, input: line.value } } : line;
 }
