@@ -187,6 +187,28 @@ describe('induction as in the paper: given a program (docs/azr.md §2)', () => {
     });
   }
 
+  test("think-answer: the reference's fenced blocks: the last N ```input blocks, the first ```message block", async () => {
+    const mode = await load({ format: 'think-answer', inputs: 2 });
+    const blocks = (xs: string[]) => xs.map((x) => `\`\`\`input\n${x}\n\`\`\``).join('\n');
+    const completion =
+      'I try a few.\n```input\n99\n```\n</think>\n<answer>\n' +
+      `${blocks(['0', '1', "'a', 2"])}\n\`\`\`message\nSquares.\n\`\`\`\n\`\`\`message\nnot this\n\`\`\``;
+    const parsed = mode.parseProposal(completion);
+    assert.ok(parsed.ok, JSON.stringify(parsed));
+    assert.deepEqual(parsed.value, { code: '', inputs: ['1', "'a', 2"], message: 'Squares.' });
+    assert.equal(mode.parseProposal(`x</think><answer>${blocks(['0'])}\n\`\`\`message\nm\n\`\`\``).ok, false);
+    assert.equal(
+      mode.parseProposal(`<answer>${blocks(['0', '1'])}\n\`\`\`message\nm\n\`\`\``).ok,
+      false,
+      'no </think> before <answer>: a format error (think: prefill)',
+    );
+  });
+
+  test('bare: the proposer prompt names the task type first', async () => {
+    const mode = await load({ format: 'bare' });
+    assert.match(mode.proposerPrompt([given]).text, /^# task: induction\n# program\n/);
+  });
+
   test('a proposal without its given program is a fault, not a task', async () => {
     const mode = await load({ format: 'bare' });
     const parsed = mode.parseProposal(`m\n${inputs.map((i) => `# input\n${i}\n`).join('')}`);

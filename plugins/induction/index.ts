@@ -6,11 +6,14 @@ import { type Static, Type } from '@sinclair/typebox';
 import {
   answerSection,
   definePlugin,
+  fencedBlocks,
+  firstBlock,
   IDENTITY_CODE,
   layout,
   type Parsed,
   type Proposal,
   programModeOptions,
+  pythonRequirements,
   readSections,
   renderSections,
   type Section,
@@ -55,21 +58,39 @@ function pairs(task: Task, from: number, to: number): Section[] {
   return sections;
 }
 
+/** The bare prompt's first line, naming the task type (unless `taskHeader` is off). */
+const taskHeader = (o: Options) => (o.format === 'bare' && o.taskHeader ? '# task: induction\n' : '');
+
+/** Where the inputs and the message go, in `think-answer`: the reference's fenced blocks or our sections. */
+const WHERE_TO_WRITE =
+  `Write each input, the arguments of one call to f on one line (several separated by commas, strings quoted), ` +
+  'in its own ```input block (or "# input" section), and the message in a ```message block (or "# message" ' +
+  'section).';
+
 /** The proposer's side when it writes the program too, with induction tasks as examples. */
 function writtenProgramProposer(
   o: Options,
 ): Pick<TaskMode, 'references' | 'proposerPrompt' | 'parseProposal'> {
-  const l = layout(o.format);
+  const l = layout(o.format, o.think);
   const example = (task: Task) =>
     `${renderSections([['message', task.message ?? ''], ['program', task.code], ...(task.inputs ?? []).map((i): Section => ['input', i])])}# end\n`;
+  const instruction = [
+    `Task: induction. Write a new Python function f, ${o.inputs} different inputs for it and a short message ` +
+      'that hints at what f does. Someone will see the message and half of the input/output pairs and must ' +
+      'write f.',
+    'Requirements:',
+    ...[...pythonRequirements(o.bannedModules), 'It differs clearly from the reference tasks below.'].map(
+      (line) => `- ${line}`,
+    ),
+    HARD,
+    `Write the program in a "# program" section (or a \`\`\`python block). ${WHERE_TO_WRITE}`,
+  ].join('\n');
   return {
     references: o.references,
     proposerPrompt: (references) =>
       l.prompt(
-        `Write a new Python function f, ${o.inputs} different inputs for it (one "# input" section each), ` +
-          'and a short message that hints at what f does. Someone will see the message and half of the ' +
-          'input/output pairs and must write f. Examples:',
-        references.map(example).join('\n'),
+        instruction,
+        taskHeader(o) + references.map(example).join('\n'),
         '# message\n',
         ['# end'],
         o.maxProposalTokens,
@@ -77,10 +98,10 @@ function writtenProgramProposer(
     parseProposal(completion): Parsed<Proposal> {
       const body = l.answer(completion, '# message\n');
       if (!body.ok) return body;
-      const sections = readSections(body.value);
-      const code = section(sections, 'program');
+      const fenced = o.format === 'think-answer' ? firstBlock(body.value, 'python') : undefined;
+      const code = fenced ?? section(readSections(body.value), 'program');
       if (!code?.trim()) return { ok: false, reason: 'no program' };
-      const read = inputsAndMessage(sections, o.inputs);
+      const read = inputsAndMessage(o, body.value);
       return read.ok ? { ok: true, value: { code, ...read.value } } : read;
     },
   };
@@ -93,23 +114,26 @@ function writtenProgramProposer(
 function givenProgramProposer(
   o: Options,
 ): Pick<TaskMode, 'references' | 'referenceModes' | 'proposerPrompt' | 'parseProposal' | 'completeProposal'> {
-  const l = layout(o.format);
+  const l = layout(o.format, o.think);
   const shown = Math.ceil(o.inputs / 2);
+  const instruction = [
+    `Task: induction. Below is a Python function f. Write ${o.inputs} inputs for it and a message. Someone will ` +
+      `see the message and the outputs of f on ${shown} of your inputs, and must write f themselves; it is then ` +
+      `run on the other ${o.inputs - shown}.`,
+    'Requirements:',
+    `- The ${o.inputs} inputs are valid arguments of f and differ from each other; together they show everything ` +
+      'f does.',
+    '- The message hints at what f does (a question, an instruction, a description) without giving its code.',
+    HARD,
+    WHERE_TO_WRITE,
+  ].join('\n');
   return {
     references: 1,
     referenceModes: o.programsFrom,
     proposerPrompt: (references) =>
       l.prompt(
-        `Task: induction. Below is a Python function f. Write ${o.inputs} inputs for it and a message. Someone ` +
-          `will see the message and the outputs of f on ${shown} of your inputs, and must write f themselves; ` +
-          `it is then run on the other ${o.inputs - shown}.\n` +
-          'Requirements: each input is the arguments of one call to f on one line (several separated by commas, ' +
-          `strings quoted), in its own "# input" section; the ${o.inputs} inputs differ from each other and ` +
-          'together show everything f does; the message, in a "# message" section, hints at what f does ' +
-          'without giving its code.\n' +
-          'A good task is hard but fair: the shown pairs pin f down, but only for someone who reasons about ' +
-          'them.',
-        renderSections([['program', references[0]?.code ?? '']]),
+        instruction,
+        taskHeader(o) + renderSections([['program', references[0]?.code ?? '']]),
         '# message\n',
         ['# end'],
         o.maxProposalTokens,
@@ -117,7 +141,7 @@ function givenProgramProposer(
     parseProposal(completion): Parsed<Proposal> {
       const body = l.answer(completion, '# message\n');
       if (!body.ok) return body;
-      const read = inputsAndMessage(readSections(body.value), o.inputs);
+      const read = inputsAndMessage(o, body.value);
       // The program is the given one: `completeProposal` sets it from the prompt's reference.
       return read.ok ? { ok: true, value: { code: '', ...read.value } } : read;
     },
@@ -131,15 +155,30 @@ function givenProgramProposer(
   };
 }
 
-/** The message and exactly `count` one-line inputs of a proposal. */
-function inputsAndMessage(
-  sections: readonly Section[],
-  count: number,
-): Parsed<{ inputs: string[]; message: string }> {
-  const message = section(sections, 'message')?.trim();
-  const inputs = sections.filter(([name]) => name === 'input').map(([, text]) => text.trim());
+const HARD =
+  'A good task is hard but fair: the shown pairs pin f down, but only for someone who reasons about them ' +
+  '(not a lookup, not a guess).';
+
+/**
+ * The message and the inputs of a proposal's answer body. In `think-answer`, as the reference reads them when the
+ * body has ```input blocks: the last N of them (at least N), and the first ```message block; else our sections:
+ * exactly N "# input" sections and a "# message" section.
+ */
+function inputsAndMessage(o: Options, body: string): Parsed<{ inputs: string[]; message: string }> {
+  const blocks = o.format === 'think-answer' ? fencedBlocks(body) : [];
+  const fencedInputs = blocks.filter((b) => b.lang === 'input').map((b) => b.body);
+  const sections = readSections(body);
+  const fenced = fencedInputs.length > 0;
+  const inputs = fenced
+    ? fencedInputs.slice(-o.inputs)
+    : sections.filter(([name]) => name === 'input').map(([, text]) => text.trim());
+  const message = (firstBlock(body, 'message') ?? section(sections, 'message'))?.trim();
   if (!message) return { ok: false, reason: 'no message' };
-  if (inputs.length !== count) return { ok: false, reason: `${inputs.length} inputs, expected ${count}` };
+  if (fenced ? fencedInputs.length < o.inputs : inputs.length !== o.inputs)
+    return {
+      ok: false,
+      reason: `${fenced ? fencedInputs.length : inputs.length} inputs, expected ${o.inputs}`,
+    };
   if (inputs.some((i) => !i || i.includes('\n')))
     return { ok: false, reason: 'an input is empty or spans lines' };
   return { ok: true, value: { inputs, message } };
@@ -150,7 +189,7 @@ export default definePlugin({
   description: 'Write a program from a message and input/output pairs.',
   options,
   taskModes: (o): TaskMode[] => {
-    const l = layout(o.format);
+    const l = layout(o.format, o.think);
     return [
       {
         name: 'induction',
@@ -197,7 +236,7 @@ export default definePlugin({
             o.maxAnswerTokens,
           ),
         parseAnswer(completion) {
-          const program = answerSection(o.format, completion, 'program');
+          const program = answerSection(o.format, completion, 'program', { think: o.think });
           if (!program.ok) return program;
           return program.value.trim() ? program : { ok: false, reason: 'empty program' };
         },
