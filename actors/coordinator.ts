@@ -248,7 +248,10 @@ async function propose(
             ),
           (r) => r.computeMs,
         )
-        .then((r) => r.results)
+        .then((r) => {
+          mergeFaults(timings.faults, r.faults);
+          return r.results;
+        })
     : [];
   return { proposals, tasks: validTasks(mode, parsed, verdicts, step, timings.faults) };
 }

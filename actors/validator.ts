@@ -10,6 +10,7 @@ import {
   type Executor,
   type ExecutorFactory,
   type Faults,
+  mergeFaults,
   recordFault,
   type TaskMode,
 } from '../src/plugins/index.ts';
@@ -30,7 +31,12 @@ export const validatorProtocol = defineProtocol({
       proposals: Type.Array(ProposalSchema),
       executor: Type.Optional(Type.String({ description: 'Default: python.' })),
     }),
-    reply: Type.Object({ results: Type.Array(ProposalVerdictSchema), computeMs: Type.Number() }),
+    reply: Type.Object({
+      results: Type.Array(ProposalVerdictSchema),
+      /** Infrastructure faults met on the way (`executor.workerLost`: jobs run again on a fresh worker). */
+      faults: FaultsSchema,
+      computeMs: Type.Number(),
+    }),
   },
   verify: {
     request: Type.Object({
@@ -58,10 +64,16 @@ export const ValidatorOptions = Type.Object({
   python: Type.Optional(
     Type.Object(
       {
-        path: Type.String({
-          minLength: 1,
-          description:
-            'The interpreter: /usr/bin/python3 (default) or a venv\'s bin/python (docs/executor.md, "Libraries").',
+        path: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description:
+              'The interpreter: /usr/bin/python3 (default) or a venv\'s bin/python (docs/executor.md, "Libraries").',
+          }),
+        ),
+        sitePackages: Type.Boolean({
+          default: true,
+          description: 'Give it its site-packages (read-only); false runs it with -S: the standard library only.',
         }),
       },
       { description: "The sandbox's Python, with its site-packages read-only (default: /usr/bin/python3)." },
@@ -95,6 +107,8 @@ export type ValidatorOptions = Static<typeof ValidatorOptions>;
 
 interface ValidatorState {
   python: Executor;
+  /** Infrastructure faults since the last reply (the mailbox hands the validator one message at a time). */
+  infra: Faults;
   /** Executors from plugins, by name, started on first use. */
   factories: Map<string, ExecutorFactory>;
   started: Map<string, Executor>;
@@ -104,17 +118,20 @@ interface ValidatorState {
 }
 
 /** The built-in executor: Python in bubblewrap, with the AZR validation policy. */
-function pythonExecutor(options: ValidatorOptions, log: (line: string) => void): Executor {
+function pythonExecutor(options: ValidatorOptions, log: (line: string) => void, infra: Faults): Executor {
   const pool = new PythonPool({
     size: options.poolSize,
     sandbox: options.sandbox,
     pythonPath: options.python?.path,
+    sitePackages: options.python?.sitePackages,
     limits: { timeoutMs: options.timeoutMs, memoryBytes: options.memoryMb * 1024 * 1024 },
   });
   // An infrastructure fault, never a verdict: the job runs again on a fresh worker.
-  pool.on('jobRetried', ({ pid, reason }) =>
-    log(`sandbox worker ${pid}: ${reason} under a job, run again (${pool.infraRetries} such retries so far)`),
-  );
+  pool.on('jobRetried', ({ pid, reason }) => {
+    const line = `sandbox worker ${pid}: ${reason} under a job, run again (${pool.infraRetries} such retries so far)`;
+    recordFault(infra, INFRA_FAULT, new Error(line));
+    log(line);
+  });
   const policy: ValidationOptions = {
     maxOutputChars: options.maxOutputChars,
     inductionInputs: options.inductionInputs,
@@ -128,6 +145,16 @@ function pythonExecutor(options: ValidatorOptions, log: (line: string) => void):
     verify: (checks) => verify(pool, checks, policy),
     close: () => pool.close(),
   };
+}
+
+/** The fault part under which lost sandbox workers are counted: `faults.executor.workerLost` in metrics. */
+export const INFRA_FAULT = 'executor.workerLost';
+
+/** The infrastructure faults recorded since the last reply; the record starts empty again. */
+function takeInfraFaults(state: ValidatorState): Faults {
+  const taken = { ...state.infra };
+  for (const part of Object.keys(state.infra)) delete state.infra[part];
+  return taken;
 }
 
 function executor(state: ValidatorState, name = 'python'): Executor {
@@ -217,8 +244,10 @@ export const validator = defineActor({
   options: ValidatorOptions,
   init: async (options, ctx): Promise<ValidatorState> => {
     const plugins = await loadActorPlugins(options);
+    const infra: Faults = {};
     return {
-      python: pythonExecutor(options, ctx.log),
+      infra,
+      python: pythonExecutor(options, ctx.log, infra),
       factories: plugins.executors,
       started: new Map(),
       settings: { workers: options.poolSize, timeoutMs: options.timeoutMs },
@@ -229,13 +258,14 @@ export const validator = defineActor({
     validate: async (state, { proposals, executor: name }, ctx) => {
       const started = performance.now();
       const results = await executor(state, name).validate(proposals);
-      ctx.reply({ results, computeMs: performance.now() - started });
+      ctx.reply({ results, faults: takeInfraFaults(state), computeMs: performance.now() - started });
       return state;
     },
     verify: async (state, { answers, executor: name, mode }, ctx) => {
       const started = performance.now();
       const faults: Faults = {};
       const results = await verifyAll(state, answers, name, mode, faults);
+      mergeFaults(faults, takeInfraFaults(state));
       ctx.reply({ results, faults, computeMs: performance.now() - started });
       return state;
     },

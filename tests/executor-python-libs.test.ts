@@ -48,6 +48,16 @@ describe('libraries in the sandbox', () => {
     }),
   );
 
+  test('sitePackages: false: the standard library only', { skip: missing('numpy') }, () =>
+    withPool(
+      async (pool) => {
+        const verdict = await validateOne(pool, proposal('import numpy\n\ndef f(x):\n    return x', '1'));
+        assert.deepEqual([verdict.valid, verdict.errorType], [false, 'ModuleNotFoundError']);
+      },
+      { sitePackages: false },
+    ),
+  );
+
   test('banned modules are still refused next to a library', { skip: missing('numpy') }, () =>
     withPool(async (pool) => {
       const banned = await validateOne(

@@ -38,6 +38,8 @@ export interface PythonPoolOptions {
   /** `bwrap` (default) or `none`; `none` must be asked for explicitly and prints a warning once. */
   sandbox?: SandboxMode;
   pythonPath?: string;
+  /** Give the interpreter its site-packages, read-only (default true; false runs `python3 -S`). */
+  sitePackages?: boolean;
   bwrapPath?: string;
   limits?: Partial<ExecutionLimits>;
   /** Jobs waiting for a worker before `run` rejects with PoolQueueFullError (default: unbounded). */
@@ -188,6 +190,7 @@ export class PythonPool extends EventEmitter<PythonPoolEvents> {
     this.settings = {
       mode: this.sandbox,
       pythonPath: options.pythonPath ?? DEFAULT_PYTHON,
+      sitePackages: options.sitePackages ?? true,
       bwrapPath: options.bwrapPath ?? DEFAULT_BWRAP,
       limits: this.limits,
     };
