@@ -74,3 +74,23 @@ test('validator actor: inputs are Python expressions by default, literals only w
     [null, 'MalformedInput', false],
   ]);
 });
+
+test('validator actor: a lost sandbox worker is an infrastructure fault in the reply, each time', async (t) => {
+  const system = createSystem();
+  t.after(() => system.stop());
+  const ref = system.spawn(validator, { options: { poolSize: 1, sandbox: 'bwrap' } });
+  // os._exit reached without an import ends the worker under the job every time (tests/executor-pool.test.ts).
+  const os =
+    "[c for c in ().__class__.__mro__[1].__subclasses__() if c.__name__ == '_wrap_close'][0].__init__.__globals__";
+  const killer = { code: `def f(x):\n    ${os}['_exit'](0)`, input: '0' };
+  const first = await ref.ask({ type: 'validate', proposals: [killer] }, { timeoutMs: 30_000 });
+  assert.equal(first.results[0]!.valid, false);
+  // Run again on a fresh worker twice (the pool's maxInfraRetries, 2), then a verdict on the program.
+  assert.equal(first.faults['executor.workerLost']?.count, 2);
+  assert.match(first.faults['executor.workerLost']!.first, /worker died .* run again/);
+  const next = await ref.ask(
+    { type: 'validate', proposals: [{ code: 'def f(x):\n    return x', input: '1' }] },
+    { timeoutMs: 30_000 },
+  );
+  assert.deepEqual(next.faults, {}, 'each reply carries only its own faults');
+});
