@@ -73,7 +73,8 @@ export const ValidatorOptions = Type.Object({
         ),
         sitePackages: Type.Boolean({
           default: true,
-          description: 'Give it its site-packages (read-only); false runs it with -S: the standard library only.',
+          description:
+            'Give it its site-packages (read-only); false runs it with -S: the standard library only.',
         }),
       },
       { description: "The sandbox's Python, with its site-packages read-only (default: /usr/bin/python3)." },
