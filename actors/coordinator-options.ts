@@ -70,8 +70,19 @@ export const CoordinatorOptions = Type.Object({
     description:
       "Learn step t−1's batch while step t is generated (put the learner on a thread or process to use a second " +
       "core): one step off-policy, which TRR++'s ratio clipping against the sampling log-probabilities accounts for. " +
-      "A step's batch is learned during the next step, so a run of N steps makes N−1 updates.",
+      'The same as `maxStaleness: 1`.',
   }),
+  maxStaleness: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 64,
+      description:
+        'Bounded staleness s (docs/azr.md §2, "Staleness"): step t generates with weights version t − 1 − s while the ' +
+        'learner learns earlier batches in the background, each as soon as it is generated; samples carry their ' +
+        'version and the learner drops any older than s. 0: learn each batch before the next step (sequential); ' +
+        '1: the same as `overlap`. Default: 1 with `overlap`, else 0.',
+    }),
+  ),
   reinforce: Type.Array(
     Type.Unsafe<'proposer' | 'solver'>({ type: 'string', enum: ['proposer', 'solver'] }),
     {

@@ -37,6 +37,8 @@ import {
   heldoutTasks,
   interleave,
   judgeAnswers,
+  LearningPipeline,
+  type PipelineSnapshot,
   learnerMetrics,
   meanTerms,
   modeFigures,
@@ -81,6 +83,11 @@ export const coordinatorProtocol = defineProtocol({
     reply: Type.Record(Type.String(), Type.Unknown()),
   },
   broadcast: { request: Type.Object({}), reply: Type.Integer() },
+  /**
+   * Waits until every generated batch is learned (the run asks before each checkpoint, so that a checkpoint holds
+   * nothing in flight); replies the generators' weights version.
+   */
+  settle: { request: Type.Object({}), reply: Type.Object({ version: Type.Integer() }) },
   /** Greedy accuracy on the held-out set per mode, and the trivial baselines' (empty without a held-out set). */
   heldout: {
     request: Type.Object({}),
@@ -127,8 +134,10 @@ interface State {
   heldout?: Heldout;
   options: Static<typeof CoordinatorOptions>;
   peers: Peers;
-  /** With `overlap`: the batch generated last step, learned during the next one (part of the snapshot). */
-  pending?: Batch;
+  /** Batches learned in the background, in order, within the staleness bound (docs/azr.md §2, "Staleness"). */
+  pipeline: LearningPipeline<Batch, LearnerUpdate, Weights>;
+  /** The weights version the generators hold. */
+  version: number;
 }
 
 /** What one step hands the learner. */
@@ -138,6 +147,9 @@ interface Batch {
 }
 
 type LearnerUpdate = ReplyOf<typeof learnerProtocol.spec, 'update'>;
+type WeightsReply = ReplyOf<typeof learnerProtocol.spec, 'weights'>;
+/** A weights payload as the pipeline keeps it: by version. */
+type Weights = WeightsReply & { version: number };
 
 /** Wall time of asks, split into the actors' own compute and the rest (messaging, codec, supervision). */
 class Timings {
@@ -368,25 +380,29 @@ async function selfPlayStep(state: State, step: number, ctx: ActorContext): Prom
   const started = performance.now();
   const timings = new Timings();
   const line: Record<string, unknown> = { step };
-  let update: LearnerUpdate | undefined;
-  if (state.options.overlap) {
-    // The learner (on its own thread or process) learns the previous step's batch while this one is generated;
-    // the new weights go out after both, so every step's generation sees one version, whatever the timing.
-    const previous = state.pending;
-    const [batch, learned] = await Promise.all([
-      collect(state, step, ctx, timings, line),
-      previous ? learn(state, previous, timings) : undefined,
-    ]);
-    state.pending = batch;
-    update = learned;
-  } else {
-    update = await learn(state, await collect(state, step, ctx, timings, line), timings);
-  }
-  if (update) {
-    await broadcastWeights(state, timings);
+  const { pipeline } = state;
+  pipeline.takeIdle();
+  const batch = await collect(state, step, ctx, timings, line);
+  // Every sample carries the version that generated it; the learner bounds their staleness (docs/azr.md §5).
+  batch.samples = batch.samples.map((sample) => ({ ...sample, version: state.version }));
+  pipeline.push(batch);
+  // The next step's generation uses version t − s, whenever the learner gets there: fixed versions, free timing.
+  const next = pipeline.versionFor(step + 1);
+  if (next > state.version) {
+    const { update, weights } = await pipeline.reach(next);
+    timings.ms.learning = (timings.ms.learning ?? 0) + update.computeMs + weights.computeMs;
+    await broadcastWeights(state, timings, weights);
     Object.assign(line, learnerMetrics(update));
   }
-  Object.assign(line, timeMetrics(timings.ms, performance.now() - started), faultMetrics(timings.faults));
+  const idle = pipeline.takeIdle();
+  Object.assign(
+    line,
+    timeMetrics(
+      { ...timings.ms, generatorIdle: idle.generatorIdleMs, learnerIdle: idle.learnerIdleMs },
+      performance.now() - started,
+    ),
+    faultMetrics(timings.faults),
+  );
   return line;
 }
 
@@ -490,7 +506,8 @@ async function backfill(
   return drawn ?? [];
 }
 
-async function learn(state: State, { samples, supervised }: Batch, timings: Timings): Promise<LearnerUpdate> {
+/** One update from a batch (the pipeline's call, in the background). */
+async function learn(state: State, { samples, supervised }: Batch): Promise<LearnerUpdate> {
   const t = { timeoutMs: state.options.askTimeoutMs };
   const { learner } = state.peers;
   let supervisedSamples: { promptIds: number[]; targetIds: number[] }[] = [];
@@ -501,20 +518,31 @@ async function learn(state: State, { samples, supervised }: Batch, timings: Timi
     );
     supervisedSamples = supervised.map((_, i) => ({ promptIds: ids[2 * i]!, targetIds: ids[2 * i + 1]! }));
   }
-  return timings.time(
-    'learning',
-    () => learner.ask({ type: 'update', samples, supervised: supervisedSamples }, t),
-    (r) => r.computeMs,
+  return learner.ask(
+    { type: 'update', samples, supervised: supervisedSamples, maxStaleness: state.pipeline.maxStaleness },
+    t,
   );
 }
 
-async function broadcastWeights(state: State, timings = new Timings()): Promise<number> {
+/** The learner's current weights, by version (the pipeline's call after each update). */
+async function learnerWeights(state: State): Promise<Weights> {
+  const reply = await state.peers.learner.ask({ type: 'weights' }, { timeoutMs: state.options.askTimeoutMs });
+  return { ...reply, version: reply.payload.version };
+}
+
+/**
+ * Sends weights to the generators (by default those of the version they hold, e.g. after a resume) and returns
+ * their version.
+ */
+async function broadcastWeights(state: State, timings = new Timings(), weights?: Weights): Promise<number> {
   const t = { timeoutMs: state.options.askTimeoutMs };
-  const { payload } = await timings.time(
-    'learning',
-    () => state.peers.learner.ask({ type: 'weights' }, t),
-    (r) => r.computeMs,
-  );
+  const chosen = weights ?? (await state.pipeline.weightsOf(state.version));
+  if (!chosen)
+    throw new AzrError(
+      'CHECKPOINT_INVALID',
+      `coordinator: the checkpoint holds no weights of version ${state.version}, which the generators use next`,
+    );
+  const { payload } = chosen;
   await timings.time(
     'learning',
     () =>
@@ -525,6 +553,7 @@ async function broadcastWeights(state: State, timings = new Timings()): Promise<
     // The two generators load in parallel: their compute overlaps, so the longer one counts.
     (replies) => Math.max(...replies.map((r) => r.computeMs)),
   );
+  state.version = payload.version;
   return payload.version;
 }
 
@@ -572,8 +601,15 @@ function heldoutProblem(file: string): string | undefined {
 }
 
 interface CoordinatorSnapshot {
-  pending: Batch | null;
+  /** The generators' weights version. */
+  version: number;
+  pipeline: PipelineSnapshot<LearnerUpdate, Weights>;
+  /** Before bounded staleness: the batch `overlap` had not learned yet. */
+  pending?: Batch | null;
 }
+
+/** s: `maxStaleness`, or 1 with `overlap` and 0 without. */
+const maxStaleness = (options: Options) => options.maxStaleness ?? (options.overlap ? 1 : 0);
 
 async function start(options: Options, ctx: ActorContext): Promise<State> {
   const loaded = await loadActorPlugins(options);
@@ -612,7 +648,19 @@ async function start(options: Options, ctx: ActorContext): Promise<State> {
     shapers: loaded.shapers,
     options,
     peers: peers(ctx),
+    pipeline: undefined as unknown as State['pipeline'],
+    version: 0,
   };
+}
+
+/** Adds the learning pipeline to a started state, from a snapshot's part when resuming. */
+function withPipeline(state: State, snapshot?: PipelineSnapshot<LearnerUpdate, Weights>): State {
+  state.pipeline = new LearningPipeline(
+    maxStaleness(state.options),
+    { learn: (batch) => learn(state, batch), weights: () => learnerWeights(state) },
+    snapshot,
+  );
+  return state;
 }
 
 const definition = defineActor({
@@ -622,12 +670,17 @@ const definition = defineActor({
   options: CoordinatorOptions,
   files: (options) =>
     options.heldout ? [{ pointer: '/heldout/file', path: options.heldout.file, check: heldoutProblem }] : [],
-  init: (options, ctx) => start(options, ctx),
-  snapshot: (state): CoordinatorSnapshot => ({ pending: state.pending ?? null }),
+  init: async (options, ctx) => withPipeline(await start(options, ctx)),
+  snapshot: (state): CoordinatorSnapshot => ({
+    version: state.version,
+    pipeline: state.pipeline.snapshot(state.version),
+  }),
   restore: async (snapshot, options, ctx) => {
-    const state = await start(options, ctx);
-    const pending = (snapshot as Partial<CoordinatorSnapshot> | null)?.pending;
-    if (pending) state.pending = pending;
+    const saved = snapshot as Partial<CoordinatorSnapshot> | null;
+    const state = withPipeline(await start(options, ctx), saved?.pipeline);
+    if (saved?.version !== undefined) state.version = saved.version;
+    // A checkpoint from before bounded staleness: its pending batch is learned first.
+    if (saved?.pending) state.pipeline.push(saved.pending);
     return state;
   },
   handlers: {
@@ -658,6 +711,11 @@ const definition = defineActor({
     },
     broadcast: async (state, _msg, ctx) => {
       ctx.reply(await broadcastWeights(state));
+      return state;
+    },
+    settle: async (state, _msg, ctx) => {
+      await state.pipeline.settle();
+      ctx.reply({ version: state.version });
       return state;
     },
     evaluate: async (state, { mode: name, tasks }, ctx) => {

@@ -1,7 +1,7 @@
 // The learner: owns the trainable policy and its optimiser. It turns a batch of rewarded rollouts into one TRR++
 // update (docs/azr.md §5) and hands out the new weights, versioned, for the generators.
 import { type Static, Type } from '@sinclair/typebox';
-import { Learner, type LearnerOptions } from '../src/rl/index.ts';
+import { boundStaleness, Learner, type LearnerOptions, type StalenessReport } from '../src/rl/index.ts';
 import { join, resolve } from 'node:path';
 import { loadHuggingFace } from '../src/model/huggingface.ts';
 import type { Tokenizer } from '../src/model/tokenizer.ts';
@@ -31,6 +31,11 @@ export const learnerProtocol = defineProtocol({
     request: Type.Object({
       samples: Type.Array(RolloutSampleSchema),
       supervised: Type.Optional(Type.Array(SupervisedSampleSchema)),
+      /**
+       * Samples more than this many versions older than the learner's weights are dropped and counted
+       * (`stats.droppedSamples`; `stats['staleness.<k>']` counts every sample by age). Default: no bound.
+       */
+      maxStaleness: Type.Optional(Type.Integer({ minimum: 0 })),
     }),
     reply: Type.Object({
       version: Type.Integer(),
@@ -156,6 +161,12 @@ function assemble(
   };
 }
 
+/** The staleness figures of an update, flat for the metrics line: `droppedSamples`, `staleness.<k>`. */
+const stalenessStats = ({ dropped, histogram }: StalenessReport<unknown>) => ({
+  droppedSamples: dropped,
+  ...Object.fromEntries(Object.entries(histogram).map(([k, n]) => [`staleness.${k}`, n])),
+});
+
 export const learner = defineActor({
   kind: 'learner',
   module: import.meta.url,
@@ -174,13 +185,14 @@ export const learner = defineActor({
       ctx.reply({ payload, computeMs: performance.now() - started });
       return state;
     },
-    update: (state, { samples, supervised }, ctx) => {
+    update: (state, { samples, supervised, maxStaleness }, ctx) => {
       const started = performance.now();
-      const { groups, ...stats } = state.trainer.step(samples, supervised ?? []);
+      const aged = boundStaleness(samples, state.version, maxStaleness ?? Number.POSITIVE_INFINITY);
+      const { groups, ...stats } = state.trainer.step(aged.kept, supervised ?? []);
       state.version++;
       ctx.reply({
         version: state.version,
-        stats: { ...stats, groups },
+        stats: { ...stats, ...stalenessStats(aged), groups },
         computeMs: performance.now() - started,
       });
       return state;

@@ -12,7 +12,7 @@ const supervisedOnly = 'tests/fixtures/selfplay-supervised-only.yaml';
 describe('overlap: the learner learns step t−1 while step t is generated', () => {
   let uninterrupted: string;
 
-  test('each step learns the previous batch; the pending batch is part of the checkpoint', async () => {
+  test("each step learns the previous batch; a checkpoint learns the last one and keeps the generators' weights", async () => {
     uninterrupted = await mkdtemp(join(tmpdir(), 'azr-overlap-'));
     const { code, stderr } = await azr('run', overlap, '--out', uninterrupted);
     assert.equal(code, 0, stderr);
@@ -24,10 +24,17 @@ describe('overlap: the learner learns step t−1 while step t is generated', () 
     );
     assert.ok(lines[1]!['learner.supervisedTokens'] > 0, 'the gold answers reach the learner');
     const last = await state(uninterrupted, 3);
-    assert.equal(last.learner.version, 2);
-    assert.ok(
-      last.coordinator.pending.samples.length > 0,
-      "step 3's batch waits in the coordinator's snapshot",
+    assert.equal(last.learner.version, 3, "a checkpoint holds nothing in flight: step 3's batch is learned");
+    assert.equal(last.coordinator.version, 2, 'the generators hold version 2');
+    assert.deepEqual(
+      last.coordinator.pipeline.weights.map((w: { version: number }) => w.version),
+      [2],
+      'the checkpoint keeps the weights the generators use next',
+    );
+    assert.deepEqual(
+      last.coordinator.pipeline.updates.map((u: { version: number }) => u.version),
+      [3],
+      "update 3's figures wait for step 4's line",
     );
   });
 

@@ -14,3 +14,4 @@ export {
   type RolloutSample,
   type SupervisedSample,
 } from './learner.ts';
+export { boundStaleness, type StalenessReport, type Versioned } from './staleness.ts';

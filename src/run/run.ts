@@ -152,6 +152,8 @@ export async function run(topology: string | LoadedTopology, options: RunOptions
     await writeReport(runDir).catch((error: Error) => note(`report not written: ${error.message}`));
   };
   const checkpoint = async (step: number) => {
+    // Nothing in flight in a checkpoint: the batches generated so far are learned first (docs/azr.md §2).
+    await system.whileRunning(coordinator.ask({ type: 'settle' }, { timeoutMs: 3_600_000 }));
     const dir = await writeCheckpoint(
       runDir,
       {

@@ -56,3 +56,10 @@ export {
   solveRates,
   solverBatch,
 } from './solve.ts';
+export {
+  LearningPipeline,
+  type PipelineCalls,
+  type PipelineIdle,
+  type PipelineSnapshot,
+  type VersionedUpdate,
+} from './pipeline.ts';

@@ -144,6 +144,8 @@ export const RolloutSampleSchema = Type.Object({
   samplingLogprobs: Type.Array(Type.Number()),
   reward: Type.Number(),
   group: Type.String(),
+  /** The weights version that generated it (docs/azr.md §5, bounded staleness); none: as fresh as the update. */
+  version: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 export type RolloutSample = Static<typeof RolloutSampleSchema>;
 
