@@ -54,6 +54,43 @@ describe('overlap: the learner learns step t−1 while step t is generated', () 
   });
 });
 
+describe('maxStaleness 2: generation two versions ahead of the learner', () => {
+  const s2 = ['--set', 'actors.coordinator.options.maxStaleness=2'];
+  let uninterrupted: string;
+
+  test('step t generates with version t − 3; updates learn batches two versions old', async () => {
+    uninterrupted = await mkdtemp(join(tmpdir(), 'azr-staleness-'));
+    const { code, stderr } = await azr('run', overlap, '--out', uninterrupted, '--steps', '5', ...s2);
+    assert.equal(code, 0, stderr);
+    const lines = (await metricsLines(uninterrupted)).filter((l) => l.step > 0 && 'deduction.validRate' in l);
+    assert.deepEqual(
+      lines.map((l) => l.version),
+      [undefined, undefined, 1, 2, 3],
+      'step t reports the update whose weights step t + 1 uses: version t − 2',
+    );
+    assert.equal(lines[4]!['learner.staleness.2'] > 0, true, 'update 3 learns batch 3, made with version 0');
+    assert.equal(lines[4]!['learner.droppedSamples'], 0);
+    assert.equal(typeof lines[4]!['time.generatorIdle'], 'number');
+    assert.equal(typeof lines[4]!['time.learnerIdle'], 'number');
+  });
+
+  test('stop after step 4 and resume: step 5 equals the uninterrupted one', async () => {
+    const resumed = await mkdtemp(join(tmpdir(), 'azr-staleness-resume-'));
+    // Step 4 scores the held-out set either way (every 2): the lines can be compared whole.
+    assert.equal((await azr('run', overlap, '--out', resumed, '--steps', '4', ...s2)).code, 0);
+    const { code, stderr } = await azr('run', overlap, '--resume', resumed, '--steps', '5');
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(
+      (await state(resumed, 5)).learner.tensors,
+      (await state(uninterrupted, 5)).learner.tensors,
+    );
+    assert.deepEqual(
+      (await metricsLines(resumed)).map(withoutTimes),
+      (await metricsLines(uninterrupted)).map(withoutTimes),
+    );
+  });
+});
+
 test('reinforce: [] with supervised: the learner trains on gold answers only', async () => {
   const runDir = await mkdtemp(join(tmpdir(), 'azr-supervised-'));
   const { code, stderr } = await azr('run', supervisedOnly, '--out', runDir, '--steps', '1');
