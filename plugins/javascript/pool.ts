@@ -22,7 +22,7 @@ export const DEFAULT_JS_LIMITS: JsLimits = {
   stackBytes: 256 * 1024,
 };
 
-/** Highest stack limit accepted: deeper QuickJS stacks overflowed the thread's native stack (DESIGN.md). */
+/** Highest stack limit accepted: deeper QuickJS stacks overflowed the thread's native stack (measured; docs/javascript.md). */
 export const MAX_STACK_BYTES = 256 * 1024;
 
 export interface JsPoolOptions {

@@ -1,4 +1,4 @@
-// Differentiable building blocks that avoid the wasm backend's weak spots (see DESIGN.md, "Measured dependency facts"):
+// Differentiable building blocks that avoid the wasm backend's weak spots (docs/benchmarks.md, "What was done to get here"):
 // transposed matMuls take a slow path there, the `gather` gradient is missing and the `bandPart` gradient fails.
 // With native products (src/model/native) the products are BLAS calls: batched and transposed ones are fast, so the
 // per-slice split and the explicit transposes are skipped.
