@@ -2,25 +2,7 @@
 // wire type (SandboxValidation, AnswerVerdict in src/wire).
 import type { AnswerVerdict, SandboxValidation } from '../wire/index.ts';
 
-/** docs/azr.md §3: the reference code's banned-import list. Every component of every entry is banned. */
-export const DEFAULT_BANNED_MODULES: readonly string[] = [
-  'logging',
-  'random',
-  'multiprocessing',
-  'pebble',
-  'subprocess',
-  'threading',
-  'datetime',
-  'time',
-  'hashlib',
-  'hmac',
-  'bcrypt',
-  'calendar',
-  'os.sys',
-  'os.path',
-  'sys.exit',
-  'os.environ',
-];
+export { DEFAULT_BANNED_MODULES } from '../wire/index.ts';
 
 /** Per-job limits. `timeoutMs` is enforced by the pool (wall clock); the rest by the harness (rlimits). */
 export interface ExecutionLimits {

@@ -26,26 +26,7 @@ import {
   firstBlock,
 } from './format.ts';
 import { AzrError } from '../errors.ts';
-
-/** The validator's default banned modules (docs/azr.md §3), as the proposer prompt names them. */
-export const DEFAULT_PROMPT_BANNED_MODULES: readonly string[] = [
-  'logging',
-  'random',
-  'multiprocessing',
-  'pebble',
-  'subprocess',
-  'threading',
-  'datetime',
-  'time',
-  'hashlib',
-  'hmac',
-  'bcrypt',
-  'calendar',
-  'os.sys',
-  'os.path',
-  'sys.exit',
-  'os.environ',
-];
+import { DEFAULT_BANNED_MODULES } from '../wire/index.ts';
 
 /** Options every program task mode takes (the JSON Schema its plugin declares). */
 export function programModeOptions(defaultReferences: number) {
@@ -77,7 +58,7 @@ export function programModeOptions(defaultReferences: number) {
         'writes; false: no header (before issue 16).',
     }),
     bannedModules: Type.Array(Type.String(), {
-      default: [...DEFAULT_PROMPT_BANNED_MODULES],
+      default: [...DEFAULT_BANNED_MODULES],
       description:
         'think-answer only: the modules the proposer prompt says not to use (keep it equal to ' +
         'validator.bannedModules, which is what rejects them).',

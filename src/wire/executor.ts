@@ -4,6 +4,26 @@
 import type { AnswerVerdict, BuiltinCheck, Proposal, ProposalVerdict, SandboxValidation } from './schemas.ts';
 import { AzrError } from '../errors.ts';
 
+/** docs/azr.md §3: the reference code's banned-import list. Every component of every entry is banned. */
+export const DEFAULT_BANNED_MODULES: readonly string[] = [
+  'logging',
+  'random',
+  'multiprocessing',
+  'pebble',
+  'subprocess',
+  'threading',
+  'datetime',
+  'time',
+  'hashlib',
+  'hmac',
+  'bcrypt',
+  'calendar',
+  'os.sys',
+  'os.path',
+  'sys.exit',
+  'os.environ',
+];
+
 /**
  * The outcome of one job. A job never disappears: it either answers (`ok: true`) or ends as a
  * `timeout` (deadline passed, worker killed and replaced) or `crashed` (its worker died while running it).
