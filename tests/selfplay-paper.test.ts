@@ -179,7 +179,7 @@ describe('induction as in the paper: given a program (docs/azr.md §2)', () => {
       assert.deepEqual(done!.proposal, { code: given.code, inputs, message: 'Squares.' });
       const outputs = inputs.map((i) => String(Number(i) ** 2));
       const tasks = validTasks(mode, [done!], [{ valid: true, output: outputs[0]!, outputs }], 4, faults);
-      const made = tasks.get(0)!;
+      const made = tasks.of(0)[0]!;
       assert.equal(made.code, given.code, "the task's program is the given one");
       assert.deepEqual(made.outputs, outputs);
       assert.equal(made.id, 'induction-4-0');

@@ -14,7 +14,7 @@ import {
   rewardTermKey,
   timeMetrics,
 } from '../src/selfplay/metrics.ts';
-import { chunk, parsedProposals, validTasks } from '../src/selfplay/propose.ts';
+import { chunk, ProposedTasks, parsedProposals, validTasks } from '../src/selfplay/propose.ts';
 import {
   meanTerms,
   proposerRollouts,
@@ -119,9 +119,9 @@ describe('proposing', () => {
     ];
     const faults: Faults = {};
     const tasks = validTasks(toy, parsed, verdicts, 5, faults);
-    assert.deepEqual([...tasks.keys()], [0, 4]);
-    assert.equal(tasks.get(4)!.id, 'toy-5-4');
-    assert.equal(tasks.get(4)!.output, '4');
+    assert.deepEqual(tasks.proposals(), [0, 4]);
+    assert.equal(tasks.of(4)[0]!.id, 'toy-5-4');
+    assert.equal(tasks.of(4)[0]!.output, '4');
     assert.deepEqual(faults, { 'mode:toy.toTask': { count: 1, first: 'Error: toTask failed' } });
   });
 });
@@ -211,7 +211,7 @@ describe('solving', () => {
 });
 
 describe('rewards', () => {
-  const tasks = new Map([[1, task('p1')]]);
+  const tasks = new ProposedTasks([[1, task('p1')]]);
   const proposals = [
     { proposal: null, ...generation('junk') },
     { proposal: { code: 'x', input: '1' }, ...generation('x') },
@@ -352,7 +352,7 @@ describe('the metrics line', () => {
   test("a mode's figures and keys, in the order they are written", () => {
     const figures = modeFigures({
       proposals: [{ proposal: null }, { proposal: {} }, { proposal: {} }, { proposal: {} }],
-      tasks: new Map([
+      tasks: new ProposedTasks([
         [1, task('a', { code: 'abcd' })],
         [2, task('b', { code: 'ab' })],
       ]),
@@ -369,6 +369,7 @@ describe('the metrics line', () => {
       validRate: 0.5,
       formatErrorRate: 0.25,
       newTasks: 2,
+      tasksPerProposal: 1,
       bufferSize: 12,
       learnability: 0.75,
       solveRate: 0.5,
@@ -384,6 +385,7 @@ describe('the metrics line', () => {
       'deduction.validRate',
       'deduction.formatErrorRate',
       'deduction.newTasks',
+      'deduction.tasksPerProposal',
       'deduction.bufferSize',
       'deduction.learnability',
       'deduction.solveRate',

@@ -6,7 +6,6 @@ import { type Static, Type } from '@sinclair/typebox';
 import {
   answerSection,
   definePlugin,
-  fencedBlocks,
   firstBlock,
   IDENTITY_CODE,
   layout,
@@ -14,6 +13,7 @@ import {
   type Proposal,
   programModeOptions,
   pythonRequirements,
+  readInputs,
   readSections,
   renderSections,
   type Section,
@@ -24,7 +24,8 @@ import {
 import { AzrError } from '../../src/errors.ts';
 
 const options = Type.Composite([
-  programModeOptions(1),
+  // Induction's N inputs are `inputs`: the program modes' `inputsPerProposal` is not one of its options.
+  Type.Omit(programModeOptions(1), ['inputsPerProposal']),
   Type.Object({
     inputs: Type.Integer({ minimum: 2, default: 10, description: 'Inputs per proposal; half are shown.' }),
     program: Type.Unsafe<'given' | 'written'>({
@@ -165,23 +166,10 @@ const HARD =
  * exactly N "# input" sections and a "# message" section.
  */
 function inputsAndMessage(o: Options, body: string): Parsed<{ inputs: string[]; message: string }> {
-  const blocks = o.format === 'think-answer' ? fencedBlocks(body) : [];
-  const fencedInputs = blocks.filter((b) => b.lang === 'input').map((b) => b.body);
-  const sections = readSections(body);
-  const fenced = fencedInputs.length > 0;
-  const inputs = fenced
-    ? fencedInputs.slice(-o.inputs)
-    : sections.filter(([name]) => name === 'input').map(([, text]) => text.trim());
-  const message = (firstBlock(body, 'message') ?? section(sections, 'message'))?.trim();
+  const message = (firstBlock(body, 'message') ?? section(readSections(body), 'message'))?.trim();
   if (!message) return { ok: false, reason: 'no message' };
-  if (fenced ? fencedInputs.length < o.inputs : inputs.length !== o.inputs)
-    return {
-      ok: false,
-      reason: `${fenced ? fencedInputs.length : inputs.length} inputs, expected ${o.inputs}`,
-    };
-  if (inputs.some((i) => !i || i.includes('\n')))
-    return { ok: false, reason: 'an input is empty or spans lines' };
-  return { ok: true, value: { inputs, message } };
+  const inputs = readInputs(o.format, body, o.inputs);
+  return inputs.ok ? { ok: true, value: { inputs: inputs.value, message } } : inputs;
 }
 
 export default definePlugin({

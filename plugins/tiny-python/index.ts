@@ -6,17 +6,20 @@ import { Type } from '@sinclair/typebox';
 import {
   definePlugin,
   identityTask,
+  inputsPerProposalOption,
   oneLine,
   programCheck,
   renderExample,
   type Parsed,
   type PromptSpec,
   type Proposal,
+  readInputs,
   readSections,
   renderSections,
   type Section,
   section,
   singleInputTask,
+  splitInputs,
   type Task,
   type TaskMode,
   type TextConstraint,
@@ -55,6 +58,7 @@ export const tinyPythonOptions = Type.Object({
       'that read x) instead of whatever its first characters drift to. 0 = off. The recorded log-probabilities ' +
       "stay the model's.",
   }),
+  inputsPerProposal: Type.Optional(inputsPerProposalOption()),
   requireInputUse: Type.Boolean({
     default: true,
     description:
@@ -71,6 +75,8 @@ export interface TinyPythonOptions {
   requireInputUse: boolean;
   /** Default 0 (off). */
   grammarPrior?: number;
+  /** Inputs per program (docs/azr.md §4, "Several inputs per program"); default 1. */
+  inputsPerProposal?: number;
 }
 
 const INPUT_HEADER = '# input\n';
@@ -78,9 +84,20 @@ const INPUT_HEADER = '# input\n';
 /** How a task is shown as a reference: input, program, output. */
 export const renderTinyExample = (task: Task): string => renderExample(task, ['input', 'program', 'output']);
 
-/** Reads a proposer completion (what follows "# input\n"): the input line, then "# program" and the code. */
-export function parseTinyProposal(completion: string): Parsed<Proposal> {
+/**
+ * Reads a proposer completion (what follows "# input\n"): the input line, then "# program" and the code; with
+ * `inputs` k > 1, k "# input" sections before the program (a several-input proposal, docs/azr.md §4).
+ */
+export function parseTinyProposal(completion: string, inputs = 1): Parsed<Proposal> {
   const sections = readSections(INPUT_HEADER + completion);
+  if (inputs > 1) {
+    const read = readInputs('bare', INPUT_HEADER + completion, inputs);
+    if (!read.ok) return read;
+    const code = section(sections, 'program');
+    if (!code?.trim())
+      return { ok: false, reason: code === undefined ? 'no "# program" section' : 'no program' };
+    return { ok: true, value: { code, inputs: read.value, message: '' } };
+  }
   const input = section(sections, 'input');
   if (input === undefined) return { ok: false, reason: 'no "# input" section' };
   const line = oneLine(input, 'input');
@@ -104,8 +121,9 @@ function parseLiteral(completion: string, what: string): Parsed<string> {
 
 /** The task modes: deduction and abduction. */
 export function tinyPythonModes(o: TinyPythonOptions): TaskMode[] {
+  const inputs = o.inputsPerProposal ?? 1;
   const proposerConstraint = o.constrain
-    ? new GrammarConstraint(proposalGrammar(), o.maxProposalTokens, o.grammarPrior ?? 0)
+    ? new GrammarConstraint(proposalGrammar(inputs), o.maxProposalTokens, o.grammarPrior ?? 0)
     : undefined;
   const valueConstraint = o.constrain
     ? new GrammarConstraint(valueAnswerGrammar(), o.maxAnswerTokens)
@@ -139,11 +157,12 @@ export function tinyPythonModes(o: TinyPythonOptions): TaskMode[] {
         maxTokens: o.maxProposalTokens,
       }),
       parseProposal: (completion: string): Parsed<Proposal> => {
-        const parsed = parseTinyProposal(completion);
+        const parsed = parseTinyProposal(completion, inputs);
         return parsed.ok && o.requireInputUse && !readsInput(parsed.value.code)
           ? { ok: false, reason: 'the program never reads x (a constant function)' }
           : parsed;
       },
+      splitProposal: splitInputs,
       toTask: singleInputTask(kind),
       solverPrompt: (task) => ({
         text: `${renderSections(shown(task))}# ${asked}\n`,

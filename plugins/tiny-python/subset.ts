@@ -32,6 +32,8 @@ const DEPTH = 2;
 export const PROGRAM_HEADER = 'def f(x):\n';
 /** Between the input and the program in a proposal (the proposer prompt ends with "# input\n"). */
 export const PROGRAM_SECTION = '\n# program\n';
+/** Between two inputs of a proposal with several (`inputsPerProposal`, docs/azr.md §4). */
+export const INPUT_SECTION = '\n# input\n';
 /** What ends a proposal (a stop string of the proposer prompt). */
 export const PROPOSAL_END = '# output';
 /** What ends an answer (the solver prompt's stop string). */
@@ -392,12 +394,19 @@ class SubsetBuilder {
     return this.r.define(`body.${x}`, p);
   }
 
-  proposal(): string {
+  /** A proposal with `inputs` inputs of one type, then a program for that type (docs/azr.md §4). */
+  proposal(inputs = 1): string {
     const p = (['int', 'str', 'list'] as const).map((t) => ({
-      syms: [nt(`input.${t}`), lit(PROGRAM_SECTION + PROGRAM_HEADER), nt(this.body(t)), lit(PROPOSAL_END)],
+      syms: [
+        nt(`input.${t}`),
+        ...Array.from({ length: inputs - 1 }, () => [lit(INPUT_SECTION), nt(`input.${t}`)]).flat(),
+        lit(PROGRAM_SECTION + PROGRAM_HEADER),
+        nt(this.body(t)),
+        lit(PROPOSAL_END),
+      ],
       weight: 1,
     }));
-    return this.r.define('proposal', p);
+    return this.r.define(proposalStart(inputs), p);
   }
 
   program(x: ArgType): string {
@@ -432,8 +441,17 @@ function grammarFor(start: string): Grammar {
   return g;
 }
 
-/** A whole proposal: `INPUT "\n# program\n" "def f(x):\n" BODY "# output"` (what follows a "# input\n" header). */
-export const proposalGrammar = (): Grammar => grammarFor('proposal');
+/** The start symbol of a proposal with `inputs` inputs. */
+const proposalStart = (inputs: number) => (inputs === 1 ? 'proposal' : `proposal.${inputs}`);
+
+/**
+ * A whole proposal: `INPUT "\n# program\n" "def f(x):\n" BODY "# output"` (what follows a "# input\n" header); with
+ * `inputs` k > 1, k inputs of one type, each after the first in its own "# input" section, before the program.
+ */
+export function proposalGrammar(inputs = 1): Grammar {
+  builder().proposal(inputs);
+  return grammarFor(proposalStart(inputs));
+}
 /** An input literal of a type, followed by the answer terminator "\n". */
 export const inputAnswerGrammar = (x: ArgType): Grammar => grammarFor(`answer.input.${x}`);
 /** An output literal (int, str, bool or list of them), followed by "\n". */

@@ -94,6 +94,13 @@ export interface TaskMode {
    * proposer writes only inputs and a message, and the task's program is the one it was given (docs/azr.md §2).
    */
   completeProposal?(proposal: Proposal, references: readonly Task[]): Proposal;
+  /**
+   * A parsed (and completed) proposal split into the proposals the executor validates one by one, each becoming a
+   * task of its own when valid (optional; default: the proposal itself). A program mode with `inputsPerProposal`
+   * k > 1 splits one program with k inputs into its (program, input) pairs (docs/azr.md §4, "Several inputs per
+   * program"). None: the proposal is invalid.
+   */
+  splitProposal?(proposal: Proposal): Proposal[];
   /** The task a valid proposal becomes, with the executor's outputs. */
   toTask(validated: ValidatedProposal, meta: { id: string; step: number }): Task;
   solverPrompt(task: Task): PromptSpec;

@@ -143,6 +143,32 @@ export function oneLine(text: string, what: string): Parsed<string> {
 }
 
 /**
+ * Exactly `count` inputs of a proposal's answer body (several inputs for one program: induction's N, a program
+ * mode's `inputsPerProposal`). In `think-answer`, when the body has ```input blocks, the last `count` of them (at
+ * least `count`, as the reference reads induction's); else exactly `count` "# input" sections. Each is one line.
+ */
+export function readInputs(format: PromptFormat, body: string, count: number): Parsed<string[]> {
+  const fenced =
+    format === 'think-answer'
+      ? fencedBlocks(body)
+          .filter((b) => b.lang === 'input')
+          .map((b) => b.body)
+      : [];
+  const inputs =
+    fenced.length > 0
+      ? fenced.slice(-count)
+      : readSections(body)
+          .filter(([name]) => name === 'input')
+          .map(([, text]) => text.trim());
+  const found = fenced.length > 0 ? fenced.length : inputs.length;
+  if (fenced.length > 0 ? found < count : found !== count)
+    return { ok: false, reason: `${found} inputs, expected ${count}` };
+  if (inputs.some((i) => !i || i.includes('\n')))
+    return { ok: false, reason: 'an input is empty or spans lines' };
+  return { ok: true, value: inputs };
+}
+
+/**
  * The `name` part of an answer body (what `Layout.answer` read): in `think-answer`, the last fenced block tagged
  * `lang` (the reference's way: ```output, ```input, ```python); else the `# name` section when the body has
  * sections; else the whole body, unwrapped when it is one fenced block.

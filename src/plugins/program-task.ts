@@ -24,6 +24,7 @@ import {
   type ThinkRule,
   thinkRules,
   firstBlock,
+  readInputs,
 } from './format.ts';
 import { AzrError } from '../errors.ts';
 import { DEFAULT_BANNED_MODULES } from '../wire/index.ts';
@@ -75,6 +76,21 @@ export function programModeOptions(defaultReferences: number) {
         description: "Most tokens of an answer; unset = the solver's sampling maxTokens.",
       }),
     ),
+    inputsPerProposal: Type.Optional(inputsPerProposalOption()),
+  });
+}
+
+/**
+ * The `inputsPerProposal` option of the program modes (docs/azr.md §4, "Several inputs per program"): k inputs for
+ * one program, each validated on its own, each valid pair a task.
+ */
+export function inputsPerProposalOption() {
+  return Type.Integer({
+    minimum: 1,
+    default: 1,
+    description:
+      "Inputs the proposer writes for one program (1: the paper's). Each is validated on its own and each valid " +
+      "(program, input) pair becomes a task; the proposal's reward is the mean of its valid pairs' (docs/azr.md §4).",
   });
 }
 
@@ -95,6 +111,15 @@ export function singleInputTask(mode: string) {
       throw new AzrError('INTERNAL', `${mode}: toTask needs a valid single-input proposal`);
     return { id: meta.id, mode, code: proposal.code, input: proposal.input, output, step: meta.step };
   };
+}
+
+/**
+ * A program with several inputs split into its (program, input) proposals, a repeated input once (a program mode's
+ * `splitProposal`, docs/azr.md §4, "Several inputs per program"); a single-input proposal stays as it is.
+ */
+export function splitInputs(proposal: Proposal): Proposal[] {
+  if (!('inputs' in proposal)) return [proposal];
+  return [...new Set(proposal.inputs)].map((input) => ({ code: proposal.code, input }));
 }
 
 /** What decides a deduction answer (the output) or an abduction answer (an input). */
@@ -137,13 +162,24 @@ export const fenceOf = (name: string): string => (name === 'program' ? 'python' 
  */
 export function proposerInstruction(spec: ProgramModeSpec, options: ProgramModeOptions): string {
   const requirements = spec.requirements ?? pythonRequirements(options.bannedModules);
+  const k = options.inputsPerProposal ?? 1;
+  const program = `Write the program in a "# program" section (or a \`\`\`${spec.fence ?? 'python'} block)`;
   return [
     `Task: ${spec.kind}. ${spec.proposer}`,
+    ...(k > 1
+      ? [
+          `Write ${k} different inputs for f: each makes a task of its own with the same program, shown to ` +
+            'someone else.',
+        ]
+      : []),
     'Requirements:',
     ...[...requirements, 'It differs clearly from the reference tasks below.'].map((line) => `- ${line}`),
     spec.hard ?? HARD[spec.kind],
-    `Write the program in a "# program" section (or a \`\`\`${spec.fence ?? 'python'} block) and its input, the arguments of one ` +
-      'call to f on one line, in a "# input" section (or an ```input block).',
+    k > 1
+      ? `${program} and its ${k} inputs, each the arguments of one call to f on one line, each in its own ` +
+        '"# input" section (or ```input block).'
+      : `${program} and its input, the arguments of one call to f on one line, in a "# input" section (or an ` +
+        '```input block).',
   ].join('\n');
 }
 
@@ -172,11 +208,21 @@ const HARD: Record<ProgramModeSpec['kind'], string> = {
  * A proposal's program and input, each from its fenced block (the reference's first ```python and first ```input,
  * in `think-answer`) or else from our section.
  */
-function programAndInput(format: PromptFormat, body: string, fence: string): Parsed<Proposal> {
+function programAndInput(
+  format: PromptFormat,
+  body: string,
+  fence: string,
+  inputsPerProposal = 1,
+): Parsed<Proposal> {
   const sections = readSections(body);
   const block = (lang: string) => (format === 'think-answer' ? firstBlock(body, lang) : undefined);
   const code = block(fence) ?? section(sections, 'program');
   if (!code?.trim()) return { ok: false, reason: 'no program' };
+  if (inputsPerProposal > 1) {
+    // k inputs, read as induction reads its N (the wire's several-input proposal, with no message).
+    const inputs = readInputs(format, body, inputsPerProposal);
+    return inputs.ok ? { ok: true, value: { code, inputs: inputs.value, message: '' } } : inputs;
+  }
   const input = block('input') ?? section(sections, 'input');
   if (input === undefined) return { ok: false, reason: 'no input (no ```input block, no "# input" section)' };
   const line = oneLine(input, 'input');
@@ -192,10 +238,14 @@ function referenceList(format: PromptFormat, references: readonly Task[]): strin
 export function programWithInputProposer(
   spec: ProgramModeSpec,
   options: ProgramModeOptions,
-): Pick<TaskMode, 'seedTasks' | 'proposerPrompt' | 'parseProposal' | 'toTask'> {
+): Pick<TaskMode, 'seedTasks' | 'proposerPrompt' | 'parseProposal' | 'splitProposal' | 'toTask'> {
   const l = layout(options.format, options.think);
   const seed = spec.seed ?? (() => identityTask(spec.name));
-  const header = options.format === 'bare' && options.taskHeader ? `# task: ${spec.kind}\n` : '';
+  const k = options.inputsPerProposal ?? 1;
+  const header =
+    options.format === 'bare' && options.taskHeader
+      ? `# task: ${spec.kind}${k > 1 ? `, ${k} inputs` : ''}\n`
+      : '';
   const instruction = proposerInstruction(spec, options);
   return {
     seedTasks: (): Task[] => [seed()],
@@ -209,8 +259,9 @@ export function programWithInputProposer(
       ),
     parseProposal(completion: string): Parsed<Proposal> {
       const body = l.answer(completion, '# program\n');
-      return body.ok ? programAndInput(options.format, body.value, spec.fence ?? 'python') : body;
+      return body.ok ? programAndInput(options.format, body.value, spec.fence ?? 'python', k) : body;
     },
+    splitProposal: splitInputs,
     toTask: singleInputTask(spec.name),
   };
 }

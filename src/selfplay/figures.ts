@@ -1,13 +1,13 @@
 // What a step measures for each task mode (the `<mode>.<metric>` values of its metrics line, docs/report.md).
-import type { Task } from '../plugins/index.ts';
 import type { ModeFigures } from './metrics.ts';
+import type { ProposedTasks } from './propose.ts';
 import { mean } from './solve.ts';
 
 /** One mode's step: its proposals, their tasks, the rollouts' solve rates, the solver's answers and the rewards. */
 export interface ModeStep {
   proposals: readonly { proposal: unknown }[];
-  /** The valid proposals' tasks, by proposal index. */
-  tasks: ReadonlyMap<number, Task>;
+  /** The valid proposals' tasks, by proposal index (several per program with `inputsPerProposal` > 1). */
+  tasks: ProposedTasks;
   solveRates: ReadonlyMap<string, number>;
   answers: readonly { correct: boolean }[];
   proposerRewards: readonly number[];
@@ -17,20 +17,23 @@ export interface ModeStep {
 }
 
 /**
- * A mode's figures: the valid and format-error rates of its proposals, new tasks, buffer size, learnability (mean
- * r̄ of the new tasks), the solver's solve rate, each role's mean reward, and the new programs' mean length.
+ * A mode's figures: the valid and format-error rates of its proposals, new tasks, tasks per valid proposal (its
+ * valid (program, input) pairs, docs/azr.md §4; 0 when none is valid), buffer size, learnability (mean r̄ of the
+ * new tasks), the solver's solve rate, each role's mean reward, and the new programs' mean length (per program).
  */
 export function modeFigures(step: ModeStep): ModeFigures {
   const { proposals, tasks } = step;
+  const valid = tasks.proposals();
   return {
-    validRate: tasks.size / proposals.length,
+    validRate: valid.length / proposals.length,
     formatErrorRate: proposals.filter((p) => p.proposal === null).length / proposals.length,
     newTasks: tasks.size,
+    tasksPerProposal: valid.length ? tasks.size / valid.length : 0,
     bufferSize: step.bufferSize,
     learnability: mean([...step.solveRates.values()]),
     solveRate: mean(step.answers.map((a) => (a.correct ? 1 : 0))),
     proposerReward: mean(step.proposerRewards),
     solverReward: mean(step.solverRewards),
-    programChars: mean([...tasks.values()].map((t) => t.code.length)),
+    programChars: mean(valid.map((i) => tasks.of(i)[0]!.code.length)),
   };
 }

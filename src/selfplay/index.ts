@@ -31,7 +31,14 @@ export {
   referenceSources,
   splitBy,
 } from './draw.ts';
-export { chunk, completedProposals, parsedProposals, validTasks } from './propose.ts';
+export {
+  chunk,
+  completedProposals,
+  parsedProposals,
+  ProposedTasks,
+  type ToValidate,
+  validTasks,
+} from './propose.ts';
 export { dedupKey, referenceBuffers, SeedSet, seedCopies, seedingOrder } from './seed.ts';
 export {
   meanTerms,

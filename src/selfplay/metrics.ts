@@ -11,6 +11,7 @@ export const MODE_METRICS = [
   'validRate',
   'formatErrorRate',
   'newTasks',
+  'tasksPerProposal',
   'bufferSize',
   'learnability',
   'solveRate',

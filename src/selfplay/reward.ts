@@ -11,6 +11,7 @@ import {
   totalReward,
 } from '../plugins/index.ts';
 import type { RolloutSample } from '../wire/index.ts';
+import type { ProposedTasks } from './propose.ts';
 import { mean } from './solve.ts';
 
 /** A sampled completion with what the learner needs to train on it. */
@@ -28,18 +29,26 @@ export interface SupervisedPair {
 }
 
 /**
- * The rollout of each proposal: parsed, valid (it became `tasks.get(i)`), and its task's solve rate when
- * `solveRates` is given (no rollouts: no r̄).
+ * A proposer's rollout; `pairs`, when its program had several valid (program, input) pairs, holds the rollout each
+ * pair would be as a proposal of its own: the proposal's reward is their mean (docs/azr.md §4, "Several inputs per
+ * program").
+ */
+export type ProposerRollout = Rollout & { pairs?: Rollout[] };
+
+/**
+ * The rollout of each proposal: parsed, valid (it became at least one task of `tasks`), and its task's solve rate
+ * when `solveRates` is given (no rollouts: no r̄). A proposal with several tasks carries one rollout per task in
+ * `pairs`; its own `task` is the first and its `solveRate` the pairs' mean.
  */
 export function proposerRollouts(
   mode: string,
   proposals: readonly { completion: string; proposal: unknown }[],
-  tasks: ReadonlyMap<number, Task>,
+  tasks: ProposedTasks,
   solveRates?: ReadonlyMap<string, number>,
-): Rollout[] {
+): ProposerRollout[] {
   return proposals.map((p, i) => {
-    const task = tasks.get(i);
-    return {
+    const made = tasks.of(i);
+    const rollout = (task: Task | undefined): Rollout => ({
       role: 'proposer',
       mode,
       completion: p.completion,
@@ -47,7 +56,11 @@ export function proposerRollouts(
       valid: task !== undefined,
       solveRate: task && solveRates ? solveRates.get(task.id) : undefined,
       task,
-    };
+    });
+    if (made.length <= 1) return rollout(made[0]);
+    const pairs = made.map(rollout);
+    const rates = pairs.flatMap((r) => (r.solveRate === undefined ? [] : [r.solveRate]));
+    return { ...rollout(made[0]), solveRate: rates.length ? mean(rates) : undefined, pairs };
   });
 }
 
@@ -66,19 +79,23 @@ export function solverRollouts(
   }));
 }
 
-/** Each rollout's reward, and each shaper's term of it; a shaper that throws is a fault and adds 0. */
+/**
+ * Each rollout's reward, and each shaper's term of it; a shaper that throws is a fault and adds 0. A proposer's
+ * rollout with `pairs` gets the mean over its pairs of each pair's reward, and of each term (docs/azr.md §4).
+ */
 export function rewardRollouts(
   shapers: readonly RewardShaper[],
-  rollouts: readonly Rollout[],
+  rollouts: readonly ProposerRollout[],
   context: RewardContext,
   faults: Faults,
 ): { rewards: number[]; terms: Record<string, number>[] } {
   const rewards: number[] = [];
   const terms: Record<string, number>[] = [];
   for (const rollout of rollouts) {
-    const result = totalReward(shapers, rollout, context, faults);
-    rewards.push(result.reward);
-    terms.push(result.terms);
+    const results = (rollout.pairs ?? [rollout]).map((r) => totalReward(shapers, r, context, faults));
+    rewards.push(mean(results.map((r) => r.reward)));
+    const names = [...new Set(results.flatMap((r) => Object.keys(r.terms)))];
+    terms.push(Object.fromEntries(names.map((name) => [name, mean(results.map((r) => r.terms[name] ?? 0))])));
   }
   return { rewards, terms };
 }
