@@ -92,6 +92,15 @@ export const CoordinatorOptions = Type.Object({
         'with `supervised` is supervised-only.',
     },
   ),
+  replicas: Type.Optional(
+    Type.Record(Type.String(), Type.Integer({ minimum: 1 }), {
+      description:
+        'Replicas of each actor entry with `count` > 1, by entry name (e.g. {solver: 3}: solver-0 … solver-2): ' +
+        'filled in by the topology builder from `count`, so leave it out of topologies. The coordinator splits ' +
+        "each generation request over the proposer's and the solver's replicas (docs/distributed.md, " +
+        '"Scaling generation").',
+    }),
+  ),
   askTimeoutMs: Type.Integer({
     minimum: 1,
     default: 600_000,

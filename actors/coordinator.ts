@@ -66,6 +66,7 @@ import { TaskSchema } from './schemas.ts';
 import type { learnerProtocol } from './learner.ts';
 import { CoordinatorOptions } from './coordinator-options.ts';
 import { loadActorPlugins, loadActorPluginsSync } from './plugins.ts';
+import { replicaGroup } from './replicas.ts';
 import type { proposerProtocol } from './proposer.ts';
 import type { solverProtocol } from './solver.ts';
 import type { validatorProtocol } from './validator.ts';
@@ -176,10 +177,15 @@ type Options = Static<typeof CoordinatorOptions>;
 const playedModes = (options: Options, loaded: LoadedPlugins): string[] =>
   options.modes ?? [...loaded.modes.keys()];
 
-function peers(ctx: ActorContext): Peers {
+/**
+ * The actors the coordinator asks. The proposer and the solver may each be several replicas (`count` in the
+ * topology): asked as one, each generation request split over them (docs/distributed.md, "Scaling generation").
+ */
+function peers(ctx: ActorContext, options: Options): Peers {
+  const replicas = (name: string) => options.replicas?.[name] ?? 1;
   return {
-    proposer: ctx.ref('proposer'),
-    solver: ctx.ref('solver'),
+    proposer: replicaGroup(ctx, 'proposer', replicas('proposer')),
+    solver: replicaGroup(ctx, 'solver', replicas('solver')),
     validator: ctx.ref('validator'),
     learner: ctx.ref('learner'),
     buffer: (mode) => ctx.ref(bufferName(mode)),
@@ -647,7 +653,7 @@ async function start(options: Options, ctx: ActorContext): Promise<State> {
     heldout,
     shapers: loaded.shapers,
     options,
-    peers: peers(ctx),
+    peers: peers(ctx, options),
     pipeline: undefined as unknown as State['pipeline'],
     version: 0,
   };
@@ -740,6 +746,11 @@ const definition = defineActor({
  * topology builder adds those the topology does not list (explicit entries win).
  */
 export const coordinator = Object.assign(definition, {
+  /** The replica counts of the topology's entries (the topology builder's call), for `peers`. */
+  withReplicas: (options: Record<string, unknown>, counts: Record<string, number>) => ({
+    ...options,
+    replicas: counts,
+  }),
   companions: (options: Options) =>
     (options.modes ?? playedModes(options, loadActorPluginsSync(options))).map((mode) => ({
       name: bufferName(mode),

@@ -32,6 +32,17 @@ import {
 import { loadActorPlugins, PluginOptions } from './plugins.ts';
 import { AzrError } from '../src/errors.ts';
 
+/**
+ * One replica's share of a generation request: only items start…end−1 are generated and answered, each exactly as
+ * in the whole request (its own random stream, the request's padding), so the shards' replies, concatenated, are the
+ * whole request's reply (docs/distributed.md, "Scaling generation").
+ */
+export const ShardSchema = Type.Object({
+  start: Type.Integer({ minimum: 0 }),
+  end: Type.Integer({ minimum: 0 }),
+});
+export type Shard = Static<typeof ShardSchema>;
+
 export const GeneratorOptions = Type.Object({
   ...PluginOptions,
   backend: Backend,
@@ -166,41 +177,54 @@ function fittedPrompt<I, V>(
 /**
  * `samples` completions of each item's prompt, parsed. The mode's calls are guarded: an item whose prompt throws
  * is not sampled (it comes back empty, with the error as its format error); a parser that throws is a format error.
+ * With `run.shard`, only those items are generated and returned (and only their faults counted), as in the whole
+ * request: every prompt is built, since the longest one sets the padding of all.
  */
 function generateParsed<I, V>(
   policy: Policy,
   part: string,
   items: readonly I[],
   calls: ModeCalls<I, V>,
-  run: { samples: number; sampling: SamplingOptions; seed: number },
+  run: { samples: number; sampling: SamplingOptions; seed: number; shard?: Shard },
   faults: Faults,
 ): Parsed<V>[] {
+  const { start, end } = run.shard ?? { start: 0, end: items.length };
+  const inShard = (i: number) => i >= start && i < end;
+  const outside: Faults = {};
   const failures = new Map<number, string>();
   const prompts = items.map((item, i) =>
-    fittedPrompt(policy, item, calls, run.sampling, faults, part, (error) =>
+    fittedPrompt(policy, item, calls, run.sampling, inShard(i) ? faults : outside, part, (error) =>
       failures.set(i, `plugin failed to build the prompt: ${error.message}`),
     ),
   );
   const sampled = items.flatMap((_, i) => (failures.has(i) ? [] : [i]));
   const constraints = sampled.map((i) =>
-    guard(
-      faults,
-      `${part}.constraint`,
-      () => calls.constraint(items[i]!),
-      () => undefined,
-    ),
+    inShard(i)
+      ? guard(
+          faults,
+          `${part}.constraint`,
+          () => calls.constraint(items[i]!),
+          () => undefined,
+        )
+      : undefined,
   );
+  const first = sampled.filter((i) => i < start).length;
+  const last = sampled.filter((i) => i < end).length;
   const generations = policy.generate(
     sampled.map((i) => prompts[i]!),
     run.samples,
     run.sampling,
     run.seed,
     constraints,
+    { start: first, end: last },
   );
   const byItem = new Map(
-    sampled.map((item, k) => [item, generations.slice(k * run.samples, (k + 1) * run.samples)]),
+    sampled
+      .slice(first, last)
+      .map((item, k) => [item, generations.slice(k * run.samples, (k + 1) * run.samples)]),
   );
-  return items.flatMap((_, i) => {
+  return items.slice(start, end).flatMap((_, offset) => {
+    const i = start + offset;
     const failure = failures.get(i);
     if (failure !== undefined) {
       const empty = {
@@ -240,7 +264,7 @@ export function generateWithMode<I, V>(
   name: string,
   items: readonly I[],
   calls: (mode: TaskMode) => ModeCalls<I, V>,
-  run: { samples: number; sampling: SamplingOptions; seed: number },
+  run: { samples: number; sampling: SamplingOptions; seed: number; shard?: Shard },
 ): { generated: Parsed<V>[]; faults: Faults; computeMs: number } {
   const started = performance.now();
   const mode = state.modes.get(name);

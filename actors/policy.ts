@@ -133,7 +133,8 @@ export class Policy {
 
   /**
    * `samples` completions of every prompt, prompt-major, sampled from the weights last loaded (src/model's
-   * `generate`: all prompts share the first prompt's stop strings; `constraints[i]` restricts prompt i's completions).
+   * `generate`: all prompts share the first prompt's stop strings; `constraints[i]` restricts prompt i's completions;
+   * `shard`: only prompts start…end−1 are sampled, exactly as in the whole request).
    */
   generate(
     prompts: readonly PromptSpec[],
@@ -141,9 +142,11 @@ export class Policy {
     sampling: SamplingOptions,
     seed: number,
     constraints?: readonly (TextConstraint | undefined)[],
+    /** Sample only prompts start…end−1, as they would be in the whole request (one replica's shard). */
+    shard?: { start: number; end: number },
   ): Generation[] {
     const { model, tokenizer } = this.loaded();
-    return generate(model, tokenizer, prompts, samples, sampling, seed, constraints);
+    return generate(model, tokenizer, prompts, samples, sampling, seed, constraints, shard);
   }
 
   /**

@@ -3,7 +3,13 @@
 import { Type } from '@sinclair/typebox';
 import type { Proposal, Task, TaskMode } from '../src/plugins/index.ts';
 import type { ModeCalls } from './generator.ts';
-import { defineGenerator, generateWithMode, generatorProtocol, parsedGenerationSchema } from './generator.ts';
+import {
+  defineGenerator,
+  generateWithMode,
+  generatorProtocol,
+  parsedGenerationSchema,
+  ShardSchema,
+} from './generator.ts';
 import { FaultsSchema, ProposalSchema, TaskSchema } from './schemas.ts';
 
 export const ProposedSchema = parsedGenerationSchema({ proposal: Type.Union([ProposalSchema, Type.Null()]) });
@@ -15,6 +21,8 @@ export const proposerProtocol = generatorProtocol({
       /** The references of each prompt: one prompt per entry. */
       references: Type.Array(Type.Array(TaskSchema)),
       seed: Type.Integer(),
+      /** Only these references: one replica's share of the request (docs/distributed.md, "Scaling generation"). */
+      shard: Type.Optional(ShardSchema),
     }),
     reply: Type.Object({
       proposals: Type.Array(ProposedSchema),
@@ -38,8 +46,8 @@ export const proposerCalls = (mode: TaskMode): ModeCalls<readonly Task[], Propos
 });
 
 export const proposer = defineGenerator('proposer', import.meta.url, proposerProtocol, {
-  propose: (state, { mode, references, seed }, ctx) => {
-    const run = { samples: 1, sampling: state.sampling, seed };
+  propose: (state, { mode, references, seed, shard }, ctx) => {
+    const run = { samples: 1, sampling: state.sampling, seed, shard };
     const { generated, ...rest } = generateWithMode(state, 'proposer', mode, references, proposerCalls, run);
     ctx.reply({ proposals: generated.map(({ value, ...g }) => ({ ...g, proposal: value })), ...rest });
     return state;

@@ -3,7 +3,13 @@
 import { Type } from '@sinclair/typebox';
 import type { Task, TaskMode } from '../src/plugins/index.ts';
 import type { ModeCalls } from './generator.ts';
-import { defineGenerator, generateWithMode, generatorProtocol, parsedGenerationSchema } from './generator.ts';
+import {
+  defineGenerator,
+  generateWithMode,
+  generatorProtocol,
+  parsedGenerationSchema,
+  ShardSchema,
+} from './generator.ts';
 import { FaultsSchema, TaskSchema } from './schemas.ts';
 
 export const AnsweredSchema = parsedGenerationSchema({ answer: Type.Union([Type.String(), Type.Null()]) });
@@ -15,6 +21,8 @@ export const solverProtocol = generatorProtocol({
       tasks: Type.Array(TaskSchema),
       samples: Type.Integer({ minimum: 1 }),
       seed: Type.Integer(),
+      /** Only these tasks: one replica's share of the request (docs/distributed.md, "Scaling generation"). */
+      shard: Type.Optional(ShardSchema),
       /** Overrides the sampling temperature (0 = greedy, for evaluation). */
       temperature: Type.Optional(Type.Number({ minimum: 0 })),
     }),
@@ -35,12 +43,13 @@ const solverCalls = (mode: TaskMode): ModeCalls<Task, string> => ({
 });
 
 export const solver = defineGenerator('solver', import.meta.url, solverProtocol, {
-  solve: (state, { mode, tasks, samples, seed, temperature }, ctx) => {
+  solve: (state, { mode, tasks, samples, seed, temperature, shard }, ctx) => {
     const sampling = temperature === undefined ? state.sampling : { ...state.sampling, temperature };
     const { generated, ...rest } = generateWithMode(state, 'solver', mode, tasks, solverCalls, {
       samples,
       sampling,
       seed,
+      shard,
     });
     ctx.reply({ answers: generated.map(({ value, ...g }) => ({ ...g, answer: value })), ...rest });
     return state;

@@ -107,10 +107,41 @@ test('an empty allowance ends the row; stop strings and stop tokens end rows', (
 
 test('sampling is seeded: same seed same tokens, different seed different tokens', () => {
   const a = sample(model, prompts, { maxTokens: 12, seed: 1 });
-  const b = sample(model, prompts, { maxTokens: 12, rng: new Rng(1) });
+  const b = sample(model, prompts, { maxTokens: 12, seed: 1 });
   const c = sample(model, prompts, { maxTokens: 12, seed: 2 });
-  assert.deepEqual(a.tokens, b.tokens);
+  assert.deepEqual(a, b);
   assert.notDeepEqual(a.tokens, c.tokens);
+  const shared = sample(model, prompts, { maxTokens: 12, rng: new Rng(1) });
+  assert.deepEqual(
+    shared,
+    sample(model, prompts, { maxTokens: 12, rng: new Rng(1) }),
+    'one shared stream, seeded',
+  );
+});
+
+test('each row has its own stream: any split of the rows samples what the whole batch does, bit for bit', () => {
+  const many = Array.from({ length: 9 }, (_, i) => prompts[i % prompts.length]!.slice(0, 2 + (i % 5)));
+  const options = { maxTokens: 16, temperature: 1.5, seed: 5 };
+  const padTo = Math.max(...many.map((p) => p.length));
+  const whole = sample(model, many, options);
+  for (const cuts of [
+    [0, 4, 9],
+    [0, 1, 2, 3, 9],
+    [0, 3, 6, 9],
+  ]) {
+    const parts = cuts.slice(1).map((end, i) => {
+      const start = cuts[i]!;
+      return sample(model, many.slice(start, end), { ...options, firstRow: start, padTo });
+    });
+    assert.deepEqual(
+      {
+        tokens: parts.flatMap((p) => p.tokens),
+        logprobs: parts.flatMap((p) => p.logprobs),
+        finishReasons: parts.flatMap((p) => p.finishReasons),
+      },
+      whole,
+    );
+  }
 });
 
 test('chooseToken: temperature, top-p and greedy', () => {

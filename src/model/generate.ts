@@ -57,6 +57,10 @@ export function promptRoom(maxSeqLen: number, maxTokens: number): number {
  * limit (with `sampling.maxTokens`, the smaller); a prompt longer than `promptRoom` keeps its last tokens, a last
  * resort: callers shorten their prompts first (docs/azr.md §6). `constraints[i]`, when given, restricts prompt i's completions to what it allows. A completion ends at a stop
  * string (cut off there), at EOS, or after `maxTokens`.
+ *
+ * With `shard`, only prompts `start` to `end` (exclusive) are sampled, exactly as in the whole request: each row
+ * draws from its own stream (its index in the request) and is padded to the request's longest prompt, so the
+ * shards of a request, concatenated, equal the request sampled at once (docs/distributed.md, "Scaling generation").
  */
 export function generate(
   model: Transformer,
@@ -66,16 +70,24 @@ export function generate(
   sampling: SamplingSettings,
   seed: number,
   constraints?: readonly (CharConstraint | undefined)[],
+  shard?: { start: number; end: number },
 ): TextGeneration[] {
-  if (prompts.length === 0) return [];
+  const { start, end } = shard ?? { start: 0, end: prompts.length };
+  if (end <= start) return [];
   const maxTokens = completionLimit(prompts[0]!, sampling);
   const room = promptRoom(model.config.maxSeqLen, maxTokens);
-  const promptIds = prompts.map((p) => tokenizer.encode(p.text).slice(-room));
+  const allIds = prompts.map((p) => tokenizer.encode(p.text).slice(-room));
+  const padTo = Math.max(...allIds.map((ids) => ids.length));
+  const promptIds = allIds.slice(start, end);
   const batch = promptIds.flatMap((ids) => Array.from({ length: samples }, () => ids));
   const stop = prompts[0]!.stop;
   const eos = tokenizer.specialId(EOS);
-  const rowConstraints = constraints?.flatMap((c) => Array.from({ length: samples }, () => c));
+  const rowConstraints = constraints
+    ?.slice(start, end)
+    .flatMap((c) => Array.from({ length: samples }, () => c));
   const result = sample(model, batch, {
+    firstRow: start * samples,
+    padTo,
     maxTokens,
     temperature: sampling.temperature,
     topP: sampling.topP,

@@ -23,6 +23,17 @@ export class Rng {
     if (this.s.every((w) => w === 0)) this.s[0] = 1;
   }
 
+  /**
+   * The random stream of one row of a batch: derived from the batch's seed and the row's index in the whole
+   * request, so a row samples the same tokens whichever batch or shard it is computed in (docs/distributed.md,
+   * "Scaling generation").
+   */
+  static forRow(seed: number, row: number): Rng {
+    const a = splitmix32(seed);
+    const b = splitmix32((Math.imul(row, 0x85ebca6b) ^ 0x5bd1e995) >>> 0);
+    return Rng.fromState([a() ^ b(), a() ^ b(), a() ^ b(), (a() ^ b()) | 1]);
+  }
+
   static fromState(state: RngState): Rng {
     const rng = new Rng(0);
     rng.s = new Uint32Array(state);

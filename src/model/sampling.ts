@@ -1,7 +1,10 @@
 // Batched autoregressive sampling with a KV cache. Prompts of different lengths are left-padded; pad keys are masked
 // and rotary positions start at 0 for every row, so a row's tokens do not depend on the other rows in the batch.
 // Token choice runs in JS on the logits of the last position: temperature, top-p, the logits-mask hook and the
-// seeded RNG all see exactly the numbers the model produced, on every backend.
+// seeded RNG all see exactly the numbers the model produced, on every backend. Each row draws from its own random
+// stream (the seed and the row's index in the whole request), and `padTo` fixes the padded prompt length, so a row's
+// tokens are the same in any batch that holds it: a request split into shards over generation replicas samples
+// what one generator would (docs/distributed.md, "Scaling generation").
 import * as tf from '@tensorflow/tfjs-core';
 import { allocateDecodeBuffers, type DecodeBuffers, disposeDecodeBuffers } from './native/decode.ts';
 import { nativeProductsActive } from './native/kernels.ts';
@@ -35,9 +38,16 @@ export interface SampleOptions {
   decode?: (ids: number[]) => string;
   /** A row ends after emitting one of these tokens (kept in the output). */
   stopTokenIds?: number[];
-  /** Random source (advanced in place); or a seed for a fresh one. */
+  /** One random source for all rows (advanced in place); without it, each row has its own stream from `seed`. */
   rng?: Rng;
   seed?: number;
+  /** The index of the first row in the whole request: row r draws from `Rng.forRow(seed, firstRow + r)`. Default 0. */
+  firstRow?: number;
+  /**
+   * Left-pad every prompt to at least this many tokens (the longest prompt of the whole request, when this batch is
+   * one shard of it): a row's numbers depend on its padding, not on the other rows.
+   */
+  padTo?: number;
   logitsMask?: LogitsMask;
   logitsBias?: LogitsBias;
   /** Recompute the whole sequence every step instead of using the KV cache (reference path for tests). */
@@ -56,16 +66,22 @@ export interface SampleResult {
   finishReasons: FinishReason[];
 }
 
+/** The sampler's logits are computed this many columns at a time (`paddedHead`). */
+const LOGIT_COLUMNS = 16;
+
 export function sample(model: Transformer, prompts: number[][], options: SampleOptions): SampleResult {
   const batch = prompts.length;
   const vocab = model.config.vocabSize;
-  const rng = options.rng ?? new Rng(options.seed ?? 0);
+  const shared = options.rng;
+  const seed = options.seed ?? 0;
+  const firstRow = options.firstRow ?? 0;
+  const rngs = prompts.map((_, row) => shared ?? Rng.forRow(seed, firstRow + row));
   const temperature = options.temperature ?? 1;
   const topP = options.topP ?? 1;
   if (options.stop?.length && !options.decode)
     throw new AzrError('INTERNAL', 'sample: `stop` strings need a `decode` function');
   if (prompts.some((p) => p.length === 0)) throw new AzrError('INTERNAL', 'sample: empty prompt');
-  const promptLen = Math.max(...prompts.map((p) => p.length));
+  const promptLen = Math.max(options.padTo ?? 0, ...prompts.map((p) => p.length));
   const pads = prompts.map((p) => promptLen - p.length);
   const maxTokens = Math.min(options.maxTokens, model.config.maxSeqLen - promptLen);
   const stopTokens = new Set(options.stopTokenIds ?? []);
@@ -73,7 +89,9 @@ export function sample(model: Transformer, prompts: number[][], options: SampleO
   const tokens: number[][] = prompts.map(() => []);
   const logprobs: number[][] = prompts.map(() => []);
   const finishReasons: Array<FinishReason | undefined> = prompts.map(() => undefined);
-  const outputWeight = tf.keep(model.outputWeight());
+  // The head padded with zero columns to a multiple of LOGIT_COLUMNS: see `paddedHead`.
+  const { weight: outputWeight, owned } = paddedHead(model);
+  const columns = outputWeight.shape[1];
   let cache: KVCache | undefined;
   // With native products the cache is one set of buffers for the whole call, written in place.
   const { nLayers, nKvHeads, headDim } = model.config;
@@ -88,7 +106,7 @@ export function sample(model: Transformer, prompts: number[][], options: SampleO
       const values = logits.values;
       for (let row = 0; row < batch; row++) {
         if (finishReasons[row]) continue;
-        const rowLogits = values.subarray(row * vocab, (row + 1) * vocab);
+        const rowLogits = values.subarray(row * columns, row * columns + vocab);
         const allowed = allowedMask(options.logitsMask?.(tokens[row], row) ?? null, vocab);
         const bias = options.logitsBias?.(tokens[row], row);
         const token = chooseToken(
@@ -96,7 +114,7 @@ export function sample(model: Transformer, prompts: number[][], options: SampleO
           allowed,
           temperature,
           topP,
-          rng,
+          rngs[row]!,
         );
         if (token < 0) {
           finishReasons[row] = 'mask';
@@ -123,9 +141,30 @@ export function sample(model: Transformer, prompts: number[][], options: SampleO
   } finally {
     disposeCache(cache);
     disposeDecodeBuffers(buffers);
-    if (model.config.tieEmbeddings) outputWeight.dispose();
+    if (owned) outputWeight.dispose();
   }
   return { tokens, logprobs, finishReasons: finishReasons.map((r) => r ?? 'length') };
+}
+
+/**
+ * The output head [dModel, vocab] with zero columns added up to a multiple of LOGIT_COLUMNS (their logits are never
+ * read), kept; `owned` when it is a new tensor the caller disposes. OpenBLAS computes a product whose output width is
+ * not a multiple of its kernel's (16 floats) by another path once the batch grows (measured: vocab 97 at 120 rows),
+ * and the two differ in the last bit: a row's logits would then depend on how many rows share its batch.
+ */
+function paddedHead(model: Transformer): { weight: tf.Tensor2D; owned: boolean } {
+  const head = model.outputWeight();
+  const vocab = model.config.vocabSize;
+  const columns = Math.ceil(vocab / LOGIT_COLUMNS) * LOGIT_COLUMNS;
+  if (columns === vocab) return { weight: tf.keep(head), owned: model.config.tieEmbeddings };
+  const weight = tf.keep(
+    tf.pad(head, [
+      [0, 0],
+      [0, columns - vocab],
+    ]),
+  );
+  if (model.config.tieEmbeddings) head.dispose();
+  return { weight, owned: true };
 }
 
 /**

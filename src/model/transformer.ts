@@ -238,7 +238,8 @@ export class Transformer {
     x = rmsNorm(x, this.param('finalNorm') as tf.Tensor1D, this.config.normEps);
     const outputWeight = input.outputWeight ?? this.outputWeight();
     const rows = input.lastOnly ? 1 : seqLen;
-    const logits = tf.reshape(matMul(x, outputWeight), [batch, rows, this.config.vocabSize]) as tf.Tensor3D;
+    // The sampler may pass a head with extra zero columns (src/model/sampling.ts): the logits are as wide as it.
+    const logits = tf.reshape(matMul(x, outputWeight), [batch, rows, outputWeight.shape[1]]) as tf.Tensor3D;
     if (input.buffers) input.buffers.length += seqLen;
     const cache =
       input.wantCache && !input.buffers ? { layers: newCache, length: pastLength + seqLen } : undefined;

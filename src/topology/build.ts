@@ -29,6 +29,18 @@ interface WithCompanions {
 const hasCompanions = (definition: ActorDefinition): definition is ActorDefinition & WithCompanions =>
   typeof (definition as Partial<WithCompanions>).companions === 'function';
 
+/**
+ * An actor definition told how many replicas each entry has (the coordinator asks an entry's replicas as one
+ * actor, sharding generation over them: docs/distributed.md, "Scaling generation"): `withReplicas` returns its
+ * options with the counts of the entries whose `count` is above 1.
+ */
+interface WithReplicas {
+  withReplicas(options: Record<string, unknown>, counts: Record<string, number>): Record<string, unknown>;
+}
+
+const hasReplicas = (definition: ActorDefinition): definition is ActorDefinition & WithReplicas =>
+  typeof (definition as Partial<WithReplicas>).withReplicas === 'function';
+
 function policy(supervision: Supervision | undefined) {
   return {
     ...defaultSupervision,
@@ -100,8 +112,15 @@ export function buildTopology(loaded: LoadedTopology, options: BuildOptions = {}
     seed: options.seed ?? topology.seed,
     supervision: policy(topology.supervision),
   });
+  const counts = Object.fromEntries(
+    topology.actors.filter((entry) => entry.count > 1).map((entry) => [entry.name, entry.count]),
+  );
   for (const entry of [...topology.actors, ...missingCompanions(loaded)]) {
     const definition = kinds.get(entry.kind)!;
+    const entryOptions =
+      hasReplicas(definition) && Object.keys(counts).length
+        ? definition.withReplicas(entry.options ?? {}, counts)
+        : entry.options;
     const group = system.supervisor({ name: entry.name, ...policy(entry.supervision) });
     for (let replica = 0; replica < entry.count; replica++) {
       const name = entry.count === 1 ? entry.name : `${entry.name}-${replica}`;
@@ -114,7 +133,7 @@ export function buildTopology(loaded: LoadedTopology, options: BuildOptions = {}
         mailbox: entry.mailbox,
         encode: entry.encode,
         options: {
-          ...entry.options,
+          ...entryOptions,
           ...(entry.count > 1 ? { replica } : {}),
         },
       });
