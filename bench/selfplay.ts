@@ -3,12 +3,25 @@
 // compute). The breakdown needs phases that do not overlap, so it runs the topology sequentially (learner inline,
 // `overlap` off). Baseline in the same process: the same with inline messages not copied through msgpack. Then the
 // topology as shipped (learner on a worker thread, learning step t−1 while step t is generated): its step time and
-// the ratio to the sequential one. Last line: one JSON object with the figures.
+// the ratio to the sequential one. Then generation scaling (docs/distributed.md, "Scaling generation"): generated
+// tokens per second of 1 and of 2 solver replicas on worker threads, asked directly for a fixed batch of held-out
+// tasks (the learner idle); BENCH_ONLY=generationScaling measures only that. Last line: one JSON object with the
+// figures.
+import { readFile } from 'node:fs/promises';
 import type { coordinatorProtocol } from '../actors/coordinator.ts';
+import type { learnerProtocol } from '../actors/learner.ts';
+import { replicaGroup } from '../actors/replicas.ts';
+import type { solverProtocol } from '../actors/solver.ts';
+import { parseBench } from '../src/plugins/index.ts';
 import { loadConfig } from '../src/run/load.ts';
+import { heldoutTasks } from '../src/selfplay/index.ts';
 import { buildTopology } from '../src/topology/index.ts';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 3);
+/** Generation scaling: tasks per request, answers per task, timed requests. */
+const SCALING_TASKS = Number(process.env.BENCH_SCALING_TASKS ?? 64);
+const SCALING_SAMPLES = Number(process.env.BENCH_SCALING_SAMPLES ?? 4);
+const SCALING_ROUNDS = Number(process.env.BENCH_SCALING_ROUNDS ?? 3);
 const phases = ['generation', 'execution', 'learning', 'buffers', 'overhead'] as const;
 
 async function measure(encode: boolean, sequential = true) {
@@ -39,6 +52,48 @@ async function measure(encode: boolean, sequential = true) {
   }
 }
 
+/**
+ * Generated tokens per second of `replicas` solver replicas on worker threads, asked as the coordinator asks them
+ * (one request split into a shard per replica) for SCALING_TASKS held-out deduction tasks × SCALING_SAMPLES answers;
+ * the initial weights, the learner idle. One warm-up request, then the mean over SCALING_ROUNDS requests.
+ */
+async function generationRate(replicas: number): Promise<number> {
+  const loaded = await loadConfig('examples/tiny-zero.yaml');
+  const solverEntry = loaded.topology.actors.find((entry) => entry.name === 'solver')!;
+  Object.assign(solverEntry, { count: replicas, host: 'thread' });
+  const system = buildTopology(loaded);
+  const timeout = { timeoutMs: 3_600_000 };
+  try {
+    const { payload } = await system.whileRunning(
+      system.lookup<typeof learnerProtocol.spec>('learner').ask({ type: 'weights' }, timeout),
+    );
+    const solver = replicaGroup<typeof solverProtocol.spec>(
+      { ref: (name) => system.lookup(name) },
+      'solver',
+      replicas,
+    );
+    await system.whileRunning(solver.ask({ type: 'setWeights', payload }, timeout));
+    const items = parseBench(await readFile('examples/heldout/tiny-python.jsonl', 'utf8'), 'held-out');
+    const all = heldoutTasks(items, 'deduction');
+    const tasks = Array.from({ length: SCALING_TASKS }, (_, i) => ({
+      ...all[i % all.length]!,
+      id: `bench-${i}`,
+    }));
+    const ask = (seed: number) =>
+      system.whileRunning(
+        solver.ask({ type: 'solve', mode: 'deduction', tasks, samples: SCALING_SAMPLES, seed }, timeout),
+      );
+    await ask(0); // warm-up: JIT, wasm, workers
+    let tokens = 0;
+    const started = performance.now();
+    for (let round = 1; round <= SCALING_ROUNDS; round++)
+      for (const answer of (await ask(round)).answers) tokens += answer.responseIds.length;
+    return tokens / ((performance.now() - started) / 1000);
+  } finally {
+    await system.stop();
+  }
+}
+
 const pct = (part: number, whole: number) => `${((100 * part) / whole).toFixed(2)}%`;
 function print(label: string, f: Record<string, number>) {
   console.log(`${label}: ${f.wallMs!.toFixed(0)} ms per step (mean of ${STEPS})`);
@@ -46,6 +101,15 @@ function print(label: string, f: Record<string, number>) {
     const ms = f[`${phase}Ms`]!;
     console.log(`  ${phase.padEnd(12)} ${ms.toFixed(1).padStart(9)} ms  ${pct(ms, f.wallMs!).padStart(7)}`);
   }
+}
+
+if (process.env.BENCH_ONLY === 'generationScaling') {
+  // Only the generation-scaling figure (a quick re-measure on a quiet machine).
+  const replicas1 = await generationRate(1);
+  const replicas2 = await generationRate(2);
+  const generationScaling = { replicas1, replicas2, ratio: replicas2 / replicas1 };
+  console.log(JSON.stringify({ bench: 'selfplay', generationScaling }));
+  process.exit(0);
 }
 
 const baseline = await measure(false);
@@ -61,6 +125,14 @@ console.log(
   `as shipped (learner on a thread, overlap): ${shipped.wallMs!.toFixed(0)} ms per step, ` +
     `${(shipped.wallMs! / copied.wallMs!).toFixed(3)}× the sequential step`,
 );
+const replicas1 = await generationRate(1);
+const replicas2 = await generationRate(2);
+const generationScaling = { replicas1, replicas2, ratio: replicas2 / replicas1 };
+console.log(
+  `generation scaling (solver replicas on worker threads, ${SCALING_TASKS} tasks × ${SCALING_SAMPLES} answers): ` +
+    `1 replica ${replicas1.toFixed(0)} tokens/s, 2 replicas ${replicas2.toFixed(0)} tokens/s, ` +
+    `${generationScaling.ratio.toFixed(2)}×`,
+);
 console.log(
   JSON.stringify({
     bench: 'selfplay',
@@ -71,5 +143,6 @@ console.log(
     ratioToBaseline: copied.wallMs! / baseline.wallMs!,
     overlapWallMs: shipped.wallMs,
     overlapRatio: shipped.wallMs! / copied.wallMs!,
+    generationScaling,
   }),
 );

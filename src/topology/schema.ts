@@ -67,7 +67,14 @@ export const ActorEntrySchema = Type.Object(
       minLength: 1,
       description: 'Actor kind, as registered by the core, a plugin or `modules`.',
     }),
-    count: Type.Integer({ minimum: 1, maximum: 1024, default: 1, description: 'Number of replicas.' }),
+    count: Type.Integer({
+      minimum: 1,
+      maximum: 1024,
+      default: 1,
+      description:
+        "Number of replicas. A proposer's or solver's replicas share every generation request, each a range of " +
+        'its rows, with the same tokens as one (docs/distributed.md, "Scaling generation").',
+    }),
     host: StringEnum(['inline', 'thread', 'process', 'remote'], {
       default: 'inline',
       description:
