@@ -5,7 +5,9 @@
 // topology as shipped (learner on a worker thread, learning step t−1 while step t is generated): its step time and
 // the ratio to the sequential one. Then generation scaling (docs/distributed.md, "Scaling generation"): generated
 // tokens per second of 1 and of 2 solver replicas on worker threads, asked directly for a fixed batch of held-out
-// tasks (the learner idle); BENCH_ONLY=generationScaling measures only that. Last line: one JSON object with the
+// tasks (the learner idle). Then distinct new tasks per minute of tiny-zero as shipped against one input per program
+// and one replica, and steps per minute with maxStaleness 1, 2 and 4 with the held-out accuracy after the same
+// number of updates. BENCH_ONLY=generationScaling,… measures only those parts. Last line: one JSON object with the
 // figures.
 import { readFile } from 'node:fs/promises';
 import type { coordinatorProtocol } from '../actors/coordinator.ts';
@@ -16,12 +18,17 @@ import { parseBench } from '../src/plugins/index.ts';
 import { loadConfig } from '../src/run/load.ts';
 import { heldoutTasks } from '../src/selfplay/index.ts';
 import { buildTopology } from '../src/topology/index.ts';
+import { distinctTasksPerMinute } from './tools/distinct-tasks.ts';
+import { measureStaleness } from './tools/staleness.ts';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 3);
 /** Generation scaling: tasks per request, answers per task, timed requests. */
 const SCALING_TASKS = Number(process.env.BENCH_SCALING_TASKS ?? 64);
 const SCALING_SAMPLES = Number(process.env.BENCH_SCALING_SAMPLES ?? 4);
 const SCALING_ROUNDS = Number(process.env.BENCH_SCALING_ROUNDS ?? 3);
+/** Distinct tasks per minute: steps per run. Staleness: steps per value of maxStaleness. */
+const DISTINCT_STEPS = Number(process.env.BENCH_DISTINCT_STEPS ?? 8);
+const STALENESS_STEPS = Number(process.env.BENCH_STALENESS_STEPS ?? 10);
 const phases = ['generation', 'execution', 'learning', 'buffers', 'overhead'] as const;
 
 async function measure(encode: boolean, sequential = true) {
@@ -103,46 +110,70 @@ function print(label: string, f: Record<string, number>) {
   }
 }
 
-if (process.env.BENCH_ONLY === 'generationScaling') {
-  // Only the generation-scaling figure (a quick re-measure on a quiet machine).
-  const replicas1 = await generationRate(1);
-  const replicas2 = await generationRate(2);
-  const generationScaling = { replicas1, replicas2, ratio: replicas2 / replicas1 };
-  console.log(JSON.stringify({ bench: 'selfplay', generationScaling }));
-  process.exit(0);
-}
+/** `BENCH_ONLY=a,b`: only those parts (step, generationScaling, distinctTasks, staleness); all by default. */
+const only = process.env.BENCH_ONLY?.split(',');
+const part = (name: string) => !only || only.includes(name);
+const figures: Record<string, unknown> = { bench: 'selfplay', config: 'examples/tiny-zero.yaml' };
 
-const baseline = await measure(false);
-print('baseline (inline messages not copied)', baseline);
-const copied = await measure(true);
-print('default (every message through msgpack)', copied);
-console.log(
-  `orchestration overhead (messaging, codec, supervision): ${pct(copied.overheadMs!, copied.wallMs!)} of the step; ` +
-    `step time ${(copied.wallMs! / baseline.wallMs!).toFixed(3)}× the baseline`,
-);
-const shipped = await measure(true, false);
-console.log(
-  `as shipped (learner on a thread, overlap): ${shipped.wallMs!.toFixed(0)} ms per step, ` +
-    `${(shipped.wallMs! / copied.wallMs!).toFixed(3)}× the sequential step`,
-);
-const replicas1 = await generationRate(1);
-const replicas2 = await generationRate(2);
-const generationScaling = { replicas1, replicas2, ratio: replicas2 / replicas1 };
-console.log(
-  `generation scaling (solver replicas on worker threads, ${SCALING_TASKS} tasks × ${SCALING_SAMPLES} answers): ` +
-    `1 replica ${replicas1.toFixed(0)} tokens/s, 2 replicas ${replicas2.toFixed(0)} tokens/s, ` +
-    `${generationScaling.ratio.toFixed(2)}×`,
-);
-console.log(
-  JSON.stringify({
-    bench: 'selfplay',
-    config: 'examples/tiny-zero.yaml',
+if (part('step')) {
+  const baseline = await measure(false);
+  print('baseline (inline messages not copied)', baseline);
+  const copied = await measure(true);
+  print('default (every message through msgpack)', copied);
+  console.log(
+    `orchestration overhead (messaging, codec, supervision): ${pct(copied.overheadMs!, copied.wallMs!)} of the step; ` +
+      `step time ${(copied.wallMs! / baseline.wallMs!).toFixed(3)}× the baseline`,
+  );
+  const shipped = await measure(true, false);
+  console.log(
+    `as shipped (learner on a thread, overlap): ${shipped.wallMs!.toFixed(0)} ms per step, ` +
+      `${(shipped.wallMs! / copied.wallMs!).toFixed(3)}× the sequential step`,
+  );
+  Object.assign(figures, {
     steps: STEPS,
-    ...Object.fromEntries(Object.entries(copied).map(([k, v]) => [k, v])),
+    ...copied,
     baseline,
     ratioToBaseline: copied.wallMs! / baseline.wallMs!,
     overlapWallMs: shipped.wallMs,
     overlapRatio: shipped.wallMs! / copied.wallMs!,
-    generationScaling,
-  }),
-);
+  });
+}
+
+if (part('generationScaling')) {
+  const replicas1 = await generationRate(1);
+  const replicas2 = await generationRate(2);
+  figures.generationScaling = { replicas1, replicas2, ratio: replicas2 / replicas1 };
+  console.log(
+    `generation scaling (solver replicas on worker threads, ${SCALING_TASKS} tasks × ${SCALING_SAMPLES} answers): ` +
+      `1 replica ${replicas1.toFixed(0)} tokens/s, 2 replicas ${replicas2.toFixed(0)} tokens/s, ` +
+      `${(replicas2 / replicas1).toFixed(2)}×`,
+  );
+}
+
+if (part('distinctTasks')) {
+  // tiny-zero as shipped against the same with one input per program and one replica of each generator.
+  const shipped = await distinctTasksPerMinute('examples/tiny-zero.yaml', DISTINCT_STEPS);
+  const baseline = await distinctTasksPerMinute('examples/tiny-zero.yaml', DISTINCT_STEPS, [
+    'plugins.0.options.inputsPerProposal=1',
+    'plugins.0.options.maxProposalTokens=128',
+    'actors.proposer.options.sampling.maxTokens=128',
+    'actors.proposer.count=1',
+    'actors.solver.count=1',
+  ]);
+
+  figures.distinctTasksPerMinute = { ...shipped.perMinute, baseline: baseline.perMinute };
+  for (const [mode, d] of Object.entries(shipped.perMinute))
+    console.log(
+      `distinct new tasks per minute, ${mode}: ${d.toFixed(0)} as shipped, ${baseline.perMinute[mode]!.toFixed(0)} ` +
+        `with one input per program and one replica (${(d / baseline.perMinute[mode]!).toFixed(2)}×; ` +
+        `${DISTINCT_STEPS} steps each)`,
+    );
+}
+
+if (part('staleness')) {
+  const staleness = await measureStaleness([1, 2, 4], STALENESS_STEPS);
+  figures.asyncStepsPerMinute = staleness.stepsPerMinute;
+  figures.asyncHeldoutAccuracy = { updates: staleness.steps, ...staleness.heldoutAccuracy };
+}
+
+console.log(JSON.stringify(figures));

@@ -3,9 +3,9 @@
 // steps' wall time. Used by bench/selfplay.ts.
 import type { bufferProtocol } from '../../actors/buffer.ts';
 import type { coordinatorProtocol } from '../../actors/coordinator.ts';
-import { loadConfig } from '../../src/run/load.ts';
+import { loadTopology } from '../../src/run/load.ts';
 import { dedupKey } from '../../src/selfplay/index.ts';
-import { buildTopology, type LoadedTopology } from '../../src/topology/index.ts';
+import { buildTopology } from '../../src/topology/index.ts';
 
 export interface DistinctTasks {
   /** Distinct new valid tasks per minute, by mode. */
@@ -14,14 +14,13 @@ export interface DistinctTasks {
   wallMs: number;
 }
 
-/** Runs `config` (changed by `adjust`) for `steps` steps after seeding; counts what the steps added. */
+/** Runs `config` (changed by `set`, as `--set` does) for `steps` steps after seeding; counts what they added. */
 export async function distinctTasksPerMinute(
   config: string,
   steps: number,
-  adjust: (loaded: LoadedTopology) => void = () => {},
+  set: readonly string[] = [],
 ): Promise<DistinctTasks> {
-  const loaded = await loadConfig(config);
-  adjust(loaded);
+  const loaded = await loadTopology(config, { set });
   const system = buildTopology(loaded);
   const coordinator = system.lookup<typeof coordinatorProtocol.spec>('coordinator');
   const timeout = { timeoutMs: 3_600_000 };
