@@ -25,7 +25,7 @@ const STEPS = Number(process.env.BENCH_STEPS ?? 3);
 /** Generation scaling: tasks per request, answers per task, timed requests. */
 const SCALING_TASKS = Number(process.env.BENCH_SCALING_TASKS ?? 64);
 const SCALING_SAMPLES = Number(process.env.BENCH_SCALING_SAMPLES ?? 4);
-const SCALING_ROUNDS = Number(process.env.BENCH_SCALING_ROUNDS ?? 3);
+const SCALING_ROUNDS = Number(process.env.BENCH_SCALING_ROUNDS ?? 6);
 /** Distinct tasks per minute: steps per run. Staleness: steps per value of maxStaleness. */
 const DISTINCT_STEPS = Number(process.env.BENCH_DISTINCT_STEPS ?? 8);
 const STALENESS_STEPS = Number(process.env.BENCH_STALENESS_STEPS ?? 10);

@@ -23,8 +23,12 @@ std::string blasDescription;
 std::string loadError;
 
 void loadBlas() {
-  // One BLAS thread: on a small machine a second one competes with the JS thread and was measured slower.
+  // One BLAS thread: on a small machine a second one competes with the JS thread and was measured slower, and
+  // generation replicas on worker threads each want a core of their own. An OpenMP build of OpenBLAS (Debian's
+  // libopenblas0-openmp) takes its thread count from OMP_NUM_THREADS when libgomp starts, and
+  // openblas_set_num_threads does not reach calls from other threads: both variables are set before the dlopen.
   setenv("OPENBLAS_NUM_THREADS", "1", 0);
+  setenv("OMP_NUM_THREADS", "1", 0);
   const char* candidates[] = {"libopenblas.so.0", "libblas.so.3"};
   for (const char* name : candidates) {
     void* lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
