@@ -1,5 +1,6 @@
 // The coordinator's options (docs/azr.md §7): the step's sizes, what is trained on, the held-out set.
 import { Type } from '@sinclair/typebox';
+import { StringEnum } from '../src/wire/index.ts';
 import { PluginOptions } from './plugins.ts';
 
 export const CoordinatorOptions = Type.Object({
@@ -45,9 +46,7 @@ export const CoordinatorOptions = Type.Object({
       "reference; the backfill may repeat this step's new tasks). Default, as in the paper: each prompt gets " +
       "min(K, size) distinct references, and the backfill distinct tasks other than this step's new ones.",
   }),
-  malformedAnswers: Type.Unsafe<'wrong' | 'format-error'>({
-    type: 'string',
-    enum: ['wrong', 'format-error'],
+  malformedAnswers: StringEnum(['wrong', 'format-error'], {
     default: 'wrong',
     description:
       'What an answer the executor cannot read counts as (a deduction answer that does not evaluate, an ' +
@@ -83,15 +82,12 @@ export const CoordinatorOptions = Type.Object({
         '1: the same as `overlap`. Default: 1 with `overlap`, else 0.',
     }),
   ),
-  reinforce: Type.Array(
-    Type.Unsafe<'proposer' | 'solver'>({ type: 'string', enum: ['proposer', 'solver'] }),
-    {
-      default: ['proposer', 'solver'],
-      description:
-        'Roles whose samples the learner reinforces (TRR++). Ablations: ["solver"] freezes the proposing behaviour; [] ' +
-        'with `supervised` is supervised-only.',
-    },
-  ),
+  reinforce: Type.Array(StringEnum(['proposer', 'solver']), {
+    default: ['proposer', 'solver'],
+    description:
+      'Roles whose samples the learner reinforces (TRR++). Ablations: ["solver"] freezes the proposing behaviour; [] ' +
+      'with `supervised` is supervised-only.',
+  }),
   replicas: Type.Optional(
     Type.Record(Type.String(), Type.Integer({ minimum: 1 }), {
       description:

@@ -17,7 +17,7 @@ import {
   WeightsPayloadSchema,
   weightsPayload,
 } from './policy.ts';
-import { RolloutSampleSchema, SupervisedSampleSchema } from './schemas.ts';
+import { RolloutSampleSchema, StringEnum, SupervisedSampleSchema } from './schemas.ts';
 import { AzrError } from '../src/errors.ts';
 
 const Ids = Type.Array(Type.Integer({ minimum: 0 }));
@@ -90,11 +90,7 @@ export const LearnerActorOptions = Type.Object({
     default: 0,
     description: 'Weight of the executor-supervised term.',
   }),
-  whitening: Type.Unsafe<'sequence' | 'token'>({
-    type: 'string',
-    enum: ['sequence', 'token'],
-    default: 'sequence',
-  }),
+  whitening: StringEnum(['sequence', 'token'], { default: 'sequence' }),
 });
 type LearnerActorOptions = Static<typeof LearnerActorOptions>;
 

@@ -6,7 +6,7 @@ import { type BackendKind, initBackend } from '../src/model/backend.ts';
 import { completionLimit, EOS, generate, promptRoom } from '../src/model/generate.ts';
 import { ByteTokenizer, CharTokenizer, type Tokenizer } from '../src/model/tokenizer.ts';
 import { Transformer, type TransformerConfig } from '../src/model/transformer.ts';
-import type { PromptSpec, TextConstraint } from '../src/plugins/index.ts';
+import type { PromptSpec } from '../src/plugins/index.ts';
 import { AzrError } from '../src/errors.ts';
 
 /** Printable ASCII and newline: enough for Python source in our layouts. */
@@ -111,6 +111,9 @@ export function weightsPayload(
 }
 
 /** A generator's copy of the policy, refreshed from the learner's payloads. */
+/** `generate`'s arguments after the model and tokenizer (src/model/generate.ts). */
+type GenerateArgs = Parameters<typeof generate> extends [unknown, unknown, ...infer Rest] ? Rest : never;
+
 export class Policy {
   private model: Transformer | undefined;
   private tokenizer: Tokenizer | undefined;
@@ -136,17 +139,9 @@ export class Policy {
    * `generate`: all prompts share the first prompt's stop strings; `constraints[i]` restricts prompt i's completions;
    * `shard`: only prompts start…end−1 are sampled, exactly as in the whole request).
    */
-  generate(
-    prompts: readonly PromptSpec[],
-    samples: number,
-    sampling: SamplingOptions,
-    seed: number,
-    constraints?: readonly (TextConstraint | undefined)[],
-    /** Sample only prompts start…end−1, as they would be in the whole request (one replica's shard). */
-    shard?: { start: number; end: number },
-  ): Generation[] {
+  generate(...args: GenerateArgs): Generation[] {
     const { model, tokenizer } = this.loaded();
-    return generate(model, tokenizer, prompts, samples, sampling, seed, constraints, shard);
+    return generate(model, tokenizer, ...args);
   }
 
   /**

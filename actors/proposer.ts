@@ -2,19 +2,14 @@
 // proposer prompts, samples one completion each, and parses them into proposals (or format errors).
 import { Type } from '@sinclair/typebox';
 import type { Proposal, Task, TaskMode } from '../src/plugins/index.ts';
-import type { ModeCalls } from './generator.ts';
-import {
-  defineGenerator,
-  generateWithMode,
-  generatorProtocol,
-  parsedGenerationSchema,
-  ShardSchema,
-} from './generator.ts';
+import * as generator from './generator.ts';
 import { FaultsSchema, ProposalSchema, TaskSchema } from './schemas.ts';
 
-export const ProposedSchema = parsedGenerationSchema({ proposal: Type.Union([ProposalSchema, Type.Null()]) });
+export const ProposedSchema = generator.parsedGenerationSchema({
+  proposal: Type.Union([ProposalSchema, Type.Null()]),
+});
 
-export const proposerProtocol = generatorProtocol({
+export const proposerProtocol = generator.generatorProtocol({
   propose: {
     request: Type.Object({
       mode: Type.String(),
@@ -22,7 +17,7 @@ export const proposerProtocol = generatorProtocol({
       references: Type.Array(Type.Array(TaskSchema)),
       seed: Type.Integer(),
       /** Only these references: one replica's share of the request (docs/distributed.md, "Scaling generation"). */
-      shard: Type.Optional(ShardSchema),
+      shard: Type.Optional(generator.ShardSchema),
     }),
     reply: Type.Object({
       proposals: Type.Array(ProposedSchema),
@@ -37,7 +32,7 @@ export const proposerProtocol = generatorProtocol({
  * context loses its last reference until it fits (docs/azr.md §6); a mode that completes its proposals from the
  * references (induction's given program) keeps its first.
  */
-export const proposerCalls = (mode: TaskMode): ModeCalls<readonly Task[], Proposal> => ({
+export const proposerCalls = (mode: TaskMode): generator.ModeCalls<readonly Task[], Proposal> => ({
   prompt: (references) => mode.proposerPrompt(references),
   shorter: (references) =>
     references.length > (mode.completeProposal ? 1 : 0) ? references.slice(0, -1) : undefined,
@@ -45,10 +40,17 @@ export const proposerCalls = (mode: TaskMode): ModeCalls<readonly Task[], Propos
   parse: (completion) => mode.parseProposal(completion),
 });
 
-export const proposer = defineGenerator('proposer', import.meta.url, proposerProtocol, {
+export const proposer = generator.defineGenerator('proposer', import.meta.url, proposerProtocol, {
   propose: (state, { mode, references, seed, shard }, ctx) => {
     const run = { samples: 1, sampling: state.sampling, seed, shard };
-    const { generated, ...rest } = generateWithMode(state, 'proposer', mode, references, proposerCalls, run);
+    const { generated, ...rest } = generator.generateWithMode(
+      state,
+      'proposer',
+      mode,
+      references,
+      proposerCalls,
+      run,
+    );
     ctx.reply({ proposals: generated.map(({ value, ...g }) => ({ ...g, proposal: value })), ...rest });
     return state;
   },

@@ -6,6 +6,7 @@ export {
   ProposalSchema,
   ProposalVerdictSchema,
   RolloutSampleSchema,
+  StringEnum,
   SupervisedSampleSchema,
   TaskSchema,
 } from '../src/wire/index.ts';

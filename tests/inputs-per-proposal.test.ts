@@ -2,11 +2,11 @@
 // with k inputs is parsed, split into k (program, input) proposals validated one by one, each valid pair becomes a
 // task, and the proposal's reward is the mean over its valid pairs. Pure parts first, then the coordinator with
 // real buffers and a real validator, and a scripted proposer, solver and learner (seconds, no model).
+import { scriptedLearner } from './fixtures/scripted-learner.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buffer } from '../actors/buffer.ts';
 import { coordinator } from '../actors/coordinator.ts';
-import { learnerProtocol } from '../actors/learner.ts';
 import { proposerProtocol } from '../actors/proposer.ts';
 import { solverProtocol } from '../actors/solver.ts';
 import { validator } from '../actors/validator.ts';
@@ -316,31 +316,7 @@ const solverScript = defineActor({
 });
 
 const learned: RolloutSample[][] = [];
-const learnerScript = defineActor({
-  kind: 'k-inputs-learner',
-  module: import.meta.url,
-  protocol: learnerProtocol,
-  init: () => ({ version: 0 }),
-  handlers: {
-    weights: (state, _msg, ctx) => {
-      ctx.reply({
-        payload: { version: state.version, model: {} as never, tokenizer: { type: 'char' }, tensors: {} },
-        computeMs: 0,
-      });
-      return state;
-    },
-    update: (state, { samples }, ctx) => {
-      learned.push(samples);
-      state.version++;
-      ctx.reply({ version: state.version, stats: {}, computeMs: 0 });
-      return state;
-    },
-    encode: (state, { texts }, ctx) => {
-      ctx.reply(texts.map(() => [1]));
-      return state;
-    },
-  },
-});
+const learnerScript = scriptedLearner('k-inputs-learner', (samples) => learned.push(samples));
 
 describe('one step: k tasks from one program enter the buffer', () => {
   const plugins = [

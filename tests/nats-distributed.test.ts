@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { azr } from './helpers/azr.ts';
-import { natsRun } from './helpers/nats-run.ts';
+import { killFirstTaker, natsRun } from './helpers/nats-run.ts';
 
 const config = 'tests/fixtures/distributed.yaml';
 
@@ -12,24 +12,19 @@ type Entry = { event: string; job: string; node?: string; delivery?: number; bro
 
 describe('a run whose validator and solver live on two azr node processes over NATS JetStream', () => {
   const nats = natsRun(config);
-  const node = (id: string) => nats.node(id, '--verbose');
 
   test('kill -9 of a node holding a job: the run completes and every job is counted exactly once', async () => {
     const runDir = await mkdtemp(join(tmpdir(), 'azr-distributed-'));
     const head = nats.head(runDir);
-    const [a, b] = [node('node-a'), node('node-b')];
     // The slow validator holds each job 250 ms: the node that takes the first one is killed while it holds it.
-    const taken = await Promise.race(
-      [a, b].map((p) => p.line(/\[validator\] took job/).then((line) => ({ p, line }))),
+    const { victim, survivor, victimId, job } = await killFirstTaker(
+      nats,
+      ['node-a', 'node-b'],
+      /\[validator\] took job/,
     );
-    const victim = taken.p;
-    const survivor = victim === a ? b : a;
-    victim.child.kill('SIGKILL');
-    const job = /took job (\S+)/.exec(taken.line)![1]!;
     assert.equal(await head.exit, 0, head.stderr());
     assert.equal(await survivor.exit, 0, survivor.stderr());
     assert.equal(await victim.exit, null, 'killed by the signal');
-    const victimId = victim === a ? 'node-a' : 'node-b';
     assert.match(head.stderr(), new RegExp(`node ${victimId} lost: no heartbeat`));
 
     const entries = (await readFile(join(runDir, 'jobs.jsonl'), 'utf8'))

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { spawnAzr } from './helpers/azr.ts';
-import { natsRun } from './helpers/nats-run.ts';
+import { killFirstTaker, natsRun } from './helpers/nats-run.ts';
 
 const config = 'tests/fixtures/distributed-replicas.yaml';
 
@@ -74,18 +74,14 @@ describe('two azr nodes share the shards of a solver with count: 2', () => {
   test('kill -9 of a node holding a shard: the other node answers it and the run completes', async () => {
     const runDir = await mkdtemp(join(tmpdir(), 'azr-replicas-nats-'));
     const head = nats.head(runDir);
-    const [a, b] = [node('node-a'), node('node-b')];
-    const taken = await Promise.race(
-      [a, b].map((p) => p.line(/\[solver-\d\] took job \S+ \(solve,/).then((line) => ({ p, line }))),
+    const { victim, survivor, victimId, job } = await killFirstTaker(
+      nats,
+      ['node-a', 'node-b'],
+      /\[solver-\d\] took job \S+ \(solve,/,
     );
-    const victim = taken.p;
-    const survivor = victim === a ? b : a;
-    victim.child.kill('SIGKILL');
-    const job = /took job (\S+)/.exec(taken.line)![1]!;
     assert.equal(await head.exit, 0, head.stderr());
     assert.equal(await survivor.exit, 0, survivor.stderr());
     assert.equal(await victim.exit, null, 'killed by the signal');
-    const victimId = victim === a ? 'node-a' : 'node-b';
     const { jobs } = await solveJobs(runDir);
     assert.ok(
       jobs.every((j) => j.answer),

@@ -9,6 +9,25 @@ import { checkpointState as state, metricsLines, withoutTimes } from './helpers/
 const overlap = 'tests/fixtures/selfplay-overlap.yaml';
 const supervisedOnly = 'tests/fixtures/selfplay-supervised-only.yaml';
 
+/**
+ * Runs the overlap fixture `stop` steps, resumes it to `last` (the `--set` flags carried by run.json) and checks
+ * that the last checkpoint's learner and every metrics line equal those of the run in `uninterrupted`.
+ */
+async function assertResumeEquals(uninterrupted: string, stop: number, last: number, set: string[] = []) {
+  const resumed = await mkdtemp(join(tmpdir(), 'azr-overlap-resume-'));
+  assert.equal((await azr('run', overlap, '--out', resumed, '--steps', String(stop), ...set)).code, 0);
+  const { code, stderr } = await azr('run', overlap, '--resume', resumed, '--steps', String(last));
+  assert.equal(code, 0, stderr);
+  assert.deepEqual(
+    (await state(resumed, last)).learner.tensors,
+    (await state(uninterrupted, last)).learner.tensors,
+  );
+  assert.deepEqual(
+    (await metricsLines(resumed)).map(withoutTimes),
+    (await metricsLines(uninterrupted)).map(withoutTimes),
+  );
+}
+
 describe('overlap: the learner learns step t−1 while step t is generated', () => {
   let uninterrupted: string;
 
@@ -39,18 +58,7 @@ describe('overlap: the learner learns step t−1 while step t is generated', () 
   });
 
   test('stop after step 2 and resume: step 3 equals the uninterrupted one', async () => {
-    const resumed = await mkdtemp(join(tmpdir(), 'azr-overlap-resume-'));
-    assert.equal((await azr('run', overlap, '--out', resumed, '--steps', '2')).code, 0);
-    const { code, stderr } = await azr('run', overlap, '--resume', resumed, '--steps', '3');
-    assert.equal(code, 0, stderr);
-    assert.deepEqual(
-      (await state(resumed, 3)).learner.tensors,
-      (await state(uninterrupted, 3)).learner.tensors,
-    );
-    assert.deepEqual(
-      (await metricsLines(resumed)).map(withoutTimes),
-      (await metricsLines(uninterrupted)).map(withoutTimes),
-    );
+    await assertResumeEquals(uninterrupted, 2, 3);
   });
 });
 
@@ -75,19 +83,8 @@ describe('maxStaleness 2: generation two versions ahead of the learner', () => {
   });
 
   test('stop after step 4 and resume: step 5 equals the uninterrupted one', async () => {
-    const resumed = await mkdtemp(join(tmpdir(), 'azr-staleness-resume-'));
     // Step 4 scores the held-out set either way (every 2): the lines can be compared whole.
-    assert.equal((await azr('run', overlap, '--out', resumed, '--steps', '4', ...s2)).code, 0);
-    const { code, stderr } = await azr('run', overlap, '--resume', resumed, '--steps', '5');
-    assert.equal(code, 0, stderr);
-    assert.deepEqual(
-      (await state(resumed, 5)).learner.tensors,
-      (await state(uninterrupted, 5)).learner.tensors,
-    );
-    assert.deepEqual(
-      (await metricsLines(resumed)).map(withoutTimes),
-      (await metricsLines(uninterrupted)).map(withoutTimes),
-    );
+    await assertResumeEquals(uninterrupted, 4, 5, s2);
   });
 });
 

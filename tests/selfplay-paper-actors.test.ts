@@ -1,10 +1,10 @@
 // The coordinator with real buffers and a real validator, and a scripted proposer, solver and learner: the shared
 // seed set, induction given a buffered program, distinct references (docs/azr.md §2, §6). Seconds, no model.
+import { scriptedLearner as scriptedLearnerOf } from './fixtures/scripted-learner.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buffer } from '../actors/buffer.ts';
 import { coordinator } from '../actors/coordinator.ts';
-import { learnerProtocol } from '../actors/learner.ts';
 import { proposerProtocol } from '../actors/proposer.ts';
 import { solverProtocol } from '../actors/solver.ts';
 import { validator } from '../actors/validator.ts';
@@ -73,30 +73,7 @@ export const scriptedSolver = defineActor({
   },
 });
 
-export const scriptedLearner = defineActor({
-  kind: 'scripted-learner',
-  module: import.meta.url,
-  protocol: learnerProtocol,
-  init: () => ({ version: 0 }),
-  handlers: {
-    weights: (state, _msg, ctx) => {
-      ctx.reply({
-        payload: { version: state.version, model: {} as never, tokenizer: { type: 'char' }, tensors: {} },
-        computeMs: 0,
-      });
-      return state;
-    },
-    update: (state, _msg, ctx) => {
-      state.version++;
-      ctx.reply({ version: state.version, stats: {}, computeMs: 0 });
-      return state;
-    },
-    encode: (state, { texts }, ctx) => {
-      ctx.reply(texts.map(() => [1]));
-      return state;
-    },
-  },
-});
+const scriptedLearner = scriptedLearnerOf('scripted-learner');
 
 const plugins = [
   { use: 'deduction', options: { format: 'bare', references: 6 } },

@@ -14,18 +14,28 @@ export interface DistinctTasks {
   wallMs: number;
 }
 
+/** The topology of `config` (changed by `set`, as `--set` does) started and seeded; stop it when done. */
+export async function seededSystem(config: string, set: readonly string[] = []) {
+  const system = buildTopology(await loadTopology(config, { set }));
+  const coordinator = system.lookup<typeof coordinatorProtocol.spec>('coordinator');
+  const timeout = { timeoutMs: 3_600_000 };
+  try {
+    await system.whileRunning(coordinator.ask({ type: 'seed' }, timeout));
+  } catch (error) {
+    await system.stop();
+    throw error;
+  }
+  return { system, coordinator, timeout };
+}
+
 /** Runs `config` (changed by `set`, as `--set` does) for `steps` steps after seeding; counts what they added. */
 export async function distinctTasksPerMinute(
   config: string,
   steps: number,
   set: readonly string[] = [],
 ): Promise<DistinctTasks> {
-  const loaded = await loadTopology(config, { set });
-  const system = buildTopology(loaded);
-  const coordinator = system.lookup<typeof coordinatorProtocol.spec>('coordinator');
-  const timeout = { timeoutMs: 3_600_000 };
+  const { system, coordinator, timeout } = await seededSystem(config, set);
   try {
-    await system.whileRunning(coordinator.ask({ type: 'seed' }, timeout));
     const started = performance.now();
     let modes: string[] = [];
     for (let step = 1; step <= steps; step++) {

@@ -1,11 +1,9 @@
 // Bounded staleness on examples/tiny-zero.yaml as shipped (learner on a worker thread), for several maxStaleness:
 // steps per minute after seeding, and the held-out accuracy once every batch is learned (the same number of updates
 // for each s). Used by bench/selfplay.ts; run alone: node --import tsx bench/tools/staleness.ts.
-import type { coordinatorProtocol } from '../../actors/coordinator.ts';
 import type { learnerProtocol } from '../../actors/learner.ts';
 import type { solverProtocol } from '../../actors/solver.ts';
-import { loadConfig } from '../../src/run/load.ts';
-import { buildTopology } from '../../src/topology/index.ts';
+import { seededSystem } from './distinct-tasks.ts';
 
 export interface StalenessFigures {
   steps: number;
@@ -16,14 +14,10 @@ export interface StalenessFigures {
 }
 
 async function measureOne(s: number, steps: number) {
-  const loaded = await loadConfig('examples/tiny-zero.yaml');
-  const coordinatorEntry = loaded.topology.actors.find((a) => a.kind === 'coordinator')!;
-  coordinatorEntry.options = { ...coordinatorEntry.options, maxStaleness: s };
-  const system = buildTopology(loaded);
-  const coordinator = system.lookup<typeof coordinatorProtocol.spec>('coordinator');
-  const timeout = { timeoutMs: 3_600_000 };
+  const { system, coordinator, timeout } = await seededSystem('examples/tiny-zero.yaml', [
+    `actors.coordinator.options.maxStaleness=${s}`,
+  ]);
   try {
-    await system.whileRunning(coordinator.ask({ type: 'seed' }, timeout));
     const started = performance.now();
     for (let step = 1; step <= steps; step++)
       await system.whileRunning(coordinator.ask({ type: 'step', step }, timeout));

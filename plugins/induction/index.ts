@@ -10,6 +10,7 @@ import {
   IDENTITY_CODE,
   layout,
   type Parsed,
+  StringEnum,
   type Proposal,
   programModeOptions,
   pythonRequirements,
@@ -28,9 +29,7 @@ const options = Type.Composite([
   Type.Omit(programModeOptions(1), ['inputsPerProposal']),
   Type.Object({
     inputs: Type.Integer({ minimum: 2, default: 10, description: 'Inputs per proposal; half are shown.' }),
-    program: Type.Unsafe<'given' | 'written'>({
-      type: 'string',
-      enum: ['given', 'written'],
+    program: StringEnum(['given', 'written'], {
       default: 'given',
       description:
         "given (the paper's): the proposer is shown one program drawn from the `programsFrom` buffers and writes " +
@@ -68,6 +67,15 @@ const WHERE_TO_WRITE =
   'in its own ```input block (or "# input" section), and the message in a ```message block (or "# message" ' +
   'section).';
 
+/** An induction proposer prompt: the instruction, the task header and `context`; the model writes the message on. */
+const proposerPrompt = (o: Options, instruction: string, context: string) =>
+  layout(o.format, o.think).prompt(
+    instruction,
+    taskHeader(o) + context,
+    '# message\n',
+    ['# end'],
+    o.maxProposalTokens,
+  );
 /** The proposer's side when it writes the program too, with induction tasks as examples. */
 function writtenProgramProposer(
   o: Options,
@@ -88,14 +96,7 @@ function writtenProgramProposer(
   ].join('\n');
   return {
     references: o.references,
-    proposerPrompt: (references) =>
-      l.prompt(
-        instruction,
-        taskHeader(o) + references.map(example).join('\n'),
-        '# message\n',
-        ['# end'],
-        o.maxProposalTokens,
-      ),
+    proposerPrompt: (references) => proposerPrompt(o, instruction, references.map(example).join('\n')),
     parseProposal(completion): Parsed<Proposal> {
       const body = l.answer(completion, '# message\n');
       if (!body.ok) return body;
@@ -132,13 +133,7 @@ function givenProgramProposer(
     references: 1,
     referenceModes: o.programsFrom,
     proposerPrompt: (references) =>
-      l.prompt(
-        instruction,
-        taskHeader(o) + renderSections([['program', references[0]?.code ?? '']]),
-        '# message\n',
-        ['# end'],
-        o.maxProposalTokens,
-      ),
+      proposerPrompt(o, instruction, renderSections([['program', references[0]?.code ?? '']])),
     parseProposal(completion): Parsed<Proposal> {
       const body = l.answer(completion, '# message\n');
       if (!body.ok) return body;

@@ -13,3 +13,4 @@ export { type Faults, guard, mergeFaults, recordFault } from './faults.ts';
 export { type BenchItem, BenchError, parseBench } from './benchmark.ts';
 // TypeBox, for plugin option schemas: a plugin that imports it from azr needs no dependency but azr.
 export { type Static, Type } from '@sinclair/typebox';
+export { StringEnum } from '../wire/index.ts';

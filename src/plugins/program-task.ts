@@ -27,14 +27,12 @@ import {
   readInputs,
 } from './format.ts';
 import { AzrError } from '../errors.ts';
-import { DEFAULT_BANNED_MODULES } from '../wire/index.ts';
+import { DEFAULT_BANNED_MODULES, StringEnum } from '../wire/index.ts';
 
 /** Options every program task mode takes (the JSON Schema its plugin declares). */
 export function programModeOptions(defaultReferences: number) {
   return Type.Object({
-    format: Type.Unsafe<PromptFormat>({
-      type: 'string',
-      enum: [...promptFormats],
+    format: StringEnum<PromptFormat[]>(promptFormats, {
       default: 'think-answer',
       description: 'bare: sections only, for tiny models; think-answer: <think>/<answer>, for LLMs.',
     }),
@@ -43,9 +41,7 @@ export function programModeOptions(defaultReferences: number) {
       default: defaultReferences,
       description: 'Reference tasks per proposal.',
     }),
-    think: Type.Unsafe<ThinkRule>({
-      type: 'string',
-      enum: [...thinkRules],
+    think: StringEnum<ThinkRule[]>(thinkRules, {
       default: 'prefill',
       description:
         "think-answer only. prefill (the reference's): the prompt ends with <think> and a completion must close " +

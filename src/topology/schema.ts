@@ -1,11 +1,7 @@
 // The topology file's schema, written once: TypeBox gives both the TypeScript type and the JSON Schema
 // (shipped as topology.schema.json for editor completion through `$schema`).
-import { type SchemaOptions, type Static, Type } from '@sinclair/typebox';
-
-/** A string enum as JSON Schema `enum` (clearer errors than a union of literals). */
-function StringEnum<T extends string[]>(values: [...T], options: SchemaOptions = {}) {
-  return Type.Unsafe<T[number]>({ type: 'string', enum: values, ...options });
-}
+import { type Static, Type } from '@sinclair/typebox';
+import { StringEnum } from '../wire/index.ts';
 
 const Backoff = Type.Object(
   {

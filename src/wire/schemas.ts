@@ -1,6 +1,11 @@
 // The values that cross between actors, executors and plugins, each written once as a TypeBox schema with its
 // type derived from it: actors check their messages against the schemas, executors and plugins use the types.
-import { type Static, Type } from '@sinclair/typebox';
+import { type SchemaOptions, type Static, Type } from '@sinclair/typebox';
+
+/** A string enum as JSON Schema `enum` (clearer errors than a union of literals), typed as the union. */
+export function StringEnum<T extends string[]>(values: readonly [...T], options: SchemaOptions = {}) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
 
 /**
  * A valid task, as kept in a buffer: the program, its input(s) and the executor's output(s) (docs/azr.md §1).

@@ -34,3 +34,29 @@ export function natsRun(config: string): NatsRun {
       spawnAzr(['node', '--config', config, '--roles', 'validator,solver', '--id', id, ...args, ...creds()]),
   };
 }
+
+/** Two nodes, one of which gets SIGKILLed: the one that first logs a line matching `took` (a job taken). */
+export interface KilledNode {
+  victim: AzrProcess;
+  survivor: AzrProcess;
+  victimId: string;
+  /** The id of the job the victim held. */
+  job: string;
+}
+
+/**
+ * Kills with SIGKILL the first of nodes `ids` (started as `run.node(id, '--verbose')`) to log a line matching `took`,
+ * which must capture "took job ID".
+ */
+export async function killFirstTaker(run: NatsRun, ids: [string, string], took: RegExp): Promise<KilledNode> {
+  const nodes = ids.map((id) => ({ id, p: run.node(id, '--verbose') }));
+  const taken = await Promise.race(nodes.map((n) => n.p.line(took).then((line) => ({ n, line }))));
+  const survivor = nodes.find((n) => n !== taken.n)!;
+  taken.n.p.child.kill('SIGKILL');
+  return {
+    victim: taken.n.p,
+    survivor: survivor.p,
+    victimId: taken.n.id,
+    job: /took job (\S+)/.exec(taken.line)![1]!,
+  };
+}
