@@ -18,7 +18,7 @@ describe('a run whose validator and solver live on two azr node processes over N
     const head = nats.head(runDir);
     // The slow validator holds each job 250 ms: the node that takes the first one is killed while it holds it.
     const { victim, survivor, victimId, job } = await killFirstTaker(
-      nats,
+      (id) => nats.node(id, '--verbose'),
       ['node-a', 'node-b'],
       /\[validator\] took job/,
     );

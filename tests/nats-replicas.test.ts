@@ -75,7 +75,7 @@ describe('two azr nodes share the shards of a solver with count: 2', () => {
     const runDir = await mkdtemp(join(tmpdir(), 'azr-replicas-nats-'));
     const head = nats.head(runDir);
     const { victim, survivor, victimId, job } = await killFirstTaker(
-      nats,
+      node,
       ['node-a', 'node-b'],
       /\[solver-\d\] took job \S+ \(solve,/,
     );

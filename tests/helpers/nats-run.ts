@@ -45,11 +45,15 @@ export interface KilledNode {
 }
 
 /**
- * Kills with SIGKILL the first of nodes `ids` (started as `run.node(id, '--verbose')`) to log a line matching `took`,
- * which must capture "took job ID".
+ * Starts nodes `ids` with `start` and kills with SIGKILL the first to log a line matching `took`, which must
+ * capture "took job ID".
  */
-export async function killFirstTaker(run: NatsRun, ids: [string, string], took: RegExp): Promise<KilledNode> {
-  const nodes = ids.map((id) => ({ id, p: run.node(id, '--verbose') }));
+export async function killFirstTaker(
+  start: (id: string) => AzrProcess,
+  ids: [string, string],
+  took: RegExp,
+): Promise<KilledNode> {
+  const nodes = ids.map((id) => ({ id, p: start(id) }));
   const taken = await Promise.race(nodes.map((n) => n.p.line(took).then((line) => ({ n, line }))));
   const survivor = nodes.find((n) => n !== taken.n)!;
   taken.n.p.child.kill('SIGKILL');
