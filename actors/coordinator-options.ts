@@ -18,6 +18,15 @@ export const CoordinatorOptions = Type.Object({
     default: 8,
     description: 'Solver rollouts per new task for learnability (n).',
   }),
+  rolloutPairs: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description:
+        "With several inputs per program (`inputsPerProposal`): the learnability rollouts measure only each program's " +
+        "first m valid (program, input) pairs, and the program's reward averages over those (docs/azr.md §4). Every " +
+        'pair is still a task. Default: every pair.',
+    }),
+  ),
   seedSize: Type.Integer({
     minimum: 1,
     default: 256,

@@ -435,15 +435,16 @@ async function collect(
     const newTasks = [...tasks.values()];
     if (newTasks.length) await timings.time('buffers', () => buffer.ask({ type: 'add', tasks: newTasks }));
 
+    const measured = rollouts > 0 ? tasks.values(state.options.rolloutPairs) : [];
     const rollout = await solve(
       state,
       mode,
-      rollouts > 0 ? newTasks : [],
+      measured,
       rollouts,
       seedOf(ctx, `${step}/${mode.name}/rollouts`),
       timings,
     );
-    const rates = solveRates(newTasks, rollout, rollouts);
+    const rates = solveRates(measured, rollout, rollouts);
     const proposer = rewardRollouts(
       state.shapers,
       proposerRollouts(mode.name, proposals, tasks, rollouts > 0 ? rates : undefined),

@@ -219,6 +219,27 @@ describe("the proposer's reward: the mean over its valid pairs", () => {
     assert.equal(figures.tasksPerProposal, 2, 'tasks per valid proposal');
     assert.equal(figures.programChars, CODE.length, 'per program, not per pair');
   });
+
+  test('with rolloutPairs, only the pairs that were rolled out (those with a rate) judge the program', async () => {
+    const { shapers } = await modes({ format: 'bare' });
+    const tasks = new ProposedTasks([[0, [task('p0.0'), task('p0.1'), task('p0.2')]]]);
+    assert.deepEqual(
+      tasks.values(2).map((t) => t.id),
+      ['p0.0', 'p0.1'],
+      'the first m pairs of each program',
+    );
+    const rates = new Map([
+      ['p0.0', 0.25], // learnability 0.75
+      ['p0.1', 0.5], // 0.5; p0.2 was not rolled out
+    ]);
+    const rollouts = proposerRollouts('deduction', [{ completion: 'a', proposal: {} }], tasks, rates);
+    assert.deepEqual(
+      rollouts[0]!.pairs?.map((r) => r.task?.id),
+      ['p0.0', 'p0.1'],
+    );
+    const { rewards } = rewardRollouts(shapers, rollouts, { step: 1, buffer: [] }, {});
+    assert.deepEqual(rewards, [(0.75 + 0.5) / 2], 'p0.2 is not counted as unlearnable');
+  });
 });
 
 describe('tiny-python: the grammar admits k inputs', () => {
@@ -293,6 +314,9 @@ const proposerScript = defineActor({
   },
 });
 
+/** The (tasks, samples) of each solve request the scripted solver answered. */
+const solveCalls: { tasks: number; samples: number }[] = [];
+
 /** Answers `12`, `6`, `6` in turn to each task (rollouts: 3). */
 const solverScript = defineActor({
   kind: 'k-inputs-solver',
@@ -302,6 +326,7 @@ const solverScript = defineActor({
   handlers: {
     setWeights,
     solve: (state, { tasks, samples }, ctx) => {
+      solveCalls.push({ tasks: tasks.length, samples });
       const answers = tasks.flatMap(() =>
         Array.from({ length: samples }, (_, s) => generation(['12', '6', '6'][s % 3]!)),
       );
@@ -318,32 +343,47 @@ const solverScript = defineActor({
 const learned: RolloutSample[][] = [];
 const learnerScript = scriptedLearner('k-inputs-learner', (samples) => learned.push(samples));
 
-describe('one step: k tasks from one program enter the buffer', () => {
-  const plugins = [
-    { use: 'deduction', options: { format: 'bare', references: 1, inputsPerProposal: 5 } },
-    { use: 'learnability' },
-    { use: 'correctness' },
-    { use: 'format' },
-  ];
+const plugins = [
+  { use: 'deduction', options: { format: 'bare', references: 1, inputsPerProposal: 5 } },
+  { use: 'learnability' },
+  { use: 'correctness' },
+  { use: 'format' },
+];
+
+/** The scripted actors with a real buffer and validator, seeded, then step 1 with coordinator `options`. */
+async function oneStep(options: Record<string, unknown>) {
   const system = createSystem({ seed: 3, supervision: { maxRestarts: 0 } });
+  system.spawn(proposerScript, { name: 'proposer' });
+  system.spawn(solverScript, { name: 'solver' });
+  system.spawn(learnerScript, { name: 'learner' });
+  system.spawn(validator, { name: 'validator', options: { poolSize: 1, plugins } });
+  const deductionBuffer = system.spawn(buffer, { name: 'buffer-deduction', options: { mode: 'deduction' } });
+  const coordinatorRef = system.spawn(coordinator, {
+    name: 'coordinator',
+    options: {
+      plugins,
+      modes: ['deduction'],
+      batchSize: 2,
+      rollouts: 3,
+      seedSize: 1,
+      maxSeedRounds: 0,
+      ...options,
+    },
+  });
+  await coordinatorRef.ask({ type: 'seed' });
+  learned.length = 0;
+  solveCalls.length = 0;
+  const line = await coordinatorRef.ask({ type: 'step', step: 1 });
+  const held = await deductionBuffer.ask({ type: 'all' });
+  return { system, line, held };
+}
+
+describe('one step: k tasks from one program enter the buffer', () => {
+  let system: Awaited<ReturnType<typeof oneStep>>['system'];
   let line: Record<string, unknown>;
   let held: Task[];
   before(async () => {
-    system.spawn(proposerScript, { name: 'proposer' });
-    system.spawn(solverScript, { name: 'solver' });
-    system.spawn(learnerScript, { name: 'learner' });
-    system.spawn(validator, { name: 'validator', options: { poolSize: 1, plugins } });
-    const deductionBuffer = system.spawn(buffer, {
-      name: 'buffer-deduction',
-      options: { mode: 'deduction' },
-    });
-    const coordinatorRef = system.spawn(coordinator, {
-      name: 'coordinator',
-      options: { plugins, modes: ['deduction'], batchSize: 2, rollouts: 3, seedSize: 1, maxSeedRounds: 0 },
-    });
-    await coordinatorRef.ask({ type: 'seed' });
-    line = await coordinatorRef.ask({ type: 'step', step: 1 });
-    held = await deductionBuffer.ask({ type: 'all' });
+    ({ system, line, held } = await oneStep({}));
   });
   after(() => system.stop());
 
@@ -372,5 +412,32 @@ describe('one step: k tasks from one program enter the buffer', () => {
       proposer.map((s) => s.reward),
       [(2 / 3 + 1 / 3 + 0) / 3, -1],
     );
+  });
+});
+
+describe('rolloutPairs: learnability rollouts on the first m pairs of each program', () => {
+  let system: Awaited<ReturnType<typeof oneStep>>['system'];
+  let line: Record<string, unknown>;
+  let held: Task[];
+  before(async () => {
+    ({ system, line, held } = await oneStep({ rolloutPairs: 2 }));
+  });
+  after(() => system.stop());
+
+  test('every valid pair is still a task; only the first two are rolled out', () => {
+    assert.equal(held.filter((t) => t.step === 1).length, 3);
+    assert.equal(line['deduction.newTasks'], 3);
+    assert.deepEqual(solveCalls[0], { tasks: 2, samples: 3 }, 'the rollouts: 2 tasks × 3');
+    assert.deepEqual(solveCalls[1], { tasks: 2, samples: 1 }, "the solver's batch");
+  });
+
+  test("the program's reward is the mean learnability of its rolled-out pairs", () => {
+    const proposer = learned.flat().filter((s) => s.group === 'deduction/proposer');
+    // r̄: 12 → 1/3, 6 → 2/3 (the third pair, 4, is not rolled out); the invalid program −1.
+    assert.deepEqual(
+      proposer.map((s) => s.reward),
+      [(2 / 3 + 1 / 3) / 2, -1],
+    );
+    assert.equal(line['deduction.learnability'], 0.5);
   });
 });

@@ -94,9 +94,9 @@ export class ProposedTasks {
     return [...this.#byProposal.keys()].sort((a, b) => a - b);
   }
 
-  /** Every task: by proposal, then pair. */
-  values(): Task[] {
-    return this.proposals().flatMap((i) => this.#byProposal.get(i)!);
+  /** Every task: by proposal, then pair; at most the first `perProposal` of each proposal's. */
+  values(perProposal = Number.POSITIVE_INFINITY): Task[] {
+    return this.proposals().flatMap((i) => this.#byProposal.get(i)!.slice(0, perProposal));
   }
 
   /** How many tasks. */

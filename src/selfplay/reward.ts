@@ -38,7 +38,8 @@ export type ProposerRollout = Rollout & { pairs?: Rollout[] };
 /**
  * The rollout of each proposal: parsed, valid (it became at least one task of `tasks`), and its task's solve rate
  * when `solveRates` is given (no rollouts: no r̄). A proposal with several tasks carries one rollout per task in
- * `pairs`; its own `task` is the first and its `solveRate` the pairs' mean.
+ * `pairs` (with `solveRates`, per task that has a rate: those rolled out); its own `task` is the first and its
+ * `solveRate` the pairs' mean.
  */
 export function proposerRollouts(
   mode: string,
@@ -58,7 +59,8 @@ export function proposerRollouts(
       task,
     });
     if (made.length <= 1) return rollout(made[0]);
-    const pairs = made.map(rollout);
+    // With solve rates, only the pairs that were rolled out judge the program (`rolloutPairs`, docs/azr.md §4).
+    const pairs = made.map(rollout).filter((r) => !solveRates || r.solveRate !== undefined);
     const rates = pairs.flatMap((r) => (r.solveRate === undefined ? [] : [r.solveRate]));
     return { ...rollout(made[0]), solveRate: rates.length ? mean(rates) : undefined, pairs };
   });
