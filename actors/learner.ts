@@ -85,6 +85,14 @@ export const LearnerActorOptions = Type.Object({
     default: 8,
     description: 'Sequences per forward/backward pass.',
   }),
+  miniBatches: Type.Integer({
+    minimum: 1,
+    default: 1,
+    description:
+      "Optimiser steps per update: the update's sequences (RL and supervised) are dealt into this many " +
+      'mini-batches, one AdamW step each; advantages are normalised over the whole batch, and the ratio of later ' +
+      'mini-batches is clipped against the sampling log-probabilities as PPO does (docs/azr.md §5).',
+  }),
   supervisedWeight: Type.Number({
     minimum: 0,
     default: 0,

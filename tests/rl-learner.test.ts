@@ -152,3 +152,37 @@ test('supervised term: executor-supervised targets are learned with weight > 0, 
   learner.dispose();
   model.dispose();
 });
+
+test('miniBatches m: m optimiser steps per update, each on every m-th sequence (supervised: the same as m updates)', () => {
+  const supervised = ['abca', 'bcd', 'cab', 'dabc', 'aab'].map((t, i) => ({
+    promptIds: tasks[i % 2]!.prompt,
+    targetIds: tokenizer.encode(t),
+  }));
+  const dealt = new Learner(new Transformer(config, 5), { lr: 1e-2, supervisedWeight: 1, miniBatches: 2 });
+  const stats = dealt.step([], supervised);
+  assert.equal(stats.step, 2, 'two AdamW steps');
+  assert.equal(stats.supervisedTokens, 17, 'every target token, once');
+
+  // Supervised sequences have no advantages to share: two mini-batches are two updates on the dealt halves.
+  const manual = new Learner(new Transformer(config, 5), { lr: 1e-2, supervisedWeight: 1 });
+  manual.step(
+    [],
+    supervised.filter((_, i) => i % 2 === 0),
+  );
+  manual.step(
+    [],
+    supervised.filter((_, i) => i % 2 === 1),
+  );
+  const a = dealt.model.weights();
+  for (const [name, w] of manual.model.weights()) {
+    const got = a.get(name)!;
+    for (let i = 0; i < w.length; i++) assert.ok(Math.abs(got[i]! - w[i]!) < 1e-6, `${name}[${i}]`);
+  }
+
+  const capped = new Learner(new Transformer(config, 5), { supervisedWeight: 1, miniBatches: 8 });
+  assert.equal(capped.step([], supervised.slice(0, 3)).step, 3, 'at most one mini-batch per sequence');
+  for (const learner of [dealt, manual, capped]) {
+    learner.dispose();
+    learner.model.dispose();
+  }
+});

@@ -1,7 +1,7 @@
 // The TRR++ learner (docs/azr.md §5): REINFORCE++ per-token policy loss with each sequence's task-relative advantage on
 // every response token, PPO ratio clipping against the sampling log-probabilities, an entropy bonus, no KL term;
-// optionally a supervised next-token loss on executor-produced targets. One optimiser step per call, gradients
-// accumulated over micro-batches so memory is bounded by the micro-batch size.
+// optionally a supervised next-token loss on executor-produced targets. One optimiser step per mini-batch (one per
+// call by default), gradients accumulated over micro-batches so memory is bounded by the micro-batch size.
 import * as tf from '@tensorflow/tfjs-core';
 import type { CheckpointableLearner, LearnerCheckpointState } from '../model/checkpoint.ts';
 import { tokenLogprobsAndEntropy } from '../model/ops.ts';
@@ -21,6 +21,12 @@ export interface LearnerOptions extends AdamWOptions {
   microBatchSize: number;
   /** Weight of the supervised (next-token cross-entropy) term; 0 = off. */
   supervisedWeight: number;
+  /**
+   * Optimiser steps per update: the batch's sequences (RL and supervised alike) are dealt into this many
+   * mini-batches, one AdamW step each (PPO's mini-batch updates; advantages are still normalised over the whole
+   * batch). Default 1.
+   */
+  miniBatches: number;
   whitening: Whitening;
   advantageEps: number;
 }
@@ -36,6 +42,7 @@ export const defaultLearnerOptions: LearnerOptions = {
   maxGradNorm: 1,
   microBatchSize: 8,
   supervisedWeight: 0,
+  miniBatches: 1,
   whitening: 'sequence',
   advantageEps: 1e-6,
 };
@@ -107,24 +114,51 @@ export class Learner implements CheckpointableLearner {
     return this.optimizer.step;
   }
 
-  /** One optimiser update from a batch of rollouts (and optional supervised samples). */
+  /**
+   * One update from a batch of rollouts (and optional supervised samples): `miniBatches` optimiser steps, each on
+   * every m-th sequence. The statistics are the mini-batches' means.
+   */
   step(batch: RolloutSample[], supervised: SupervisedSample[] = []): LearnerStats {
-    const { grads, stats } = this.gradients(batch, supervised);
-    const scale =
-      stats.gradNorm > this.options.maxGradNorm ? this.options.maxGradNorm / (stats.gradNorm + 1e-6) : 1;
-    this.optimizer.apply(grads, scale);
-    tf.dispose([...grads.values()]);
-    return { ...stats, step: this.optimizer.step };
+    const { rl, sl, groups } = this.sequences(batch, supervised);
+    if (rl.length + sl.length === 0) throw new AzrError('INTERNAL', 'learner step with no tokens to train on');
+    // Dealt in turn over RL then supervised sequences: every mini-batch gets a share of each, none is empty.
+    const all = [...rl, ...sl];
+    const m = Math.min(this.options.miniBatches, all.length);
+    const parts: LearnerStats[] = [];
+    for (let k = 0; k < m; k++) {
+      const part = all.filter((_, i) => i % m === k);
+      const rlPart = part.filter((q) => q.oldLogprobs !== null);
+      const slPart = part.filter((q) => q.oldLogprobs === null);
+      const { grads, stats } = this.gradientsOf(rlPart, slPart, batch, groups);
+      const scale =
+        stats.gradNorm > this.options.maxGradNorm ? this.options.maxGradNorm / (stats.gradNorm + 1e-6) : 1;
+      this.optimizer.apply(grads, scale);
+      tf.dispose([...grads.values()]);
+      parts.push(stats);
+    }
+    return { ...meanStats(parts), step: this.optimizer.step };
   }
 
   /**
-   * Gradients of the step's loss, accumulated over micro-batches (by parameter name; the caller disposes them),
-   * and the step's statistics. `step` = this + clipping + AdamW.
+   * Gradients of one step's loss over the whole batch, accumulated over micro-batches (by parameter name; the
+   * caller disposes them), and the step's statistics. `step` = this + clipping + AdamW, per mini-batch.
    */
   gradients(
     batch: RolloutSample[],
     supervised: SupervisedSample[] = [],
   ): { grads: Map<string, tf.Tensor>; stats: LearnerStats } {
+    const { rl, sl, groups } = this.sequences(batch, supervised);
+    return this.gradientsOf(rl, sl, batch, groups);
+  }
+
+  /**
+   * The batch's training sequences: the RL ones with response tokens, each with its task-relative advantage
+   * (normalised over the whole batch), and the supervised ones; token weights are set per mini-batch.
+   */
+  private sequences(
+    batch: RolloutSample[],
+    supervised: SupervisedSample[],
+  ): { rl: Sequence[]; sl: Sequence[]; groups: Record<string, GroupStats> } {
     const o = this.options;
     for (const s of batch) {
       if (s.samplingLogprobs.length !== s.responseIds.length)
@@ -135,10 +169,20 @@ export class Learner implements CheckpointableLearner {
       batch.map((s) => ({ reward: s.reward, group: s.group, tokens: s.responseIds.length })),
       { whitening: o.whitening, eps: o.advantageEps },
     );
-    const groups = normalised.groups;
-    const trainable = batch.map((s, i) => ({ s, i })).filter(({ s }) => s.responseIds.length > 0);
-    const rl = trainable.map(({ s }) => s);
-    const advantages = trainable.map(({ i }) => normalised.advantages[i]);
+    const rl = batch.flatMap((s, i) =>
+      s.responseIds.length > 0
+        ? [
+            {
+              ids: [...s.promptIds, ...s.responseIds],
+              firstTarget: s.promptIds.length,
+              advantage: normalised.advantages[i]!,
+              oldLogprobs: s.samplingLogprobs,
+              pgWeight: 0,
+              slWeight: 0,
+            },
+          ]
+        : [],
+    );
     // A supervised prompt is cut from the left to fit the context, as generation cuts its prompts; a target that
     // leaves no room for a prompt token is skipped.
     const context = this.model.config.maxSeqLen;
@@ -146,27 +190,35 @@ export class Learner implements CheckpointableLearner {
       o.supervisedWeight > 0
         ? supervised
             .filter((s) => s.targetIds.length > 0 && s.targetIds.length < context)
-            .map((s) => ({ ...s, promptIds: s.promptIds.slice(-(context - s.targetIds.length)) }))
+            .map((s) => {
+              const promptIds = s.promptIds.slice(-(context - s.targetIds.length));
+              return {
+                ids: [...promptIds, ...s.targetIds],
+                firstTarget: promptIds.length,
+                advantage: 0,
+                oldLogprobs: null,
+                pgWeight: 0,
+                slWeight: 0,
+              };
+            })
         : [];
-    const responseTokens = rl.reduce((n, s) => n + s.responseIds.length, 0);
-    const supervisedTokens = sl.reduce((n, s) => n + s.targetIds.length, 0);
+    return { rl, sl, groups: normalised.groups };
+  }
+
+  /** Gradients and statistics of one mini-batch: token means within it (1 / its RL tokens, 1 / its supervised tokens). */
+  private gradientsOf(
+    rlPart: Sequence[],
+    slPart: Sequence[],
+    batch: RolloutSample[],
+    groups: Record<string, GroupStats>,
+  ): { grads: Map<string, tf.Tensor>; stats: LearnerStats } {
+    const o = this.options;
+    const targets = (q: Sequence) => q.ids.length - q.firstTarget;
+    const responseTokens = rlPart.reduce((n, q) => n + targets(q), 0);
+    const supervisedTokens = slPart.reduce((n, q) => n + targets(q), 0);
     const sequences: Sequence[] = [
-      ...rl.map((s, i) => ({
-        ids: [...s.promptIds, ...s.responseIds],
-        firstTarget: s.promptIds.length,
-        advantage: advantages[i],
-        oldLogprobs: s.samplingLogprobs,
-        pgWeight: 1 / responseTokens,
-        slWeight: 0,
-      })),
-      ...sl.map((s) => ({
-        ids: [...s.promptIds, ...s.targetIds],
-        firstTarget: s.promptIds.length,
-        advantage: 0,
-        oldLogprobs: null,
-        pgWeight: 0,
-        slWeight: 1 / supervisedTokens,
-      })),
+      ...rlPart.map((q) => ({ ...q, pgWeight: 1 / responseTokens })),
+      ...slPart.map((q) => ({ ...q, slWeight: 1 / supervisedTokens })),
     ];
     if (sequences.length === 0) throw new AzrError('INTERNAL', 'learner step with no tokens to train on');
     // Micro-batches are padded to their longest sequence: neighbours by length waste the least padding. The loss
@@ -277,4 +329,24 @@ function accumulate(sums: Map<string, tf.Tensor>, grads: Map<string, tf.Tensor>)
 
 function globalNorm(tensors: tf.Tensor[]): number {
   return Math.sqrt(tf.tidy(() => tf.addN(tensors.map((t) => tf.sum(tf.square(t)))).dataSync()[0]));
+}
+
+/** The mean of each number of mini-batches' statistics; token counts add up; the batch's groups and reward as they are. */
+function meanStats(parts: LearnerStats[]): LearnerStats {
+  const first = parts[0]!;
+  if (parts.length === 1) return first;
+  const mean = (key: keyof LearnerStats) => parts.reduce((n, p) => n + (p[key] as number), 0) / parts.length;
+  const sum = (key: keyof LearnerStats) => parts.reduce((n, p) => n + (p[key] as number), 0);
+  return {
+    ...first,
+    loss: mean('loss'),
+    pgLoss: mean('pgLoss'),
+    entropy: mean('entropy'),
+    supervisedLoss: mean('supervisedLoss'),
+    gradNorm: mean('gradNorm'),
+    clipFraction: mean('clipFraction'),
+    meanRatio: mean('meanRatio'),
+    responseTokens: sum('responseTokens'),
+    supervisedTokens: sum('supervisedTokens'),
+  };
 }
