@@ -9,6 +9,7 @@ import {
   type PromptSpec,
   type TaskMode,
   type TextConstraint,
+  walkGrammar,
 } from '../src/plugins/index.ts';
 import {
   type ActorDefinition,
@@ -31,6 +32,8 @@ import {
 } from './policy.ts';
 import { loadActorPlugins, PluginOptions } from './plugins.ts';
 import { AzrError } from '../src/errors.ts';
+import { Rng } from '../src/model/rng.ts';
+import { StringEnum } from '../src/wire/index.ts';
 
 /**
  * One replica's share of a generation request: only items start…end−1 are generated and answered, each exactly as
@@ -47,6 +50,14 @@ export const GeneratorOptions = Type.Object({
   ...PluginOptions,
   backend: Backend,
   sampling: Type.Optional(SamplingOptions),
+  source: StringEnum(['policy', 'grammar'], {
+    default: 'policy',
+    description:
+      "Who writes the completions: the policy, or random walks of the mode's grammar (each character drawn from " +
+      "the grammar's prior, e.g. tiny-python's `grammarPrior`, or uniformly; the model is not used and nothing is " +
+      'learned from them; a mode without a grammar gets empty completions). `grammar` on the proposer is the ' +
+      'random-grammar ablation (docs/learning.md).',
+  }),
 });
 
 const setWeightsMessage = {
@@ -74,6 +85,7 @@ async function startGenerator(options: Static<typeof GeneratorOptions>) {
   return {
     modes: (await loadActorPlugins(options)).modes,
     sampling: { temperature: 1, topP: 1, maxTokens: 256, ...options.sampling },
+    source: options.source,
     policy: new Policy(),
   };
 }
@@ -116,6 +128,35 @@ export function defineGenerator<S extends ProtocolSpec & { setWeights: typeof se
 export interface Parsed<V> extends Generation {
   value: V | null;
   formatError: string | null;
+}
+
+/** One request's generation: samples per item, sampling, seed, this replica's shard, and who writes. */
+export interface GenerationRun {
+  samples: number;
+  sampling: SamplingOptions;
+  seed: number;
+  shard?: Shard;
+  source?: 'policy' | 'grammar';
+}
+
+/**
+ * `samples` walks of each constraint (`source: grammar`), row r of the request drawing from `Rng.forRow(seed, r)`
+ * as the policy's rows do (`firstItem`: this shard's first item), so any sharding gives the same completions.
+ */
+function grammarWalks(
+  constraints: readonly (TextConstraint | undefined)[],
+  samples: number,
+  maxTokens: number,
+  seed: number,
+  firstItem: number,
+): Generation[] {
+  return constraints.flatMap((constraint, k) =>
+    Array.from({ length: samples }, (_, s) => {
+      const rng = Rng.forRow(seed, (firstItem + k) * samples + s);
+      const completion = constraint ? walkGrammar(constraint, () => rng.next(), maxTokens) : '';
+      return { completion, promptIds: [], responseIds: [], logprobs: [] };
+    }),
+  );
 }
 
 export interface ModeCalls<I, V> {
@@ -185,7 +226,7 @@ function generateParsed<I, V>(
   part: string,
   items: readonly I[],
   calls: ModeCalls<I, V>,
-  run: { samples: number; sampling: SamplingOptions; seed: number; shard?: Shard },
+  run: GenerationRun,
   faults: Faults,
 ): Parsed<V>[] {
   const { start, end } = run.shard ?? { start: 0, end: items.length };
@@ -210,14 +251,17 @@ function generateParsed<I, V>(
   );
   const first = sampled.filter((i) => i < start).length;
   const last = sampled.filter((i) => i < end).length;
-  const generations = policy.generate(
-    sampled.map((i) => prompts[i]!),
-    run.samples,
-    run.sampling,
-    run.seed,
-    constraints,
-    { start: first, end: last },
-  );
+  const generations =
+    run.source === 'grammar'
+      ? grammarWalks(constraints.slice(first, last), run.samples, run.sampling.maxTokens, run.seed, first)
+      : policy.generate(
+          sampled.map((i) => prompts[i]!),
+          run.samples,
+          run.sampling,
+          run.seed,
+          constraints,
+          { start: first, end: last },
+        );
   const byItem = new Map(
     sampled
       .slice(first, last)
@@ -264,12 +308,19 @@ export function generateWithMode<I, V>(
   name: string,
   items: readonly I[],
   calls: (mode: TaskMode) => ModeCalls<I, V>,
-  run: { samples: number; sampling: SamplingOptions; seed: number; shard?: Shard },
+  run: GenerationRun,
 ): { generated: Parsed<V>[]; faults: Faults; computeMs: number } {
   const started = performance.now();
   const mode = state.modes.get(name);
   if (!mode) throw new AzrError('PLUGIN_INVALID', `${actor}: no task mode "${name}"`);
   const faults: Faults = {};
-  const generated = generateParsed(state.policy, `mode:${name}`, items, calls(mode), run, faults);
+  const generated = generateParsed(
+    state.policy,
+    `mode:${name}`,
+    items,
+    calls(mode),
+    { source: state.source, ...run },
+    faults,
+  );
   return { generated, faults, computeMs: performance.now() - started };
 }
