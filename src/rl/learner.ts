@@ -120,7 +120,8 @@ export class Learner implements CheckpointableLearner {
    */
   step(batch: RolloutSample[], supervised: SupervisedSample[] = []): LearnerStats {
     const { rl, sl, groups } = this.sequences(batch, supervised);
-    if (rl.length + sl.length === 0) throw new AzrError('INTERNAL', 'learner step with no tokens to train on');
+    if (rl.length + sl.length === 0)
+      throw new AzrError('INTERNAL', 'learner step with no tokens to train on');
     // Dealt in turn over RL then supervised sequences: every mini-batch gets a share of each, none is empty.
     const all = [...rl, ...sl];
     const m = Math.min(this.options.miniBatches, all.length);
