@@ -122,15 +122,17 @@ export class Learner implements CheckpointableLearner {
     const { rl, sl, groups } = this.sequences(batch, supervised);
     if (rl.length + sl.length === 0)
       throw new AzrError('INTERNAL', 'learner step with no tokens to train on');
-    // Dealt in turn over RL then supervised sequences: every mini-batch gets a share of each, none is empty.
-    const all = [...rl, ...sl];
-    const m = Math.min(this.options.miniBatches, all.length);
+    // Dealt in turn over the RL then the supervised sequences: every mini-batch gets a share of each, none is empty.
+    const m = Math.min(this.options.miniBatches, rl.length + sl.length);
+    const meanReward = meanRewardOf(batch);
     const parts: LearnerStats[] = [];
     for (let k = 0; k < m; k++) {
-      const part = all.filter((_, i) => i % m === k);
-      const rlPart = part.filter((q) => q.oldLogprobs !== null);
-      const slPart = part.filter((q) => q.oldLogprobs === null);
-      const { grads, stats } = this.gradientsOf(rlPart, slPart, batch, groups);
+      const { grads, stats } = this.gradientsOf(
+        rl.filter((_, i) => i % m === k),
+        sl.filter((_, i) => (rl.length + i) % m === k),
+        meanReward,
+        groups,
+      );
       const scale =
         stats.gradNorm > this.options.maxGradNorm ? this.options.maxGradNorm / (stats.gradNorm + 1e-6) : 1;
       this.optimizer.apply(grads, scale);
@@ -149,7 +151,7 @@ export class Learner implements CheckpointableLearner {
     supervised: SupervisedSample[] = [],
   ): { grads: Map<string, tf.Tensor>; stats: LearnerStats } {
     const { rl, sl, groups } = this.sequences(batch, supervised);
-    return this.gradientsOf(rl, sl, batch, groups);
+    return this.gradientsOf(rl, sl, meanRewardOf(batch), groups);
   }
 
   /**
@@ -210,7 +212,7 @@ export class Learner implements CheckpointableLearner {
   private gradientsOf(
     rlPart: Sequence[],
     slPart: Sequence[],
-    batch: RolloutSample[],
+    meanReward: number,
     groups: Record<string, GroupStats>,
   ): { grads: Map<string, tf.Tensor>; stats: LearnerStats } {
     const o = this.options;
@@ -241,7 +243,7 @@ export class Learner implements CheckpointableLearner {
       loss: totals.pgLoss - o.entropyCoef * totals.entropy + o.supervisedWeight * totals.supervisedLoss,
       ...totals,
       gradNorm: globalNorm([...grads.values()]),
-      meanReward: batch.length ? batch.reduce((s, r) => s + r.reward, 0) / batch.length : 0,
+      meanReward,
       responseTokens,
       supervisedTokens,
       groups,
@@ -332,22 +334,25 @@ function globalNorm(tensors: tf.Tensor[]): number {
   return Math.sqrt(tf.tidy(() => tf.addN(tensors.map((t) => tf.sum(tf.square(t)))).dataSync()[0]));
 }
 
-/** The mean of each number of mini-batches' statistics; token counts add up; the batch's groups and reward as they are. */
+const meanRewardOf = (batch: readonly RolloutSample[]): number =>
+  batch.length ? batch.reduce((n, r) => n + r.reward, 0) / batch.length : 0;
+
+/** The mini-batches' statistics as one: the mean of each loss term and ratio, token counts added up. */
 function meanStats(parts: LearnerStats[]): LearnerStats {
-  const first = parts[0]!;
-  if (parts.length === 1) return first;
-  const mean = (key: keyof LearnerStats) => parts.reduce((n, p) => n + (p[key] as number), 0) / parts.length;
-  const sum = (key: keyof LearnerStats) => parts.reduce((n, p) => n + (p[key] as number), 0);
+  const total = (key: keyof LearnerStats) => parts.reduce((n, p) => n + (p[key] as number), 0);
+  const means = [
+    'loss',
+    'pgLoss',
+    'entropy',
+    'supervisedLoss',
+    'gradNorm',
+    'clipFraction',
+    'meanRatio',
+  ] as const;
   return {
-    ...first,
-    loss: mean('loss'),
-    pgLoss: mean('pgLoss'),
-    entropy: mean('entropy'),
-    supervisedLoss: mean('supervisedLoss'),
-    gradNorm: mean('gradNorm'),
-    clipFraction: mean('clipFraction'),
-    meanRatio: mean('meanRatio'),
-    responseTokens: sum('responseTokens'),
-    supervisedTokens: sum('supervisedTokens'),
+    ...parts[0]!,
+    ...Object.fromEntries(means.map((key) => [key, total(key) / parts.length])),
+    responseTokens: total('responseTokens'),
+    supervisedTokens: total('supervisedTokens'),
   };
 }
