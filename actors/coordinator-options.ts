@@ -73,6 +73,13 @@ export const CoordinatorOptions = Type.Object({
       'With `supervised`: further buffered tasks per mode per step for the supervised term only (no generation ' +
       'needed: a validated task costs far less to learn from than to propose).',
   }),
+  supervisedFresh: Type.Boolean({
+    default: false,
+    description:
+      'With `supervised`: the supervised term takes every new task of the step (each valid pair of every ' +
+      'proposal, with `inputsPerProposal` k up to k per program), not only the first `batchSize` the solver ' +
+      'answers: every distinct task is learnt from once when it is new.',
+  }),
   overlap: Type.Boolean({
     default: false,
     description:

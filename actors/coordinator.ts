@@ -473,7 +473,8 @@ async function collect(
       const extra = supervisedExtra
         ? await timings.time('buffers', () => buffer.ask({ type: 'sample', count: supervisedExtra }))
         : [];
-      batch.supervised.push(...supervisedPairs(mode, [...solverTasks, ...extra], timings.faults));
+      const taught = state.options.supervisedFresh ? [...newTasks, ...drawn] : solverTasks;
+      batch.supervised.push(...supervisedPairs(mode, [...taught, ...extra], timings.faults));
     }
 
     const bufferSize = await buffer.ask({ type: 'size' });

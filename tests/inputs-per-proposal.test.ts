@@ -341,7 +341,12 @@ const solverScript = defineActor({
 });
 
 const learned: RolloutSample[][] = [];
-const learnerScript = scriptedLearner('k-inputs-learner', (samples) => learned.push(samples));
+/** The number of supervised pairs in each update. */
+const taught: number[] = [];
+const learnerScript = scriptedLearner('k-inputs-learner', (samples, supervised) => {
+  learned.push(samples);
+  taught.push(supervised.length);
+});
 
 const plugins = [
   { use: 'deduction', options: { format: 'bare', references: 1, inputsPerProposal: 5 } },
@@ -372,6 +377,7 @@ async function oneStep(options: Record<string, unknown>) {
   });
   await coordinatorRef.ask({ type: 'seed' });
   learned.length = 0;
+  taught.length = 0;
   solveCalls.length = 0;
   const line = await coordinatorRef.ask({ type: 'step', step: 1 });
   const held = await deductionBuffer.ask({ type: 'all' });
@@ -440,4 +446,21 @@ describe('rolloutPairs: learnability rollouts on the first m pairs of each progr
     );
     assert.equal(line['deduction.learnability'], 0.5);
   });
+});
+
+describe('supervisedFresh: the supervised term takes every new pair, not only the solver batch', () => {
+  for (const [fresh, pairs] of [
+    [false, 2],
+    [true, 3],
+  ] as const) {
+    test(`supervisedFresh ${fresh}: ${pairs} supervised pairs from 3 new tasks and a batch of 2`, async () => {
+      const { system } = await oneStep({ supervised: true, supervisedFresh: fresh, overlap: false });
+      try {
+        assert.deepEqual(solveCalls[1], { tasks: 2, samples: 1 }, "the solver's batch");
+        assert.deepEqual(taught, [pairs]);
+      } finally {
+        await system.stop();
+      }
+    });
+  }
 });
