@@ -184,3 +184,35 @@ test('a constraint with a prior weight biases by w · log(prior); without one it
   });
   assert.equal(new GrammarConstraint(proposalGrammar(), 128).bias, undefined);
 });
+
+test('maxProgramChars: every program of a 16-input proposal fits it, the inputs still take what they need', async () => {
+  const { tinyPythonModes } = await import('../plugins/tiny-python/index.ts');
+  const { walkGrammar } = await import('../src/plugins/index.ts');
+  const options = {
+    references: 0,
+    maxProposalTokens: 360,
+    maxAnswerTokens: 32,
+    constrain: true,
+    requireInputUse: false,
+  };
+  const lengths = (maxProgramChars?: number) => {
+    const [deduction] = tinyPythonModes({
+      ...options,
+      inputsPerProposal: 16,
+      grammarPrior: 1,
+      maxProgramChars,
+    });
+    const constraint = deduction!.constraint!('proposer')!;
+    const rng = createRng('program-chars');
+    return Array.from({ length: 60 }, () => {
+      const text = walkGrammar(constraint, () => rng.next(), 360);
+      assert.deepEqual(constraint.allowedNext(text), [], 'the walk is a complete proposal');
+      const parsed = parseTinyProposal(text.replace(/# output$/, ''), 16);
+      assert.ok(parsed.ok, JSON.stringify(text));
+      return (parsed.value as { code: string }).code.length;
+    });
+  };
+  const capped = lengths(48);
+  assert.ok(Math.max(...capped) <= 48, `longest ${Math.max(...capped)}`);
+  assert.ok(Math.max(...lengths()) > 48, 'without the limit some programs are longer');
+});

@@ -302,10 +302,18 @@ export class Grammar {
   }
 }
 
+/** A tighter budget for the part of a text after `marker`: at most `chars` characters follow it. */
+export interface TailBudget {
+  marker: string;
+  chars: number;
+}
+
 /**
  * A TextConstraint over a grammar with a length budget (the most characters a completion may have). It caches the
  * parse state of each prefix it has seen, so the sampler's one-call-per-token pattern costs one `step` per call.
  * With `priorWeight` w > 0 it also biases the choice towards what random derivation would write: w · log(prior).
+ * With a `tail` budget, once the text contains its marker the budget shrinks to the marker's end + `tail.chars`
+ * (e.g. a program of at most N characters after inputs of any length).
  */
 export class GrammarConstraint implements TextConstraint {
   /** Parse states by prefix, in two generations: when `recent` fills up, it becomes `older` (one lookup back). */
@@ -318,6 +326,7 @@ export class GrammarConstraint implements TextConstraint {
     readonly budget: number,
     readonly priorWeight = 0,
     private readonly generation = 50000,
+    readonly tail?: TailBudget,
   ) {
     this.root = grammar.initial(budget);
     if (priorWeight <= 0) this.bias = undefined;
@@ -347,8 +356,11 @@ export class GrammarConstraint implements TextConstraint {
     let from = prefix.length - 1;
     let state = this.cached(prefix.slice(0, from));
     while (!state) state = this.cached(prefix.slice(0, --from));
+    const marked = this.tail ? prefix.indexOf(this.tail.marker) : -1;
+    const tailStart = marked < 0 ? Number.POSITIVE_INFINITY : marked + this.tail!.marker.length;
     for (let i = from; i < prefix.length; i++) {
-      state = this.grammar.step(state, prefix[i]!, this.budget);
+      const budget = i + 1 >= tailStart ? Math.min(this.budget, tailStart + this.tail!.chars) : this.budget;
+      state = this.grammar.step(state, prefix[i]!, budget);
       this.remember(prefix.slice(0, i + 1), state);
     }
     return state;

@@ -28,6 +28,7 @@ import { GrammarConstraint } from './grammar.ts';
 import {
   inputAnswerGrammar,
   inputType,
+  PROGRAM_SECTION,
   PROPOSAL_END,
   proposalGrammar,
   valueAnswerGrammar,
@@ -48,6 +49,15 @@ export const tinyPythonOptions = Type.Object({
     default: 32,
     description: 'Longest answer, in characters (the grammar closes every answer within it).',
   }),
+  maxProgramChars: Type.Optional(
+    Type.Integer({
+      minimum: 24,
+      description:
+        'Longest program in a proposal (from `def f(x):` to the end), in characters, within maxProposalTokens: the ' +
+        'grammar closes every program within it, however long the inputs before it. Default: no limit but ' +
+        'maxProposalTokens. Short programs are what a tiny model can learn to execute (docs/learning.md).',
+    }),
+  ),
   constrain: Type.Boolean({ default: true, description: 'Grammar-constrained decoding for both roles.' }),
   grammarPrior: Type.Number({
     minimum: 0,
@@ -75,6 +85,8 @@ export interface TinyPythonOptions {
   requireInputUse: boolean;
   /** Default 0 (off). */
   grammarPrior?: number;
+  /** Longest program (characters); default: only maxProposalTokens bounds it. */
+  maxProgramChars?: number;
   /** Inputs per program (docs/azr.md §4, "Several inputs per program"); default 1. */
   inputsPerProposal?: number;
 }
@@ -123,7 +135,15 @@ function parseLiteral(completion: string, what: string): Parsed<string> {
 export function tinyPythonModes(o: TinyPythonOptions): TaskMode[] {
   const inputs = o.inputsPerProposal ?? 1;
   const proposerConstraint = o.constrain
-    ? new GrammarConstraint(proposalGrammar(inputs), o.maxProposalTokens, o.grammarPrior ?? 0)
+    ? new GrammarConstraint(
+        proposalGrammar(inputs),
+        o.maxProposalTokens,
+        o.grammarPrior ?? 0,
+        undefined,
+        o.maxProgramChars === undefined
+          ? undefined
+          : { marker: PROGRAM_SECTION, chars: o.maxProgramChars + PROPOSAL_END.length },
+      )
     : undefined;
   const valueConstraint = o.constrain
     ? new GrammarConstraint(valueAnswerGrammar(), o.maxAnswerTokens)
