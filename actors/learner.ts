@@ -78,6 +78,13 @@ export const LearnerActorOptions = Type.Object({
   }),
   weightDecay: Type.Number({ minimum: 0, default: 0.01 }),
   clipRatio: Type.Number({ minimum: 0, default: 0.2, description: 'PPO ratio clip ε.' }),
+  dualClip: Type.Number({
+    minimum: 0,
+    default: 3,
+    description:
+      "Dual-clip PPO's c (> 1; 0 = off): a negative-advantage token's loss is capped at −c·A however large its " +
+      "ratio (veRL's clip_ratio_c, default 3): samples the policy has drifted far from cannot blow the loss up.",
+  }),
   entropyCoef: Type.Number({ minimum: 0, default: 0.001 }),
   maxGradNorm: Type.Number({ exclusiveMinimum: 0, default: 1 }),
   microBatchSize: Type.Integer({

@@ -118,6 +118,30 @@ test('PPO clipping: no gradient from tokens whose ratio left the trust region', 
   model.dispose();
 });
 
+test('dual clip: a negative-advantage token far above the trust region adds −c·A to the loss and no gradient', () => {
+  const model = new Transformer(config, 1);
+  const batch = rollouts(model, new Rng(8), 4).map((s, i) => ({
+    ...s,
+    reward: i % 2,
+    // Pretend sampling was far less likely than now: ratio ≈ e^3 ≈ 20, above 1 + ε and above c = 3.
+    samplingLogprobs: s.samplingLogprobs.map((lp) => lp - 3),
+  }));
+  const norm = (dualClip: number) => {
+    const learner = new Learner(model, { entropyCoef: 0, dualClip });
+    const { grads, stats } = learner.gradients(batch, []);
+    for (const g of grads.values()) g.dispose();
+    learner.dispose();
+    return stats;
+  };
+  const capped = norm(3);
+  const plain = norm(0);
+  // Positive advantages: clipped at 1 + ε (no gradient either way); negative ones: ρ·|A| without, 3·|A| with.
+  assert.equal(capped.gradNorm, 0);
+  assert.ok(plain.gradNorm > 0);
+  assert.ok(plain.pgLoss > capped.pgLoss, `${plain.pgLoss} > ${capped.pgLoss}`);
+  model.dispose();
+});
+
 test('a supervised sample longer than the context is cut from the left of its prompt; a target too long is skipped', () => {
   const model = new Transformer(config, 3);
   const learner = new Learner(model, { supervisedWeight: 1 });

@@ -15,6 +15,11 @@ export type { RolloutSample, SupervisedSample };
 
 export interface LearnerOptions extends AdamWOptions {
   clipRatio: number;
+  /**
+   * Dual-clip PPO's c (> 1; 0 = off): a negative-advantage token's loss is at most −c·A, however far its ratio has
+   * grown (veRL's `clip_ratio_c`, default 3), so stale or drifted samples cannot blow the loss up.
+   */
+  dualClip: number;
   entropyCoef: number;
   maxGradNorm: number;
   /** Sequences per forward/backward pass. */
@@ -38,6 +43,7 @@ export const defaultLearnerOptions: LearnerOptions = {
   eps: 1e-8,
   weightDecay: 0.01,
   clipRatio: 0.2,
+  dualClip: 3,
   entropyCoef: 0.001,
   maxGradNorm: 1,
   microBatchSize: 8,
@@ -261,6 +267,8 @@ export class Learner implements CheckpointableLearner {
     const advantage = new Float32Array(rows * width);
     const pgWeight = new Float32Array(rows * width);
     const slWeight = new Float32Array(rows * width);
+    // Dual clip's cap on each token's loss: −c·A where A < 0, none elsewhere.
+    const pgCap = new Float32Array(rows * width).fill(Number.MAX_VALUE);
     sequences.forEach((s, r) => {
       for (let t = 0; t < s.ids.length - 1; t++) {
         const at = r * width + t;
@@ -270,6 +278,7 @@ export class Learner implements CheckpointableLearner {
         if (target < 0) continue;
         oldLogprobs[at] = s.oldLogprobs?.[target] ?? 0;
         advantage[at] = s.advantage;
+        if (s.advantage < 0) pgCap[at] = -o.dualClip * s.advantage;
         pgWeight[at] = s.pgWeight;
         slWeight[at] = s.slWeight;
       }
@@ -285,7 +294,8 @@ export class Learner implements CheckpointableLearner {
         const ratio = tf.exp(tf.sub(tokenLogp, tf.tensor2d(oldLogprobs, shape)));
         const adv = tf.tensor2d(advantage, shape);
         const clipped = tf.clipByValue(ratio, 1 - o.clipRatio, 1 + o.clipRatio);
-        const pg = tf.neg(tf.minimum(tf.mul(ratio, adv), tf.mul(clipped, adv)));
+        const clippedPg = tf.neg(tf.minimum(tf.mul(ratio, adv), tf.mul(clipped, adv)));
+        const pg = o.dualClip > 0 ? tf.minimum(clippedPg, tf.tensor2d(pgCap, shape)) : clippedPg;
         const pgW = tf.tensor2d(pgWeight, shape);
         const slW = tf.tensor2d(slWeight, shape);
         const weighted = (x: tf.Tensor, w: tf.Tensor) => tf.sum(tf.mul(x, w)) as tf.Scalar;
