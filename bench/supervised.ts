@@ -20,6 +20,7 @@ import { formatChoice, initBackend } from '../src/model/backend.ts';
 import { createRng } from '../src/runtime/index.ts';
 import { Transformer } from '../src/model/transformer.ts';
 import { Learner } from '../src/rl/learner.ts';
+import { derivationLevel } from './tools/streams.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(3),
@@ -44,14 +45,6 @@ const batchSize = Number(values.batch);
 type Example = { code: string; input: string; output: string };
 const heldout = loadHeldout(new URL('../examples/heldout/tiny-python.jsonl', import.meta.url));
 
-/** The held-out set's grading of a derivation (bench/tools/heldout.ts), loosened to "at most": 9 = ungraded. */
-function level(tags: Record<string, number>): number {
-  const ops = (tags.op ?? 0) + (tags.cmp ?? 0);
-  const structure = (tags.if ?? 0) + (tags.comp ?? 0) + (tags.loop ?? 0);
-  if (tags.assign) return 9;
-  return structure === 0 ? ops : 2 + structure + Math.max(0, ops - 4);
-}
-
 async function stream(count: number): Promise<Example[]> {
   const rng = createRng('bench-supervised');
   const random = () => rng.next();
@@ -65,7 +58,7 @@ async function stream(count: number): Promise<Example[]> {
       const batch: { code: string; input: string }[] = [];
       for (let i = 0; i < 500; i++) {
         const { text, tags } = grammar.derive(random, 112);
-        if (level(tags) > maxLevel) continue;
+        if (derivationLevel(tags) > maxLevel) continue;
         const parsed = parseTinyProposal(text.slice(0, -PROPOSAL_END.length));
         if (parsed.ok && 'input' in parsed.value && !held.has(parsed.value.code)) batch.push(parsed.value);
       }
