@@ -22,9 +22,16 @@ import { distinctTasksPerMinute } from './tools/distinct-tasks.ts';
 import { measureStaleness } from './tools/staleness.ts';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 3);
-/** Generation scaling: tasks per request, answers per task, timed requests. */
+/**
+ * Generation scaling: tasks per request, answers per task, warm-up requests, timed requests. Each replica is a V8
+ * isolate of its own that compiles the sampler's hot code on V8's helper threads for its first several requests
+ * (≈ 20% of its compute on the first requests after the first, ≈ 5% from the eighth: docs/benchmarks.md, "Scale"):
+ * one replica gets that compilation free on the idle core, two pay it twice on busy ones, so an unwarmed rate
+ * measures JIT warm-up, not the steady generation of a run's long-lived replicas.
+ */
 const SCALING_TASKS = Number(process.env.BENCH_SCALING_TASKS ?? 64);
 const SCALING_SAMPLES = Number(process.env.BENCH_SCALING_SAMPLES ?? 4);
+const SCALING_WARMUP = Number(process.env.BENCH_SCALING_WARMUP ?? 8);
 const SCALING_ROUNDS = Number(process.env.BENCH_SCALING_ROUNDS ?? 6);
 /** Distinct tasks per minute: steps per run. Staleness: steps per value of maxStaleness. */
 const DISTINCT_STEPS = Number(process.env.BENCH_DISTINCT_STEPS ?? 8);
@@ -62,7 +69,8 @@ async function measure(encode: boolean, sequential = true) {
 /**
  * Generated tokens per second of `replicas` solver replicas on worker threads, asked as the coordinator asks them
  * (one request split into a shard per replica) for SCALING_TASKS held-out deduction tasks × SCALING_SAMPLES answers;
- * the initial weights, the learner idle. One warm-up request, then the mean over SCALING_ROUNDS requests.
+ * the initial weights, the learner idle. SCALING_WARMUP warm-up requests (JIT, wasm, workers), then the mean over
+ * SCALING_ROUNDS requests.
  */
 async function generationRate(replicas: number): Promise<number> {
   const loaded = await loadConfig('examples/tiny-zero.yaml');
@@ -90,7 +98,7 @@ async function generationRate(replicas: number): Promise<number> {
       system.whileRunning(
         solver.ask({ type: 'solve', mode: 'deduction', tasks, samples: SCALING_SAMPLES, seed }, timeout),
       );
-    await ask(0); // warm-up: JIT, wasm, workers
+    for (let round = 0; round < SCALING_WARMUP; round++) await ask(1000 + round); // warm-up: JIT, wasm, workers
     let tokens = 0;
     const started = performance.now();
     for (let round = 1; round <= SCALING_ROUNDS; round++)
