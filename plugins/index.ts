@@ -8,6 +8,7 @@ import format from './format-reward/index.ts';
 import induction from './induction/index.ts';
 import javascript from './javascript/index.ts';
 import learnability from './learnability/index.ts';
+import outputBalance from './output-balance/index.ts';
 import tinyPython from './tiny-python/index.ts';
 
 export const builtinPlugins: Record<string, Plugin<any>> = {
@@ -19,6 +20,7 @@ export const builtinPlugins: Record<string, Plugin<any>> = {
   'tiny-python': tinyPython,
   correctness,
   format,
+  'output-balance': outputBalance,
 };
 
 /** Name, description and options schema of each built-in plugin, for the README's config reference. */

@@ -12,6 +12,7 @@ const folders: Record<string, string> = {
   'tiny-python': 'tiny-python',
   correctness: 'correctness',
   format: 'format-reward',
+  'output-balance': 'output-balance',
 };
 
 /** The names of the built-in plugins. */

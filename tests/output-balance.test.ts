@@ -1,0 +1,54 @@
+// The output-balance reward shaper (plugins/output-balance): a proposal pays for the share of recent buffered tasks
+// that have its output, and nothing else does.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { builtinPlugins } from '../plugins/index.ts';
+import { outputShare } from '../plugins/output-balance/index.ts';
+import { loadPlugins, type Rollout, type Task } from '../src/plugins/index.ts';
+
+const task = (id: string, output: string): Task => ({
+  id,
+  mode: 'deduction',
+  code: 'def f(x):\n    return x',
+  input: '0',
+  output,
+  step: 1,
+});
+
+test('outputShare: the fraction of tasks with that output', () => {
+  const tasks = [task('a', '0'), task('b', '0'), task('c', "''"), task('d', '0')];
+  assert.equal(outputShare('0', tasks), 0.75);
+  assert.equal(outputShare('1', tasks), 0);
+  assert.equal(outputShare('0', []), 0);
+});
+
+test('a config names it; valid proposals pay −weight × the share in the window, other rollouts nothing', async () => {
+  const { shapers } = await loadPlugins([{ use: 'output-balance', options: { weight: 2, window: 4 } }], {
+    builtins: builtinPlugins,
+  });
+  const [shaper] = shapers;
+  assert.equal(shaper!.name, 'outputBalance');
+  assert.equal(shaper!.needsBuffer, true);
+  // The window is the last 4: one '0' of them (the two older '0's are outside it).
+  const buffer = [
+    task('a', '0'),
+    task('b', '0'),
+    task('c', '1'),
+    task('d', '0'),
+    task('e', '2'),
+    task('f', '3'),
+  ];
+  const proposal: Rollout = {
+    role: 'proposer',
+    mode: 'deduction',
+    completion: '',
+    formatOk: true,
+    valid: true,
+    task: task('new', '0'),
+  };
+  const context = { step: 2, buffer };
+  assert.equal(shaper!.reward(proposal, context), -2 * 0.25);
+  assert.equal(shaper!.reward({ ...proposal, task: task('new', '9') }, context), 0);
+  assert.equal(shaper!.reward({ ...proposal, valid: false }, context), 0);
+  assert.equal(shaper!.reward({ ...proposal, role: 'solver', correct: true }, context), 0);
+});
