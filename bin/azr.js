@@ -4,6 +4,11 @@
 import { register as registerCommonJs } from 'tsx/cjs/api';
 import { register } from 'tsx/esm/api';
 
+// `azr … | head`: a reader that stops early ends the command, it is not a crash.
+process.stdout.on('error', (error) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
 register();
 registerCommonJs();
 const { main } = await import('../src/cli/main.ts');
