@@ -17,10 +17,21 @@ export interface NatsRun {
 
 export function natsRun(config: string): NatsRun {
   let nats: NatsServer | undefined;
+  const started: AzrProcess[] = [];
+  const spawned = (p: AzrProcess) => {
+    started.push(p);
+    return p;
+  };
   before(async () => {
     nats = await startNats(config);
   });
-  after(() => nats?.stop());
+  // A test that failed or timed out may leave its head or nodes waiting on the server: they must not keep the
+  // test file (and the suite) alive.
+  after(async () => {
+    for (const p of started)
+      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    await nats?.stop();
+  });
   const server = () => {
     if (!nats) throw new Error('the nats-server starts before the tests');
     return nats;
@@ -29,9 +40,21 @@ export function natsRun(config: string): NatsRun {
   return {
     server,
     creds,
-    head: (runDir) => spawnAzr(['run', config, '--out', runDir, ...creds()]),
+    head: (runDir) => spawned(spawnAzr(['run', config, '--out', runDir, ...creds()])),
     node: (id, ...args) =>
-      spawnAzr(['node', '--config', config, '--roles', 'validator,solver', '--id', id, ...args, ...creds()]),
+      spawned(
+        spawnAzr([
+          'node',
+          '--config',
+          config,
+          '--roles',
+          'validator,solver',
+          '--id',
+          id,
+          ...args,
+          ...creds(),
+        ]),
+      ),
   };
 }
 
