@@ -73,6 +73,8 @@ describe('a run whose validator and solver live on two azr node processes over N
     const user = 'azr-distributed-tiny-validator';
     /** A validator node started with `file` is refused: exit 2 with `message`. */
     const refused = async (file: string, message: RegExp) => {
+      // Generated passwords are hex: one starting with '-' would read as an option after --nats-pass (a flake, once).
+      assert.match(nats.server().passwords[user]!, /^[0-9a-f]{48}$/);
       const login = ['--nats-user', user, '--nats-pass', nats.server().passwords[user]!];
       const { code, stderr } = await azr(
         'node',

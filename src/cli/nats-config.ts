@@ -44,7 +44,8 @@ export async function run(args: string[]): Promise<number> {
     }
   }
   const missing = users.filter((u) => !passwords[u]);
-  for (const user of missing) passwords[user] = randomBytes(18).toString('base64url');
+  // Hex: a password never starts with '-', which `--nats-pass PASS` on a command line would read as an option.
+  for (const user of missing) passwords[user] = randomBytes(24).toString('hex');
   if (missing.length > 0) {
     await writeFile(secretsFile, `${JSON.stringify(passwords, null, 2)}\n`, { mode: 0o600 });
     console.error(`azr nats-config: passwords of ${missing.join(', ')} written to ${secretsFile}`);
