@@ -121,7 +121,7 @@ test('10,000 grammar-constrained proposals of an untrained model all parse (Pyth
 });
 
 test('a constraint over the subset grammar keeps its cache bounded and answers from any prefix', () => {
-  const c = new GrammarConstraint(proposalGrammar(), 128, 0, 10);
+  const c = new GrammarConstraint(proposalGrammar(), 128, 0, undefined, 10);
   const text = "'abc'\n# program\ndef f(x):\n    return x[::-1]\n# output";
   assert.equal(drive(c, text), null);
   assert.deepEqual(c.allowedNext('zzz'), [], 'a rejected prefix allows nothing');

@@ -5,13 +5,18 @@
 import { Type } from '@sinclair/typebox';
 import { definePlugin, type Task } from '../../src/plugins/index.ts';
 
-/** The share of `tasks` with output `output` (0 for none). */
-export function outputShare(output: string, tasks: readonly Task[]): number {
-  if (tasks.length === 0) return 0;
-  let same = 0;
-  for (const task of tasks) if (task.output === output) same++;
-  return same / tasks.length;
+/** Each output's share of the last `window` tasks. */
+function outputShares(tasks: readonly Task[], window: number): Map<string, number> {
+  const recent = tasks.slice(-window);
+  const counts = new Map<string, number>();
+  for (const task of recent) counts.set(task.output, (counts.get(task.output) ?? 0) + 1);
+  for (const [output, count] of counts) counts.set(output, count / recent.length);
+  return counts;
 }
+
+/** The share of `tasks` with output `output` (0 for none). */
+export const outputShare = (output: string, tasks: readonly Task[]): number =>
+  outputShares(tasks, tasks.length).get(output) ?? 0;
 
 export default definePlugin({
   name: 'output-balance',
@@ -28,15 +33,21 @@ export default definePlugin({
       description: 'Most recent buffered tasks of the mode compared against.',
     }),
   }),
-  rewardShapers: (o) => [
-    {
-      name: 'outputBalance',
-      needsBuffer: true,
-      reward: (rollout, context) => {
-        if (rollout.role !== 'proposer' || !rollout.valid || !rollout.task) return 0;
-        const share = outputShare(rollout.task.output, context.buffer.slice(-o.window));
-        return share > 0 ? -o.weight * share : 0;
+  rewardShapers: (o) => {
+    const byBuffer = new WeakMap<readonly Task[], Map<string, number>>();
+    return [
+      {
+        name: 'outputBalance',
+        needsBuffer: true,
+        reward: (rollout, { buffer }) => {
+          if (rollout.role !== 'proposer' || !rollout.valid || !rollout.task) return 0;
+          // Counted once per step's buffer, read for every proposal.
+          let shares = byBuffer.get(buffer);
+          if (!shares) byBuffer.set(buffer, (shares = outputShares(buffer, o.window)));
+          const share = shares.get(rollout.task.output) ?? 0;
+          return share > 0 ? -o.weight * share : 0;
+        },
       },
-    },
-  ],
+    ];
+  },
 });

@@ -325,8 +325,8 @@ export class GrammarConstraint implements TextConstraint {
     readonly grammar: Grammar,
     readonly budget: number,
     readonly priorWeight = 0,
-    private readonly generation = 50000,
     readonly tail?: TailBudget,
+    private readonly generation = 50000,
   ) {
     this.root = grammar.initial(budget);
     if (priorWeight <= 0) this.bias = undefined;

@@ -139,7 +139,6 @@ export function tinyPythonModes(o: TinyPythonOptions): TaskMode[] {
         proposalGrammar(inputs),
         o.maxProposalTokens,
         o.grammarPrior ?? 0,
-        undefined,
         o.maxProgramChars === undefined
           ? undefined
           : { marker: PROGRAM_SECTION, chars: o.maxProgramChars + PROPOSAL_END.length },
