@@ -42,8 +42,8 @@ export default definePlugin({
         reward: (rollout, { buffer }) => {
           if (rollout.role !== 'proposer' || !rollout.valid || !rollout.task) return 0;
           // Counted once per step's buffer, read for every proposal.
-          let shares = byBuffer.get(buffer);
-          if (!shares) byBuffer.set(buffer, (shares = outputShares(buffer, o.window)));
+          const shares = byBuffer.get(buffer) ?? outputShares(buffer, o.window);
+          byBuffer.set(buffer, shares);
           const share = shares.get(rollout.task.output) ?? 0;
           return share > 0 ? -o.weight * share : 0;
         },
