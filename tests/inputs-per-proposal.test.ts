@@ -218,6 +218,7 @@ describe("the proposer's reward: the mean over its valid pairs", () => {
     assert.equal(figures.newTasks, 4);
     assert.equal(figures.tasksPerProposal, 2, 'tasks per valid proposal');
     assert.equal(figures.programChars, CODE.length, 'per program, not per pair');
+    assert.equal(figures.topOutputShare, 1, 'every pair has the output 12');
   });
 
   test('with rolloutPairs, only the pairs that were rolled out (those with a rate) judge the program', async () => {

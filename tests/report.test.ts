@@ -24,6 +24,7 @@ function metricsLine(step: number, modes = MODES): Record<string, unknown> {
       [`${mode}.proposerReward`]: progress - 0.5,
       [`${mode}.solverReward`]: progress * 2 - 1,
       [`${mode}.programChars`]: 100 + step * (i + 1),
+      [`${mode}.topOutputShare`]: 1 / (1 + step),
       [`reward.${mode}.proposer.learnability`]: progress / 2,
       [`reward.${mode}.proposer.format`]: progress / 2 - 0.5,
       [`reward.${mode}.solver.correctness`]: progress * 2 - 1,
@@ -120,6 +121,7 @@ describe('report of a synthetic run', () => {
       'valid-rate',
       'solve-rate',
       'program-chars',
+      'top-output-share',
       'heldout',
       'learner-loss',
       'learner-entropy',
@@ -136,7 +138,7 @@ describe('report of a synthetic run', () => {
       legendOf(html, 'reward'),
       MODES.flatMap((mode) => [`${mode} proposer`, `${mode} solver`]),
     );
-    for (const chart of ['valid-rate', 'solve-rate', 'program-chars'])
+    for (const chart of ['valid-rate', 'solve-rate', 'program-chars', 'top-output-share'])
       assert.deepEqual(legendOf(html, chart), MODES);
     assert.deepEqual(legendOf(html, 'heldout'), MODES.slice(0, 3));
     assert.deepEqual(legendOf(html, 'step-time'), [

@@ -210,3 +210,45 @@ test('miniBatches m: m optimiser steps per update, each on every m-th sequence (
     learner.model.dispose();
   }
 });
+
+test('supervisedBatchSize N: the RL step, then the supervised sequences in steps of at most N of their own', () => {
+  const supervised = ['abca', 'bcd', 'cab', 'dabc', 'aab'].map((t, i) => ({
+    promptIds: tasks[i % 2]!.prompt,
+    targetIds: tokenizer.encode(t),
+  }));
+  const samples = tasks.slice(0, 2).map((t, i) => ({
+    promptIds: t.prompt,
+    responseIds: tokenizer.encode('ab'),
+    samplingLogprobs: [-1, -1],
+    reward: i,
+    group: 'g',
+  }));
+  const split = new Learner(new Transformer(config, 5), { lr: 1e-2, supervisedWeight: 1, supervisedBatchSize: 2 });
+  const stats = split.step(samples, supervised);
+  assert.equal(stats.step, 4, 'one RL step and ⌈5 / 2⌉ supervised ones');
+  assert.equal(stats.supervisedTokens, 17, 'every target token, once');
+  assert.equal(stats.responseTokens, 4);
+
+  // The same as an RL-only update followed by three supervised-only updates on the dealt thirds.
+  const manual = new Learner(new Transformer(config, 5), { lr: 1e-2, supervisedWeight: 1 });
+  manual.step(samples, []);
+  for (let k = 0; k < 3; k++)
+    manual.step(
+      [],
+      supervised.filter((_, i) => i % 3 === k),
+    );
+  const a = split.model.weights();
+  for (const [name, w] of manual.model.weights()) {
+    const got = a.get(name)!;
+    for (let i = 0; i < w.length; i++) assert.ok(Math.abs(got[i]! - w[i]!) < 1e-5, `${name}[${i}]`);
+  }
+  // The supervised loss is the supervised steps' mean, not diluted by the RL step's zero.
+  const shared = new Learner(new Transformer(config, 5), { supervisedWeight: 1, supervisedBatchSize: 8 });
+  const one = shared.step(samples, supervised);
+  assert.equal(one.step, 2);
+  assert.ok(one.supervisedLoss > 1, `supervised loss ${one.supervisedLoss} (≈ ln vocabulary at the start)`);
+  for (const learner of [split, manual, shared]) {
+    learner.dispose();
+    learner.model.dispose();
+  }
+});

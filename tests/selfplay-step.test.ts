@@ -354,7 +354,7 @@ describe('the metrics line', () => {
       proposals: [{ proposal: null }, { proposal: {} }, { proposal: {} }, { proposal: {} }],
       tasks: new ProposedTasks([
         [1, task('a', { code: 'abcd' })],
-        [2, task('b', { code: 'ab' })],
+        [2, task('b', { code: 'ab', output: '2' })],
       ]),
       solveRates: new Map([
         ['a', 0.5],
@@ -376,6 +376,7 @@ describe('the metrics line', () => {
       proposerReward: 0,
       solverReward: 0.25,
       programChars: 3,
+      topOutputShare: 0.5,
     });
     const line = modeMetrics('deduction', figures, {
       proposer: { format: -0.25, learnability: 0.25 },
@@ -392,6 +393,7 @@ describe('the metrics line', () => {
       'deduction.proposerReward',
       'deduction.solverReward',
       'deduction.programChars',
+      'deduction.topOutputShare',
       'reward.deduction.proposer.format',
       'reward.deduction.proposer.learnability',
       'reward.deduction.solver.format',

@@ -48,6 +48,13 @@ const MODE_CHARTS: {
   },
   { metric: 'solveRate', id: 'solve-rate', title: 'Solve rate per mode', yLabel: 'solved', yDomain: [0, 1] },
   { metric: 'programChars', id: 'program-chars', title: 'Program length per mode', yLabel: 'characters' },
+  {
+    metric: 'topOutputShare',
+    id: 'top-output-share',
+    title: "Most common output's share of the new tasks per mode",
+    yLabel: 'share',
+    yDomain: [0, 1],
+  },
 ];
 const REWARD_ROLES: { metric: ModeMetric; role: string; dashed: boolean }[] = [
   { metric: 'proposerReward', role: 'proposer', dashed: false },

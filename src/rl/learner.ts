@@ -32,6 +32,12 @@ export interface LearnerOptions extends AdamWOptions {
    * batch). Default 1.
    */
   miniBatches: number;
+  /**
+   * Supervised sequences per optimiser step of their own; 0 = none (they are dealt into the `miniBatches` with the
+   * RL sequences). With N > 0 the update is the RL mini-batches, then ⌈supervised / N⌉ supervised-only steps:
+   * the number of optimiser steps the supervised term gets follows its examples, not the RL batch (docs/learning.md).
+   */
+  supervisedBatchSize: number;
   whitening: Whitening;
   advantageEps: number;
 }
@@ -49,6 +55,7 @@ export const defaultLearnerOptions: LearnerOptions = {
   microBatchSize: 8,
   supervisedWeight: 0,
   miniBatches: 1,
+  supervisedBatchSize: 0,
   whitening: 'sequence',
   advantageEps: 1e-6,
 };
@@ -122,30 +129,42 @@ export class Learner implements CheckpointableLearner {
 
   /**
    * One update from a batch of rollouts (and optional supervised samples): `miniBatches` optimiser steps, each on
-   * every m-th sequence. The statistics are the mini-batches' means.
+   * every m-th sequence, and with `supervisedBatchSize` the supervised sequences' own steps after them. The
+   * statistics are the mini-batches' means.
    */
   step(batch: RolloutSample[], supervised: SupervisedSample[] = []): LearnerStats {
     const { rl, sl, groups } = this.sequences(batch, supervised);
     if (rl.length + sl.length === 0)
       throw new AzrError('INTERNAL', 'learner step with no tokens to train on');
-    // Dealt in turn over the RL then the supervised sequences: every mini-batch gets a share of each, none is empty.
-    const m = Math.min(this.options.miniBatches, rl.length + sl.length);
     const meanReward = meanRewardOf(batch);
     const parts: LearnerStats[] = [];
-    for (let k = 0; k < m; k++) {
-      const { grads, stats } = this.gradientsOf(
-        rl.filter((_, i) => i % m === k),
-        sl.filter((_, i) => (rl.length + i) % m === k),
-        meanReward,
-        groups,
-      );
+    for (const [rlPart, slPart] of this.miniBatchesOf(rl, sl)) {
+      const { grads, stats } = this.gradientsOf(rlPart, slPart, meanReward, groups);
       const scale =
         stats.gradNorm > this.options.maxGradNorm ? this.options.maxGradNorm / (stats.gradNorm + 1e-6) : 1;
       this.optimizer.apply(grads, scale);
       tf.dispose([...grads.values()]);
       parts.push(stats);
     }
-    return { ...meanStats(parts), step: this.optimizer.step };
+    return { ...meanStats(parts, this.options), step: this.optimizer.step };
+  }
+
+  /** The update's mini-batches, in order: each an [RL, supervised] pair of sequence lists, never both empty. */
+  private miniBatchesOf(rl: Sequence[], sl: Sequence[]): [Sequence[], Sequence[]][] {
+    // Dealt in turn (every m-th sequence): each mini-batch gets a share of every mode and role.
+    const deal = <T>(items: T[], m: number, k: number, offset = 0) => items.filter((_, i) => (offset + i) % m === k);
+    const { miniBatches, supervisedBatchSize } = this.options;
+    if (supervisedBatchSize > 0) {
+      const m = Math.min(miniBatches, rl.length);
+      const n = Math.ceil(sl.length / supervisedBatchSize);
+      return [
+        ...Array.from({ length: m }, (_, k): [Sequence[], Sequence[]] => [deal(rl, m, k), []]),
+        ...Array.from({ length: n }, (_, k): [Sequence[], Sequence[]] => [[], deal(sl, n, k)]),
+      ];
+    }
+    // Dealt over the RL then the supervised sequences: every mini-batch gets a share of each, none is empty.
+    const m = Math.min(miniBatches, rl.length + sl.length);
+    return Array.from({ length: m }, (_, k) => [deal(rl, m, k), deal(sl, m, k, rl.length)]);
   }
 
   /**
@@ -347,21 +366,25 @@ function globalNorm(tensors: tf.Tensor[]): number {
 const meanRewardOf = (batch: readonly RolloutSample[]): number =>
   batch.length ? batch.reduce((n, r) => n + r.reward, 0) / batch.length : 0;
 
-/** The mini-batches' statistics as one: the mean of each loss term and ratio, token counts added up. */
-function meanStats(parts: LearnerStats[]): LearnerStats {
-  const total = (key: keyof LearnerStats) => parts.reduce((n, p) => n + (p[key] as number), 0);
-  const means = [
-    'loss',
-    'pgLoss',
-    'entropy',
-    'supervisedLoss',
-    'gradNorm',
-    'clipFraction',
-    'meanRatio',
-  ] as const;
+/**
+ * The mini-batches' statistics as one: each RL statistic is the mean over the mini-batches that had RL tokens, the
+ * supervised loss over those that had supervised tokens; token counts are added up.
+ */
+function meanStats(parts: LearnerStats[], o: LearnerOptions): LearnerStats {
+  const total = (key: keyof LearnerStats, of = parts) => of.reduce((n, p) => n + (p[key] as number), 0);
+  const mean = (key: keyof LearnerStats, of: LearnerStats[]) => (of.length ? total(key, of) / of.length : 0);
+  const withRl = parts.filter((p) => p.responseTokens > 0);
+  const withSl = parts.filter((p) => p.supervisedTokens > 0);
+  const rlMeans = Object.fromEntries(
+    (['pgLoss', 'entropy', 'clipFraction', 'meanRatio'] as const).map((key) => [key, mean(key, withRl)]),
+  ) as Pick<LearnerStats, 'pgLoss' | 'entropy' | 'clipFraction' | 'meanRatio'>;
+  const supervisedLoss = mean('supervisedLoss', withSl);
   return {
     ...parts[0]!,
-    ...Object.fromEntries(means.map((key) => [key, total(key) / parts.length])),
+    ...rlMeans,
+    supervisedLoss,
+    loss: rlMeans.pgLoss - o.entropyCoef * rlMeans.entropy + o.supervisedWeight * supervisedLoss,
+    gradNorm: mean('gradNorm', parts),
     responseTokens: total('responseTokens'),
     supervisedTokens: total('supervisedTokens'),
   };

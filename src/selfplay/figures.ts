@@ -19,7 +19,9 @@ export interface ModeStep {
 /**
  * A mode's figures: the valid and format-error rates of its proposals, new tasks, tasks per valid proposal (its
  * valid (program, input) pairs, docs/azr.md §4; 0 when none is valid), buffer size, learnability (mean r̄ of the
- * new tasks), the solver's solve rate, each role's mean reward, and the new programs' mean length (per program).
+ * new tasks), the solver's solve rate, each role's mean reward, the new programs' mean length (per program), and
+ * the share of the new tasks whose output is their most common one: a proposer collapsing onto the answers an
+ * untrained solver guesses shows there first (docs/learning.md).
  */
 export function modeFigures(step: ModeStep): ModeFigures {
   const { proposals, tasks } = step;
@@ -35,5 +37,13 @@ export function modeFigures(step: ModeStep): ModeFigures {
     proposerReward: mean(step.proposerRewards),
     solverReward: mean(step.solverRewards),
     programChars: mean(valid.map((i) => tasks.of(i)[0]!.code.length)),
+    topOutputShare: topShare(tasks.values().map((task) => task.output)),
   };
+}
+
+/** The share of `values` equal to the most common one (0 for none). */
+function topShare(values: readonly string[]): number {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return values.length ? Math.max(...counts.values()) / values.length : 0;
 }

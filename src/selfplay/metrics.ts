@@ -18,6 +18,7 @@ export const MODE_METRICS = [
   'proposerReward',
   'solverReward',
   'programChars',
+  'topOutputShare',
 ] as const;
 export type ModeMetric = (typeof MODE_METRICS)[number];
 export type ModeFigures = Record<ModeMetric, number>;
