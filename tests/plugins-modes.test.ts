@@ -93,6 +93,7 @@ for (const format of ['bare', 'think-answer'] as const) {
           { proposal, output: validation!.output, outputs: validation!.outputs },
           { id: 'x', step: 2 },
         );
+        assert.ok(made, 'the mode keeps a valid task');
         assert.equal(made.output, task[name]!.output);
         assert.deepEqual(made.outputs, task[name]!.outputs);
 

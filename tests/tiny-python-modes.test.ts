@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import tinyPython from '../plugins/tiny-python/index.ts';
 import { PythonPool, validate, verify } from '../src/executor/index.ts';
+import { completedProposals, parsedProposals, validTasks } from '../src/selfplay/index.ts';
 import {
   type BuiltinCheck,
+  type Faults,
   loadPlugins,
   type Task,
   type TaskMode,
@@ -89,6 +91,7 @@ for (const name of ['deduction', 'abduction']) {
         { proposal: parsed.value, output: validation!.output, outputs: null },
         { id: 'x', step: 2 },
       );
+      assert.ok(made, 'the mode keeps a valid task');
       assert.equal(made.mode, name);
       const prompt = mode.solverPrompt(made);
       assert.ok(prompt.text.endsWith(name === 'deduction' ? '# output\n' : '# input\n'));
@@ -146,4 +149,53 @@ test('tasks outside the subset are answered unconstrained in abduction (several 
     step: 1,
   };
   assert.equal(abduction.constraint!('solver', foreign), undefined);
+});
+
+test('rejectIdentity: a pair whose output is its input makes no task, so a program that is the identity on every input is invalid', async () => {
+  const uses = [
+    { use: 'tiny-python', options: { references: 1, inputsPerProposal: 2, rejectIdentity: true } },
+  ];
+  const loaded = (await loadPlugins(uses, { builtins: { 'tiny-python': tinyPython } })).modes;
+  for (const name of ['deduction', 'abduction']) {
+    const mode = loaded.get(name)!;
+    const code = 'def f(x):\n    return x * 1';
+    const pair = (input: string) => ({ code, input });
+    assert.equal(
+      mode.toTask({ proposal: pair('3'), output: '3', outputs: null }, { id: 'a', step: 1 }),
+      undefined,
+    );
+    assert.equal(
+      mode.toTask({ proposal: pair("'ab'"), output: "'ab'", outputs: null }, { id: 'b', step: 1 }),
+      undefined,
+    );
+    const kept = mode.toTask({ proposal: pair('3'), output: '4', outputs: null }, { id: 'd', step: 1 });
+    assert.equal(kept?.output, '4');
+
+    const proposals = [
+      { proposal: { code, inputs: ['1', '2'], message: '' } },
+      { proposal: { code, inputs: ['1', "'a'"], message: '' } },
+    ];
+    const faults: Faults = {};
+    const toValidate = completedProposals(mode, parsedProposals(proposals), [[], []], faults);
+    const verdict = (output: string) => ({ valid: true, output, outputs: null });
+    const tasks = validTasks(
+      mode,
+      toValidate,
+      [verdict('1'), verdict('2'), verdict('5'), verdict("'a'")],
+      3,
+      faults,
+    );
+    assert.deepEqual(faults, {});
+    assert.deepEqual(tasks.proposals(), [1], 'the identity on both inputs: invalid');
+    assert.deepEqual(
+      tasks.of(1).map((t) => [t.input, t.output]),
+      [['1', '5']],
+    );
+  }
+  const [off] = [...(await modes()).values()];
+  const identity = off!.toTask(
+    { proposal: { code: 'def f(x):\n    return x', input: '3' }, output: '3', outputs: null },
+    { id: 'e', step: 1 },
+  );
+  assert.equal(identity?.output, '3', 'off by default');
 });

@@ -75,6 +75,13 @@ export const tinyPythonOptions = Type.Object({
       'Refuse (as a format error) a proposal whose program never reads x: a constant function makes a trivial ' +
       'task (every abduction input works) and, left alone, the proposer learns to write nothing else.',
   }),
+  rejectIdentity: Type.Boolean({
+    default: false,
+    description:
+      'Refuse (as an invalid pair) a (program, input) pair whose output is its input: deduction and abduction ' +
+      'are then answered by copying, and under learnability a small proposer settles on `return x` ' +
+      '(docs/learning.md).',
+  }),
 });
 
 export interface TinyPythonOptions {
@@ -83,6 +90,8 @@ export interface TinyPythonOptions {
   maxAnswerTokens: number;
   constrain: boolean;
   requireInputUse: boolean;
+  /** Refuse pairs whose output is their input; default false. */
+  rejectIdentity?: boolean;
   /** Default 0 (off). */
   grammarPrior?: number;
   /** Longest program (characters); default: only maxProposalTokens bounds it. */
@@ -182,7 +191,10 @@ export function tinyPythonModes(o: TinyPythonOptions): TaskMode[] {
           : parsed;
       },
       splitProposal: splitInputs,
-      toTask: singleInputTask(kind),
+      toTask: (validated, meta) => {
+        const task = singleInputTask(kind)(validated, meta);
+        return o.rejectIdentity && task.output === task.input ? undefined : task;
+      },
       solverPrompt: (task) => ({
         text: `${renderSections(shown(task))}# ${asked}\n`,
         stop: ['\n'],

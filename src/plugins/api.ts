@@ -101,8 +101,11 @@ export interface TaskMode {
    * program"). None: the proposal is invalid.
    */
   splitProposal?(proposal: Proposal): Proposal[];
-  /** The task a valid proposal becomes, with the executor's outputs. */
-  toTask(validated: ValidatedProposal, meta: { id: string; step: number }): Task;
+  /**
+   * The task a valid proposal becomes, with the executor's outputs; undefined: the mode refuses it (a trivial task,
+   * e.g. tiny-python's `rejectIdentity`), and the proposal (or pair) counts as invalid.
+   */
+  toTask(validated: ValidatedProposal, meta: { id: string; step: number }): Task | undefined;
   solverPrompt(task: Task): PromptSpec;
   parseAnswer(completion: string): Parsed<string>;
   /** What decides whether `answer` is correct: a built-in check, or a `custom` one that `judge` decides. */
