@@ -110,8 +110,8 @@ export const LearnerActorOptions = Type.Object({
     default: 0,
     description:
       'Supervised sequences per optimiser step of their own (0: they share the `miniBatches` with the RL ' +
-      "sequences). With N > 0 an update is the RL mini-batches, then ⌈supervised / N⌉ AdamW steps on the supervised " +
-      'sequences alone, dealt in turn: the supervised term gets a step per N examples however large the step\'s ' +
+      'sequences). With N > 0 an update is the RL mini-batches, then ⌈supervised / N⌉ AdamW steps on the supervised ' +
+      "sequences alone, dealt in turn: the supervised term gets a step per N examples however large the step's " +
       'batch (docs/learning.md).',
   }),
   whitening: StringEnum(['sequence', 'token'], { default: 'sequence' }),

@@ -223,7 +223,11 @@ test('supervisedBatchSize N: the RL step, then the supervised sequences in steps
     reward: i,
     group: 'g',
   }));
-  const split = new Learner(new Transformer(config, 5), { lr: 1e-2, supervisedWeight: 1, supervisedBatchSize: 2 });
+  const split = new Learner(new Transformer(config, 5), {
+    lr: 1e-2,
+    supervisedWeight: 1,
+    supervisedBatchSize: 2,
+  });
   const stats = split.step(samples, supervised);
   assert.equal(stats.step, 4, 'one RL step and ⌈5 / 2⌉ supervised ones');
   assert.equal(stats.supervisedTokens, 17, 'every target token, once');

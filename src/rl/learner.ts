@@ -152,7 +152,8 @@ export class Learner implements CheckpointableLearner {
   /** The update's mini-batches, in order: each an [RL, supervised] pair of sequence lists, never both empty. */
   private miniBatchesOf(rl: Sequence[], sl: Sequence[]): [Sequence[], Sequence[]][] {
     // Dealt in turn (every m-th sequence): each mini-batch gets a share of every mode and role.
-    const deal = <T>(items: T[], m: number, k: number, offset = 0) => items.filter((_, i) => (offset + i) % m === k);
+    const deal = <T>(items: T[], m: number, k: number, offset = 0) =>
+      items.filter((_, i) => (offset + i) % m === k);
     const { miniBatches, supervisedBatchSize } = this.options;
     if (supervisedBatchSize > 0) {
       const m = Math.min(miniBatches, rl.length);
