@@ -18,6 +18,16 @@ export const CoordinatorOptions = Type.Object({
     default: 8,
     description: 'Solver rollouts per new task for learnability (n).',
   }),
+  reinforcedProposals: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description:
+        "Proposals per mode per step whose samples the learner reinforces: a seeded random N of the step's " +
+        '`batchSize` (default: all). Only theirs are rolled out for learnability; every valid proposal still ' +
+        "becomes tasks. The learner's and the rollouts' cost then follow N while the new tasks follow batchSize " +
+        '(docs/azr.md §2).',
+    }),
+  ),
   rolloutPairs: Type.Optional(
     Type.Integer({
       minimum: 1,

@@ -30,6 +30,7 @@ import {
   chunk,
   completedProposals,
   countsPerSource,
+  distinctIndices,
   drawTasks,
   faultMetrics,
   fractionCorrect,
@@ -45,6 +46,7 @@ import {
   modeMetrics,
   parsedProposals,
   proposerRollouts,
+  type Random,
   referenceBuffers,
   referenceSources,
   rewardRollouts,
@@ -435,7 +437,13 @@ async function collect(
     const newTasks = [...tasks.values()];
     if (newTasks.length) await timings.time('buffers', () => buffer.ask({ type: 'add', tasks: newTasks }));
 
-    const measured = rollouts > 0 ? tasks.values(state.options.rolloutPairs) : [];
+    // With `reinforcedProposals`, only a seeded subset is rolled out and learnt from (docs/azr.md §2).
+    const chosen = reinforcedSubset(
+      proposals.length,
+      state.options.reinforcedProposals,
+      ctx.rng.fork(`${step}/${mode.name}/reinforced`),
+    );
+    const measured = rollouts > 0 ? tasks.values(state.options.rolloutPairs, chosen) : [];
     const rollout = await solve(
       state,
       mode,
@@ -451,8 +459,17 @@ async function collect(
       context,
       timings.faults,
     );
-    if (reinforced.has('proposer'))
-      batch.samples.push(...trainingSamples(proposals, proposer.rewards, mode.name, 'proposer'));
+    if (reinforced.has('proposer')) {
+      const learnt = (i: number) => !chosen || chosen.has(i);
+      batch.samples.push(
+        ...trainingSamples(
+          proposals.filter((_, i) => learnt(i)),
+          proposer.rewards.filter((_, i) => learnt(i)),
+          mode.name,
+          'proposer',
+        ),
+      );
+    }
 
     const fill = backfillCount(batchSize, newTasks.length);
     const drawn =
@@ -496,6 +513,11 @@ async function collect(
     );
   }
   return batch;
+}
+
+/** The indices of the `count` proposals of `n` that are reinforced, seeded; undefined: all of them. */
+function reinforcedSubset(n: number, count: number | undefined, rng: Random): Set<number> | undefined {
+  return count === undefined || count >= n ? undefined : new Set(distinctIndices(n, count, rng));
 }
 
 /** `count` buffered tasks for the solver's batch: distinct and none of this step's `fresh` ones, unless drawn with replacement. */

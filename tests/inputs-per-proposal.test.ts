@@ -465,3 +465,37 @@ describe('supervisedFresh: the supervised term takes every new pair, not only th
     });
   }
 });
+
+describe('reinforcedProposals: a seeded subset of the proposals is rolled out and learnt from', () => {
+  let system: Awaited<ReturnType<typeof oneStep>>['system'];
+  let line: Record<string, unknown>;
+  let held: Task[];
+  before(async () => {
+    ({ system, line, held } = await oneStep({ reinforcedProposals: 1 }));
+  });
+  after(() => system.stop());
+
+  test('one proposer sample of the two; every valid pair is still a task', () => {
+    const proposer = learned.flat().filter((s) => s.group === 'deduction/proposer');
+    assert.equal(proposer.length, 1);
+    assert.equal(held.filter((t) => t.step === 1).length, 3);
+    assert.equal(line['deduction.newTasks'], 3);
+    // Either the valid program (its 3 pairs rolled out, 3 samples each) or the invalid one (nothing to roll out).
+    const rolledOut = solveCalls.filter((c) => c.samples === 3).reduce((n, c) => n + c.tasks, 0);
+    if (proposer[0]!.reward === -1) assert.equal(rolledOut, 0);
+    else {
+      assert.equal(rolledOut, 3);
+      assert.equal(proposer[0]!.reward, (2 / 3 + 1 / 3 + 0) / 3);
+    }
+  });
+
+  test('the subset follows the seed: the same run chooses the same proposals', async () => {
+    const first = learned.flat().filter((s) => s.group === 'deduction/proposer')[0]!.reward;
+    const again = await oneStep({ reinforcedProposals: 1 });
+    try {
+      assert.equal(learned.flat().filter((s) => s.group === 'deduction/proposer')[0]!.reward, first);
+    } finally {
+      await again.system.stop();
+    }
+  });
+});

@@ -94,9 +94,14 @@ export class ProposedTasks {
     return [...this.#byProposal.keys()].sort((a, b) => a - b);
   }
 
-  /** Every task: by proposal, then pair; at most the first `perProposal` of each proposal's. */
-  values(perProposal = Number.POSITIVE_INFINITY): Task[] {
-    return this.proposals().flatMap((i) => this.#byProposal.get(i)!.slice(0, perProposal));
+  /**
+   * Every task: by proposal, then pair; at most the first `perProposal` of each proposal's, and only those of the
+   * proposals in `of` when given.
+   */
+  values(perProposal = Number.POSITIVE_INFINITY, of?: ReadonlySet<number>): Task[] {
+    return this.proposals()
+      .filter((i) => !of || of.has(i))
+      .flatMap((i) => this.#byProposal.get(i)!.slice(0, perProposal));
   }
 
   /** How many tasks. */
