@@ -138,6 +138,33 @@ test('a program that never reads x is refused as a constant task, unless require
   assert.equal(lenient.modes.get('deduction')!.parseProposal(constant).ok, true);
 });
 
+test('rejectConstant: a program whose result never depends on x is refused, however it mentions x', async () => {
+  const loop = (update: string, result: string) =>
+    `[1]\n# program\ndef f(x):\n    y = 0\n    for e in x:\n        y = ${update}\n    return ${result}\n`;
+  const cases: [string, boolean][] = [
+    [loop('0', '0'), false],
+    [loop('y', 'y'), false],
+    [loop('e', '0'), false],
+    [loop('y + e', 'y'), true],
+    [loop('e', 'y * 2'), true],
+    ["[1]\n# program\ndef f(x):\n    y = 3\n    return y + len('x')\n", false],
+    ['[1]\n# program\ndef f(x):\n    y = len(x)\n    return y * 2\n', true],
+    ['[1]\n# program\ndef f(x):\n    if len(x) > 2:\n        return 1\n    return 0\n', true],
+    ['[1]\n# program\ndef f(x):\n    return [e for e in x]\n', true],
+  ];
+  const strict = await loadPlugins([{ use: 'tiny-python', options: { rejectConstant: true } }], {
+    builtins: { 'tiny-python': tinyPython },
+  });
+  const lenient = await modes();
+  for (const name of ['deduction', 'abduction'])
+    for (const [completion, kept] of cases) {
+      const parsed = strict.modes.get(name)!.parseProposal(completion);
+      assert.equal(parsed.ok, kept, completion);
+      if (!parsed.ok) assert.match(parsed.reason, /never (depends on|reads) x/);
+      assert.equal(lenient.get(name)!.parseProposal(completion).ok, true, `off by default: ${completion}`);
+    }
+});
+
 test('tasks outside the subset are answered unconstrained in abduction (several arguments)', async () => {
   const abduction = (await modes()).get('abduction')!;
   const foreign: Task = {

@@ -75,6 +75,14 @@ export const tinyPythonOptions = Type.Object({
       'Refuse (as a format error) a proposal whose program never reads x: a constant function makes a trivial ' +
       'task (every abduction input works) and, left alone, the proposer learns to write nothing else.',
   }),
+  rejectConstant: Type.Boolean({
+    default: false,
+    description:
+      'Refuse (as a format error) a program whose result never depends on x: no return value and no if ' +
+      'condition reads x, directly or through a variable computed from it (`for e in x:` with `y = 0` and ' +
+      '`return 0` reads x and is constant). A stricter requireInputUse; a small proposer finds that loophole ' +
+      '(docs/learning.md).',
+  }),
   rejectIdentity: Type.Boolean({
     default: false,
     description:
@@ -90,6 +98,8 @@ export interface TinyPythonOptions {
   maxAnswerTokens: number;
   constrain: boolean;
   requireInputUse: boolean;
+  /** Refuse programs whose result does not depend on x (data flow); default false. */
+  rejectConstant?: boolean;
   /** Refuse pairs whose output is their input; default false. */
   rejectIdentity?: boolean;
   /** Default 0 (off). */
@@ -129,10 +139,36 @@ export function parseTinyProposal(completion: string, inputs = 1): Parsed<Propos
   return { ok: true, value: { code, input: line.value } };
 }
 
+const withoutStrings = (text: string) => text.replace(/'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"/g, "''");
+
 /** Whether the body of `def f(x):` mentions x outside string literals. */
 export function readsInput(code: string): boolean {
-  const body = code.split('\n').slice(1).join('\n');
-  return /\bx\b/.test(body.replace(/'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"/g, "''"));
+  return /\bx\b/.test(withoutStrings(code.split('\n').slice(1).join('\n')));
+}
+
+/**
+ * Whether the result of `def f(x):` can depend on x: some return value or if condition reads x, or a name that a
+ * `for NAME in …x…:` or an assignment `NAME = …` computes from it (to a fixed point, so `y = y + e` counts).
+ * For tiny-python's statements (one function, top-level returns and ifs, one loop over x).
+ */
+export function dependsOnInput(code: string): boolean {
+  const lines = withoutStrings(code).split('\n').slice(1);
+  const tainted = new Set(['x']);
+  const reads = (expr: string) => [...tainted].some((name) => new RegExp(`\\b${name}\\b`).test(expr));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const line of lines) {
+      const bound = /^\s*for (\w+) in (.*):\s*$/.exec(line) ?? /^\s*(\w+) = (.*)$/.exec(line);
+      if (bound && !tainted.has(bound[1]!) && reads(bound[2]!)) {
+        tainted.add(bound[1]!);
+        grew = true;
+      }
+    }
+  }
+  return lines.some((line) => {
+    const used = /^\s*return (.*)$/.exec(line) ?? /^\s*if (.*):\s*$/.exec(line);
+    return used !== null && reads(used[1]!);
+  });
 }
 
 /** A solver completion is the literal on the first line. */
@@ -186,9 +222,12 @@ export function tinyPythonModes(o: TinyPythonOptions): TaskMode[] {
       }),
       parseProposal: (completion: string): Parsed<Proposal> => {
         const parsed = parseTinyProposal(completion, inputs);
-        return parsed.ok && o.requireInputUse && !readsInput(parsed.value.code)
-          ? { ok: false, reason: 'the program never reads x (a constant function)' }
-          : parsed;
+        if (!parsed.ok) return parsed;
+        if (o.requireInputUse && !readsInput(parsed.value.code))
+          return { ok: false, reason: 'the program never reads x (a constant function)' };
+        if (o.rejectConstant && !dependsOnInput(parsed.value.code))
+          return { ok: false, reason: 'the result never depends on x (a constant function)' };
+        return parsed;
       },
       splitProposal: splitInputs,
       toTask: (validated, meta) => {
