@@ -147,7 +147,7 @@ test('rejectConstant: a program whose result never depends on x is refused, howe
     [loop('e', '0'), false],
     [loop('y + e', 'y'), true],
     [loop('e', 'y * 2'), true],
-    ["[1]\n# program\ndef f(x):\n    y = 3\n    return y + len('x')\n", false],
+    ["[1]\n# program\ndef f(x):\n    y = len(x)\n    return len('x')\n", false],
     ['[1]\n# program\ndef f(x):\n    y = len(x)\n    return y * 2\n', true],
     ['[1]\n# program\ndef f(x):\n    if len(x) > 2:\n        return 1\n    return 0\n', true],
     ['[1]\n# program\ndef f(x):\n    return [e for e in x]\n', true],
@@ -160,7 +160,7 @@ test('rejectConstant: a program whose result never depends on x is refused, howe
     for (const [completion, kept] of cases) {
       const parsed = strict.modes.get(name)!.parseProposal(completion);
       assert.equal(parsed.ok, kept, completion);
-      if (!parsed.ok) assert.match(parsed.reason, /never (depends on|reads) x/);
+      if (!parsed.ok) assert.match(parsed.reason, /never depends on x/);
       assert.equal(lenient.get(name)!.parseProposal(completion).ok, true, `off by default: ${completion}`);
     }
 });
