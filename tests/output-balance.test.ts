@@ -52,3 +52,26 @@ test('a config names it; valid proposals pay −weight × the share in the windo
   assert.equal(shaper!.reward({ ...proposal, valid: false }, context), 0);
   assert.equal(shaper!.reward({ ...proposal, role: 'solver', correct: true }, context), 0);
 });
+
+test('by: program balances programs instead: one program on varied inputs pays for its share', async () => {
+  const { shapers } = await loadPlugins(
+    [{ use: 'output-balance', options: { weight: 1, window: 4, by: 'program' } }],
+    { builtins: builtinPlugins },
+  );
+  const [shaper] = shapers;
+  const sorted = (id: string, output: string): Task => ({
+    ...task(id, output),
+    code: "def f(x):\n    return ''.join(sorted(x))",
+  });
+  const buffer = [sorted('a', "'ab'"), sorted('b', "'cd'"), sorted('c', "'ef'"), task('d', '0')];
+  const proposal: Rollout = {
+    role: 'proposer',
+    mode: 'deduction',
+    completion: '',
+    formatOk: true,
+    valid: true,
+    task: sorted('new', "'xy'"),
+  };
+  assert.equal(shaper!.reward(proposal, { step: 2, buffer }), -0.75, 'a new output, a common program');
+  assert.equal(shaper!.reward({ ...proposal, task: task('other', "'ab'") }, { step: 2, buffer }), -0.25);
+});

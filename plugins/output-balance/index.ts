@@ -1,26 +1,31 @@
 // Proposer penalty for asking what the buffer already asks too often: −weight × the share of the mode's last
-// `window` buffered tasks whose output equals the new task's. Learnability alone lets a small proposer settle on the
-// outputs an untrained solver guesses (`0`, `''`, `False`): docs/learning.md measures that collapse. Off unless a
-// config names it.
+// `window` buffered tasks whose output (or, with `by: program`, whose program) equals the new task's. Learnability
+// alone lets a small proposer settle on the outputs an untrained solver guesses (`0`, `''`, `False`), or on one
+// program with varied inputs: docs/learning.md measures both collapses. Off unless a config names it.
 import { Type } from '@sinclair/typebox';
 import { definePlugin, type Task } from '../../src/plugins/index.ts';
+import { StringEnum } from '../../src/wire/index.ts';
 
-/** Each output's share of the last `window` tasks. */
-function outputShares(tasks: readonly Task[], window: number): Map<string, number> {
+type Key = 'output' | 'program';
+const keyOf = (task: Task, by: Key): string => (by === 'output' ? task.output : task.code);
+
+/** Each key's share of the last `window` tasks. */
+function shares(tasks: readonly Task[], window: number, by: Key): Map<string, number> {
   const recent = tasks.slice(-window);
   const counts = new Map<string, number>();
-  for (const task of recent) counts.set(task.output, (counts.get(task.output) ?? 0) + 1);
-  for (const [output, count] of counts) counts.set(output, count / recent.length);
+  for (const task of recent) counts.set(keyOf(task, by), (counts.get(keyOf(task, by)) ?? 0) + 1);
+  for (const [key, count] of counts) counts.set(key, count / recent.length);
   return counts;
 }
 
 /** The share of `tasks` with output `output` (0 for none). */
 export const outputShare = (output: string, tasks: readonly Task[]): number =>
-  outputShares(tasks, tasks.length).get(output) ?? 0;
+  shares(tasks, tasks.length, 'output').get(output) ?? 0;
 
 export default definePlugin({
   name: 'output-balance',
-  description: "Penalises proposals whose output is already common among the mode's recent buffered tasks.",
+  description:
+    "Penalises proposals whose output (or program) is already common among the mode's recent buffered tasks.",
   options: Type.Object({
     weight: Type.Number({
       minimum: 0,
@@ -32,6 +37,12 @@ export default definePlugin({
       default: 2000,
       description: 'Most recent buffered tasks of the mode compared against.',
     }),
+    by: StringEnum(['output', 'program'], {
+      default: 'output',
+      description:
+        "What is balanced: the task's output, or its program (a proposer that settles on one program with varied " +
+        'inputs has varied outputs).',
+    }),
   }),
   rewardShapers: (o) => {
     const byBuffer = new WeakMap<readonly Task[], Map<string, number>>();
@@ -42,9 +53,9 @@ export default definePlugin({
         reward: (rollout, { buffer }) => {
           if (rollout.role !== 'proposer' || !rollout.valid || !rollout.task) return 0;
           // Counted once per step's buffer, read for every proposal.
-          const shares = byBuffer.get(buffer) ?? outputShares(buffer, o.window);
-          byBuffer.set(buffer, shares);
-          const share = shares.get(rollout.task.output) ?? 0;
+          const counted = byBuffer.get(buffer) ?? shares(buffer, o.window, o.by);
+          byBuffer.set(buffer, counted);
+          const share = counted.get(keyOf(rollout.task, o.by)) ?? 0;
           return share > 0 ? -o.weight * share : 0;
         },
       },
