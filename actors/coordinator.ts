@@ -459,17 +459,11 @@ async function collect(
       context,
       timings.faults,
     );
-    if (reinforced.has('proposer')) {
-      const learnt = (i: number) => !chosen || chosen.has(i);
+    const learnt = <T>(items: readonly T[]) => (chosen ? items.filter((_, i) => chosen.has(i)) : [...items]);
+    if (reinforced.has('proposer'))
       batch.samples.push(
-        ...trainingSamples(
-          proposals.filter((_, i) => learnt(i)),
-          proposer.rewards.filter((_, i) => learnt(i)),
-          mode.name,
-          'proposer',
-        ),
+        ...trainingSamples(learnt(proposals), learnt(proposer.rewards), mode.name, 'proposer'),
       );
-    }
 
     const fill = backfillCount(batchSize, newTasks.length);
     const drawn =
@@ -500,7 +494,7 @@ async function collect(
       tasks,
       solveRates: rates,
       answers,
-      proposerRewards: proposer.rewards,
+      proposerRewards: learnt(proposer.rewards),
       solverRewards: solver.rewards,
       bufferSize,
     });

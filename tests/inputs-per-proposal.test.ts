@@ -478,6 +478,7 @@ describe('reinforcedProposals: a seeded subset of the proposals is rolled out an
   test('one proposer sample of the two; every valid pair is still a task', () => {
     const proposer = learned.flat().filter((s) => s.group === 'deduction/proposer');
     assert.equal(proposer.length, 1);
+    assert.equal(line['deduction.proposerReward'], proposer[0]!.reward, "the metric is the reinforced one's");
     assert.equal(held.filter((t) => t.step === 1).length, 3);
     assert.equal(line['deduction.newTasks'], 3);
     // Either the valid program (its 3 pairs rolled out, 3 samples each) or the invalid one (nothing to roll out).
