@@ -15,6 +15,16 @@ const task = (id: string, output: string): Task => ({
   step: 1,
 });
 
+/** A valid proposer rollout whose task is `task`. */
+const validProposal = (task: Task): Rollout => ({
+  role: 'proposer',
+  mode: 'deduction',
+  completion: '',
+  formatOk: true,
+  valid: true,
+  task,
+});
+
 test('outputShare: the fraction of tasks with that output', () => {
   const tasks = [task('a', '0'), task('b', '0'), task('c', "''"), task('d', '0')];
   assert.equal(outputShare('0', tasks), 0.75);
@@ -38,14 +48,7 @@ test('a config names it; valid proposals pay −weight × the share in the windo
     task('e', '2'),
     task('f', '3'),
   ];
-  const proposal: Rollout = {
-    role: 'proposer',
-    mode: 'deduction',
-    completion: '',
-    formatOk: true,
-    valid: true,
-    task: task('new', '0'),
-  };
+  const proposal = validProposal(task('new', '0'));
   const context = { step: 2, buffer };
   assert.equal(shaper!.reward(proposal, context), -2 * 0.25);
   assert.equal(shaper!.reward({ ...proposal, task: task('new', '9') }, context), 0);
@@ -64,14 +67,7 @@ test('by: program balances programs instead: one program on varied inputs pays f
     code: "def f(x):\n    return ''.join(sorted(x))",
   });
   const buffer = [sorted('a', "'ab'"), sorted('b', "'cd'"), sorted('c', "'ef'"), task('d', '0')];
-  const proposal: Rollout = {
-    role: 'proposer',
-    mode: 'deduction',
-    completion: '',
-    formatOk: true,
-    valid: true,
-    task: sorted('new', "'xy'"),
-  };
+  const proposal = validProposal(sorted('new', "'xy'"));
   assert.equal(shaper!.reward(proposal, { step: 2, buffer }), -0.75, 'a new output, a common program');
   assert.equal(shaper!.reward({ ...proposal, task: task('other', "'ab'") }, { step: 2, buffer }), -0.25);
 });
