@@ -13,7 +13,10 @@ const keyOf = (task: Task, by: Key): string => (by === 'output' ? task.output : 
 function shares(tasks: readonly Task[], window: number, by: Key): Map<string, number> {
   const recent = tasks.slice(-window);
   const counts = new Map<string, number>();
-  for (const task of recent) counts.set(keyOf(task, by), (counts.get(keyOf(task, by)) ?? 0) + 1);
+  for (const task of recent) {
+    const key = keyOf(task, by);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
   for (const [key, count] of counts) counts.set(key, count / recent.length);
   return counts;
 }

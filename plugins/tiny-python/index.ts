@@ -211,6 +211,7 @@ export function tinyPythonModes(o: TinyPythonOptions): TaskMode[] {
   const mode = (kind: 'deduction' | 'abduction', shown: (task: Task) => Section[]): TaskMode => {
     const asked = kind === 'deduction' ? 'output' : 'input';
     const answerConstraint = kind === 'deduction' ? () => valueConstraint : inputConstraint;
+    const toTask = singleInputTask(kind);
     return {
       name: kind,
       references: o.references,
@@ -231,7 +232,7 @@ export function tinyPythonModes(o: TinyPythonOptions): TaskMode[] {
       },
       splitProposal: splitInputs,
       toTask: (validated, meta) => {
-        const task = singleInputTask(kind)(validated, meta);
+        const task = toTask(validated, meta);
         return o.rejectIdentity && task.output === task.input ? undefined : task;
       },
       solverPrompt: (task) => ({
