@@ -459,7 +459,8 @@ async function collect(
       context,
       timings.faults,
     );
-    const learnt = <T>(items: readonly T[]): readonly T[] => (chosen ? items.filter((_, i) => chosen.has(i)) : items);
+    const learnt = <T>(items: readonly T[]): readonly T[] =>
+      chosen ? items.filter((_, i) => chosen.has(i)) : items;
     if (reinforced.has('proposer'))
       batch.samples.push(
         ...trainingSamples(learnt(proposals), learnt(proposer.rewards), mode.name, 'proposer'),
