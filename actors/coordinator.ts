@@ -555,6 +555,12 @@ async function learnerWeights(state: State): Promise<Weights> {
   return { ...reply, version: reply.payload.version };
 }
 
+/** What one role's generators load: the proposer's own weights where the payload has them, else the shared ones. */
+function payloadFor(role: 'proposer' | 'solver', payload: Weights['payload']): Weights['payload'] {
+  const { proposerTensors, ...shared } = payload;
+  return role === 'proposer' && proposerTensors ? { ...shared, tensors: proposerTensors } : shared;
+}
+
 /**
  * Sends weights to the generators (by default those of the version they hold, e.g. after a resume) and returns
  * their version.
@@ -572,8 +578,8 @@ async function broadcastWeights(state: State, timings = new Timings(), weights?:
     'learning',
     () =>
       Promise.all([
-        state.peers.proposer.ask({ type: 'setWeights', payload }, t),
-        state.peers.solver.ask({ type: 'setWeights', payload }, t),
+        state.peers.proposer.ask({ type: 'setWeights', payload: payloadFor('proposer', payload) }, t),
+        state.peers.solver.ask({ type: 'setWeights', payload: payloadFor('solver', payload) }, t),
       ]),
     // The two generators load in parallel: their compute overlaps, so the longer one counts.
     (replies) => Math.max(...replies.map((r) => r.computeMs)),

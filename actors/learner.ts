@@ -1,7 +1,14 @@
 // The learner: owns the trainable policy and its optimiser. It turns a batch of rewarded rollouts into one TRR++
 // update (docs/azr.md §5) and hands out the new weights, versioned, for the generators.
 import { type Static, Type } from '@sinclair/typebox';
-import { boundStaleness, Learner, type LearnerOptions, type StalenessReport } from '../src/rl/index.ts';
+import {
+  boundStaleness,
+  Learner,
+  type LearnerOptions,
+  type RolloutSample,
+  type StalenessReport,
+  type SupervisedSample,
+} from '../src/rl/index.ts';
 import { join, resolve } from 'node:path';
 import { loadHuggingFace } from '../src/model/huggingface.ts';
 import type { Tokenizer } from '../src/model/tokenizer.ts';
@@ -115,8 +122,40 @@ export const LearnerActorOptions = Type.Object({
       'batch (docs/learning.md).',
   }),
   whitening: StringEnum(['sequence', 'token'], { default: 'sequence' }),
+  proposer: Type.Optional(
+    Type.Object(
+      {
+        weights: StringEnum(['shared', 'own'], {
+          default: 'shared',
+          description:
+            "`shared`: one model proposes and solves (the paper's). `own`: the proposer has weights and an " +
+            "optimiser of its own, both starting from the same initial weights; the proposer's samples train only " +
+            "them, the solver's samples and the supervised term only the solver's (docs/azr.md §5).",
+        }),
+        lr: Type.Optional(
+          Type.Number({
+            exclusiveMinimum: 0,
+            description: "The proposer's learning rate (`own`; default: `lr`).",
+          }),
+        ),
+        entropyCoef: Type.Optional(
+          Type.Number({
+            minimum: 0,
+            description: "The proposer's entropy bonus (`own`; default: `entropyCoef`).",
+          }),
+        ),
+      },
+      {
+        additionalProperties: false,
+        description:
+          "The proposer's model: the solver's (default) or one of its own, with its optimiser options.",
+      },
+    ),
+  ),
 });
 type LearnerActorOptions = Static<typeof LearnerActorOptions>;
+
+type OptimizerSnapshot = { step: number; tensors: Record<string, { shape: number[]; data: Float32Array }> };
 
 export interface LearnerSnapshot {
   kind: 'azr-learner';
@@ -124,7 +163,9 @@ export interface LearnerSnapshot {
   model: TransformerConfig;
   tokenizer: TokenizerSpec;
   tensors: Record<string, Float32Array>;
-  optimizer: { step: number; tensors: Record<string, { shape: number[]; data: Float32Array }> };
+  optimizer: OptimizerSnapshot;
+  /** The proposer's own weights and optimiser (`proposer.weights: own`). */
+  proposer?: { tensors: Record<string, Float32Array>; optimizer: OptimizerSnapshot };
 }
 
 function trainerOptions(options: LearnerActorOptions): Partial<LearnerOptions> {
@@ -135,10 +176,24 @@ function trainerOptions(options: LearnerActorOptions): Partial<LearnerOptions> {
     tokenizer: _t,
     huggingFace: _h,
     configDir: _c,
+    proposer: _p,
     ...trainer
   } = options;
   return trainer;
 }
+
+/** The proposer's trainer options (`proposer.weights: own`): the learner's, with the proposer's overrides. */
+function proposerTrainerOptions(options: LearnerActorOptions): Partial<LearnerOptions> {
+  const { lr, entropyCoef } = options.proposer ?? {};
+  return {
+    ...trainerOptions(options),
+    ...(lr === undefined ? {} : { lr }),
+    ...(entropyCoef === undefined ? {} : { entropyCoef }),
+  };
+}
+
+/** A sample of the proposer role: its normalisation group is `<mode>/proposer` (docs/azr.md §5). */
+const isProposerSample = (sample: RolloutSample) => sample.group.endsWith('/proposer');
 
 /** The model's architecture and tokenizer: from the options' `model` spec, or from a Hugging Face folder. */
 async function architecture(options: LearnerActorOptions) {
@@ -164,21 +219,66 @@ async function architecture(options: LearnerActorOptions) {
   };
 }
 
-/** The learner's state; `weights` replaces the initial (random or pretrained) weights, e.g. from a checkpoint. */
+/**
+ * The learner's state; `weights` replaces the initial (random or pretrained) weights, e.g. from a checkpoint. With
+ * `proposer.weights: own` the proposer gets a model of its own: `proposerWeights`, or a copy of the solver's.
+ */
 function assemble(
   options: LearnerActorOptions,
   { config, tokenizerSpec, tokenizer, pretrained }: Awaited<ReturnType<typeof architecture>>,
   weights?: Map<string, Float32Array>,
+  proposerWeights?: Map<string, Float32Array>,
 ) {
   if (pretrained && weights) pretrained.dispose();
   const model = pretrained && !weights ? pretrained : new Transformer(config, weights ?? options.initSeed);
+  const proposerModel =
+    options.proposer?.weights === 'own'
+      ? new Transformer(model.config, proposerWeights ?? new Map(model.weights()))
+      : undefined;
   return {
     tokenizerSpec,
     tokenizer,
     model,
     trainer: new Learner(model, trainerOptions(options)),
+    proposer: proposerModel && {
+      model: proposerModel,
+      trainer: new Learner(proposerModel, proposerTrainerOptions(options)),
+    },
     version: 0,
   };
+}
+type LearnerState = ReturnType<typeof assemble>;
+
+/**
+ * One update: every sample trains the shared model, or, with a proposer of its own, the proposer's samples train
+ * it and the rest (with the supervised term) the solver's. The proposer's figures are `proposer.<stat>`.
+ */
+function train(state: LearnerState, samples: RolloutSample[], supervised: SupervisedSample[]) {
+  if (!state.proposer) return state.trainer.step(samples, supervised);
+  const proposerSamples = samples.filter(isProposerSample);
+  const solverSamples = samples.filter((s) => !isProposerSample(s));
+  const hasTokens = (batch: RolloutSample[]) => batch.some((s) => s.responseIds.length > 0);
+  const proposer = hasTokens(proposerSamples) ? state.proposer.trainer.step(proposerSamples) : undefined;
+  // The solver's step also runs when neither has tokens, to fail as a shared learner does.
+  const solver =
+    hasTokens(solverSamples) || supervised.length > 0 || !proposer
+      ? state.trainer.step(solverSamples, supervised)
+      : undefined;
+  const { groups: proposerGroups = {}, step: _step, ...proposerStats } = proposer ?? {};
+  return {
+    ...(solver ?? { step: state.trainer.stepCount }),
+    ...Object.fromEntries(Object.entries(proposerStats).map(([k, v]) => [`proposer.${k}`, v])),
+    groups: { ...solver?.groups, ...proposerGroups },
+  };
+}
+
+function optimizerSnapshot(trainer: Learner): OptimizerSnapshot {
+  const { step, tensors } = trainer.optimizer.exportState();
+  return { step, tensors: Object.fromEntries(tensors) };
+}
+
+function importOptimizer(trainer: Learner, { step, tensors }: OptimizerSnapshot): void {
+  trainer.optimizer.importState({ step, tensors: new Map(Object.entries(tensors)) });
 }
 
 /** The staleness figures of an update, flat for the metrics line: `droppedSamples`, `staleness.<k>`. */
@@ -201,14 +301,14 @@ export const learner = defineActor({
   handlers: {
     weights: (state, _msg, ctx) => {
       const started = performance.now();
-      const payload = weightsPayload(state.model, state.tokenizerSpec, state.version);
+      const payload = weightsPayload(state.model, state.tokenizerSpec, state.version, state.proposer?.model);
       ctx.reply({ payload, computeMs: performance.now() - started });
       return state;
     },
     update: (state, { samples, supervised, maxStaleness }, ctx) => {
       const started = performance.now();
       const aged = boundStaleness(samples, state.version, maxStaleness ?? Number.POSITIVE_INFINITY);
-      const { groups, ...stats } = state.trainer.step(aged.kept, supervised ?? []);
+      const { groups, ...stats } = train(state, aged.kept, supervised ?? []);
       state.version++;
       ctx.reply({
         version: state.version,
@@ -222,17 +322,20 @@ export const learner = defineActor({
       return state;
     },
   },
-  snapshot: (state): LearnerSnapshot => {
-    const optimizer = state.trainer.optimizer.exportState();
-    return {
-      kind: 'azr-learner',
-      version: state.version,
-      model: state.model.config,
-      tokenizer: state.tokenizerSpec,
-      tensors: Object.fromEntries(state.model.weights()),
-      optimizer: { step: optimizer.step, tensors: Object.fromEntries(optimizer.tensors) },
-    };
-  },
+  snapshot: (state): LearnerSnapshot => ({
+    kind: 'azr-learner',
+    version: state.version,
+    model: state.model.config,
+    tokenizer: state.tokenizerSpec,
+    tensors: Object.fromEntries(state.model.weights()),
+    optimizer: optimizerSnapshot(state.trainer),
+    ...(state.proposer && {
+      proposer: {
+        tensors: Object.fromEntries(state.proposer.model.weights()),
+        optimizer: optimizerSnapshot(state.proposer.trainer),
+      },
+    }),
+  }),
   restore: async (snapshot, options) => {
     await ensureBackend(options.backend);
     const snap = snapshot as LearnerSnapshot;
@@ -250,16 +353,19 @@ export const learner = defineActor({
         `learner: the checkpoint's model config ${JSON.stringify(snap.model)} does not match the topology's ${expected}`,
       );
     }
-    const state = assemble(options, arch, new Map(Object.entries(snap.tensors)));
-    state.trainer.optimizer.importState({
-      step: snap.optimizer.step,
-      tensors: new Map(Object.entries(snap.optimizer.tensors)),
-    });
+    // A checkpoint of a shared model restored with a proposer of its own: the proposer starts from the shared
+    // weights with a fresh optimiser.
+    const proposerTensors = snap.proposer && new Map(Object.entries(snap.proposer.tensors));
+    const state = assemble(options, arch, new Map(Object.entries(snap.tensors)), proposerTensors);
+    importOptimizer(state.trainer, snap.optimizer);
+    if (state.proposer && snap.proposer) importOptimizer(state.proposer.trainer, snap.proposer.optimizer);
     state.version = snap.version;
     return state;
   },
   stop: (state) => {
     state?.trainer.dispose();
     state?.model.dispose();
+    state?.proposer?.trainer.dispose();
+    state?.proposer?.model.dispose();
   },
 });

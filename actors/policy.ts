@@ -63,13 +63,18 @@ export interface WeightsPayload {
   model: TransformerConfig;
   tokenizer: TokenizerSpec;
   tensors: Record<string, Float32Array>;
+  /** The proposer's own weights, where it has them (the learner's `proposer.weights: own`). */
+  proposerTensors?: Record<string, Float32Array>;
 }
+
+const Tensors = Type.Record(Type.String(), Type.Unsafe<Float32Array>({}));
 
 export const WeightsPayloadSchema = Type.Object({
   version: Type.Integer({ minimum: 0 }),
   model: Type.Unsafe<TransformerConfig>(Type.Record(Type.String(), Type.Unknown())),
   tokenizer: TokenizerSpec,
-  tensors: Type.Record(Type.String(), Type.Unsafe<Float32Array>({})),
+  tensors: Tensors,
+  proposerTensors: Type.Optional(Tensors),
 });
 
 /** One sampled completion with what the learner needs to train on it. */
@@ -106,8 +111,15 @@ export function weightsPayload(
   model: Transformer,
   tokenizer: TokenizerSpec,
   version: number,
+  proposer?: Transformer,
 ): WeightsPayload {
-  return { version, model: model.config, tokenizer, tensors: Object.fromEntries(model.weights()) };
+  return {
+    version,
+    model: model.config,
+    tokenizer,
+    tensors: Object.fromEntries(model.weights()),
+    ...(proposer && { proposerTensors: Object.fromEntries(proposer.weights()) }),
+  };
 }
 
 /** A generator's copy of the policy, refreshed from the learner's payloads. */
