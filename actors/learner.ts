@@ -259,9 +259,10 @@ function train(state: LearnerState, samples: RolloutSample[], supervised: Superv
   const solverSamples = samples.filter((s) => !isProposerSample(s));
   const hasTokens = (batch: RolloutSample[]) => batch.some((s) => s.responseIds.length > 0);
   const proposer = hasTokens(proposerSamples) ? state.proposer.trainer.step(proposerSamples) : undefined;
+  const supervises = supervised.length > 0 && state.trainer.options.supervisedWeight > 0;
   // The solver's step also runs when neither has tokens, to fail as a shared learner does.
   const solver =
-    hasTokens(solverSamples) || supervised.length > 0 || !proposer
+    hasTokens(solverSamples) || supervises || !proposer
       ? state.trainer.step(solverSamples, supervised)
       : undefined;
   const { groups: proposerGroups = {}, step: _step, ...proposerStats } = proposer ?? {};
