@@ -250,6 +250,21 @@ describe('edge cases', () => {
     assert.match(reward.slice(0, reward.indexOf('</svg>')), /<path d="M[\d.]+ [\d.]+h0"[\s\S]*<circle/);
   });
 
+  test("a proposer with a model of its own: its statistics beside the solver's", async () => {
+    const lines = [1, 2].map((step) =>
+      JSON.stringify({
+        ...metricsLine(step, ['deduction']),
+        'learner.proposer.entropy': 4.4,
+        'learner.proposer.loss': 0.2,
+        'learner.proposer.responseTokens': 1600,
+      }),
+    );
+    const html = await readFile(await writeReport(await makeRunDir(scratch, 'own', lines)), 'utf8');
+    assert.deepEqual(legendOf(html, 'learner-entropy'), ['entropy', 'proposer.entropy']);
+    assert.deepEqual(legendOf(html, 'learner-loss'), ['loss', 'pg loss', 'proposer.loss']);
+    assert.deepEqual(legendOf(html, 'learner-tokens'), ['response tokens', 'proposer.response tokens']);
+  });
+
   test('thousands of steps stay small', async () => {
     const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify(metricsLine(i + 1)));
     const dir = await makeRunDir(scratch, 'long', lines, { name: 'long', steps: 3000, wallMs: 1e7 });

@@ -65,15 +65,26 @@ const LEARNER_CHARTS: { id: string; title: string; yLabel: string; metrics: stri
     id: 'learner-loss',
     title: 'Learner loss',
     yLabel: 'loss',
-    metrics: ['loss', 'pgLoss', 'supervisedLoss'],
+    metrics: ['loss', 'pgLoss', 'supervisedLoss', 'proposer.loss', 'proposer.pgLoss'],
   },
-  { id: 'learner-entropy', title: 'Policy entropy', yLabel: 'nats', metrics: ['entropy'] },
-  { id: 'learner-grad-norm', title: 'Gradient norm', yLabel: 'L2 norm', metrics: ['gradNorm'] },
+  // `proposer.*`: the proposer's own model, where it has one (docs/azr.md §5).
+  {
+    id: 'learner-entropy',
+    title: 'Policy entropy',
+    yLabel: 'nats',
+    metrics: ['entropy', 'proposer.entropy'],
+  },
+  {
+    id: 'learner-grad-norm',
+    title: 'Gradient norm',
+    yLabel: 'L2 norm',
+    metrics: ['gradNorm', 'proposer.gradNorm'],
+  },
   {
     id: 'learner-tokens',
     title: 'Tokens per update',
     yLabel: 'tokens',
-    metrics: ['responseTokens', 'supervisedTokens'],
+    metrics: ['responseTokens', 'supervisedTokens', 'proposer.responseTokens'],
   },
 ];
 
