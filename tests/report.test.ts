@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { run as reportCommand } from '../src/cli/report.ts';
-import { parseMetrics, writeReport } from '../src/report/index.ts';
+import { heldoutAgainst, loadRun, parseMetrics, writeReport } from '../src/report/index.ts';
 
 const MODES = ['deduction', 'abduction', 'induction', 'code_e'];
 const HOSTILE_NAME = '<script>alert("x")</script> & co';
@@ -300,8 +300,52 @@ describe('azr report', () => {
 
   test('exit 2 on bad arguments', async () => {
     assert.equal((await runCommand([])).code, 2);
-    assert.equal((await runCommand(['a', 'b'])).code, 2);
     assert.match((await runCommand(['--steps', '3'])).stderr, /unknown option --steps/);
+    assert.match((await runCommand(['a', 'b', '--out'])).stderr, /--out needs a FILE/);
+    assert.match((await runCommand(['a', '--out', 'x.html'])).stderr, /--out is for comparing several runs/);
+  });
+
+  test('several runs: one comparison page, each held-out mode against steps, minutes and new tasks', async () => {
+    // Run "fast": 10 new deduction tasks and 30 s a step; "slow": 40 tasks and 60 s. Held-out every 2 steps.
+    const line = (step: number, tasks: number, ms: number) =>
+      JSON.stringify({
+        step,
+        'deduction.newTasks': tasks,
+        'time.wallMs': ms,
+        ...(step % 2 === 0 ? { 'heldout.deduction': step / 10 } : {}),
+      });
+    const run = (name: string, tasks: number, ms: number) =>
+      makeRunDir(scratch, name, [
+        JSON.stringify({ step: 0, 'heldout.deduction': 0 }),
+        ...[1, 2, 3, 4].map((step) => line(step, tasks, ms)),
+      ]);
+    const [fast, slow] = [await run('fast', 10, 30_000), await run('slow', 40, 60_000)];
+    const [fastRun, slowRun] = [await loadRun(fast), await loadRun(slow)];
+    assert.deepEqual(heldoutAgainst(fastRun, 'deduction', 'step'), [
+      [0, 0],
+      [2, 0.2],
+      [4, 0.4],
+    ]);
+    assert.deepEqual(heldoutAgainst(fastRun, 'deduction', 'minutes'), [
+      [0, 0],
+      [1, 0.2],
+      [2, 0.4],
+    ]);
+    assert.deepEqual(heldoutAgainst(slowRun, 'deduction', 'tasks'), [
+      [0, 0],
+      [80, 0.2],
+      [160, 0.4],
+    ]);
+
+    const out = join(scratch, 'compare.html');
+    const { code, stdout, stderr } = await runCommand([fast, slow, '--out', out]);
+    assert.equal(code, 0, stderr);
+    assert.equal(stdout, out);
+    const html = await readFile(out, 'utf8');
+    for (const axis of ['step', 'minutes', 'tasks'])
+      assert.deepEqual(legendOf(html, `heldout-deduction-${axis}`), ['fast', 'slow'], axis);
+    assert.match(html, /<tr><th>fast<\/th>/);
+    assert.equal((await runCommand([fast, join(scratch, 'no-such-run')])).code, 2);
   });
 
   test('on a real two-step run: exit 0 and prints the path of report.html', async () => {

@@ -1,26 +1,39 @@
 // `azr report RUN_DIR`: writes RUN_DIR/report.html (learning curves, self-contained) and prints its path.
-import { ReportError, writeReport } from '../report/index.ts';
+// `azr report RUN_DIR RUN_DIR… [--out FILE]`: one page comparing the runs' held-out curves (default compare.html).
+import { ReportError, writeComparison, writeReport } from '../report/index.ts';
 
-const usage = 'usage: azr report RUN_DIR';
+const usage = 'usage: azr report RUN_DIR | azr report RUN_DIR RUN_DIR… [--out FILE]';
+const help = `${usage}
+one RUN_DIR: writes RUN_DIR/report.html with the learning curves of a run written by \`azr run\`
+several: writes FILE (default ./compare.html), their held-out accuracy against steps, wall minutes and new tasks seen`;
 
 export async function run(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
-    console.log(
-      `${usage}\nwrites RUN_DIR/report.html with the learning curves of a run written by \`azr run\``,
-    );
+    console.log(help);
     return 0;
   }
-  const unknown = args.find((arg) => arg.startsWith('-'));
-  if (unknown !== undefined || args.length !== 1) {
-    console.error(
-      unknown !== undefined
-        ? `azr report: unknown option ${unknown}\n${usage}`
-        : `azr report: expected one RUN_DIR\n${usage}`,
-    );
+  const outAt = args.indexOf('--out');
+  const out = outAt >= 0 ? args[outAt + 1] : undefined;
+  const dirs = outAt >= 0 ? args.filter((_, i) => i !== outAt && i !== outAt + 1) : args;
+  const unknown = dirs.find((arg) => arg.startsWith('-'));
+  const problem =
+    unknown !== undefined
+      ? `unknown option ${unknown}`
+      : outAt >= 0 && (out === undefined || out.startsWith('-'))
+        ? '--out needs a FILE'
+        : dirs.length === 0
+          ? 'expected a RUN_DIR'
+          : dirs.length === 1 && out !== undefined
+            ? '--out is for comparing several runs (one run writes RUN_DIR/report.html)'
+            : undefined;
+  if (problem !== undefined) {
+    console.error(`azr report: ${problem}\n${usage}`);
     return 2;
   }
   try {
-    console.log(await writeReport(args[0]!));
+    console.log(
+      dirs.length === 1 ? await writeReport(dirs[0]!) : await writeComparison(dirs, out ?? 'compare.html'),
+    );
     return 0;
   } catch (error) {
     if (!(error instanceof ReportError)) throw error;

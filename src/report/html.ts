@@ -24,7 +24,7 @@ export interface RenderOptions {
   generatedAt?: Date;
 }
 
-interface Section {
+export interface Section {
   title: string;
   /** HTML shown under the title before the charts (already escaped). */
   intro?: string;
@@ -88,12 +88,12 @@ const LEARNER_CHARTS: { id: string; title: string; yLabel: string; metrics: stri
   },
 ];
 
-const color = (index: number) => PALETTE[index % PALETTE.length]!;
+export const color = (index: number) => PALETTE[index % PALETTE.length]!;
 
 /** Splits camelCase for people: `formatErrorRate` → `format error rate`. */
-const words = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+export const words = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
 
-function formatDuration(ms: number): string {
+export function formatDuration(ms: number): string {
   const seconds = ms / 1000;
   if (seconds < 60) return `${seconds.toFixed(1)} s`;
   const minutes = Math.floor(seconds / 60);
@@ -101,7 +101,7 @@ function formatDuration(ms: number): string {
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
-const formatCell = (value: MetricValue | undefined) =>
+export const formatCell = (value: MetricValue | undefined) =>
   value === undefined || value === null ? '—' : formatValue(value);
 
 function selfPlaySection(rows: StepRow[], modes: string[]): Section {
@@ -285,7 +285,7 @@ function timeSection(rows: StepRow[]): Section {
 }
 
 /** A table from cells that are already escaped HTML. */
-function htmlTable(head: string[], body: string[][], caption: string): string {
+export function htmlTable(head: string[], body: string[][], caption: string): string {
   const row = (cells: string[], tag: 'th' | 'td') =>
     `<tr>${cells.map((c, i) => `<${i === 0 ? 'th' : tag}>${c}</${i === 0 ? 'th' : tag}>`).join('')}</tr>`;
   return (
@@ -322,7 +322,7 @@ function problems(run: RunData): string[] {
   ];
 }
 
-function renderSection(section: Section): string {
+export function renderSection(section: Section): string {
   const figures = section.charts.map(
     ({ note, ...chart }) =>
       `<figure><figcaption>${escapeHtml(chart.title)}</figcaption>${lineChart(chart)}` +
@@ -334,7 +334,7 @@ function renderSection(section: Section): string {
   );
 }
 
-const STYLE = `
+export const STYLE = `
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; margin: 0; background: #f6f7f9; }
 main { max-width: 1240px; margin: 0 auto; padding: 24px; }
 h1 { font-size: 22px; margin: 0 0 8px; overflow-wrap: anywhere; }

@@ -1,19 +1,37 @@
-// `report.html` for a run directory: learning curves as one self-contained page.
+// `report.html` for a run directory: learning curves as one self-contained page; and one page comparing runs.
 import { rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { renderComparison } from './compare.ts';
 import { renderReport } from './html.ts';
 import { loadRun } from './metrics.ts';
 
+export { type ComparisonAxis, heldoutAgainst, renderComparison } from './compare.ts';
 export { type RenderOptions, renderReport } from './html.ts';
+
 export { loadRun, parseMetrics, parseSummary, ReportError, type RunData } from './metrics.ts';
 
 /** Writes RUN_DIR/report.html and returns its path; throws ReportError when the directory holds no run. */
 export async function writeReport(runDir: string): Promise<string> {
   const run = await loadRun(runDir);
   const file = join(run.runDir, 'report.html');
-  // Written beside and renamed, so a browser showing the report never reads a half-written page.
-  const partial = `${file}.partial-${process.pid}`;
-  await writeFile(partial, renderReport(run));
-  await rename(partial, file);
+  await writePage(file, renderReport(run));
   return file;
+}
+
+/**
+ * Writes the page comparing the runs in `runDirs` (held-out accuracy against steps, minutes and tasks seen) to
+ * `file` and returns its absolute path; throws ReportError when a directory holds no run.
+ */
+export async function writeComparison(runDirs: readonly string[], file: string): Promise<string> {
+  const runs = await Promise.all(runDirs.map((dir) => loadRun(dir)));
+  const path = resolve(file);
+  await writePage(path, renderComparison(runs));
+  return path;
+}
+
+/** Written beside and renamed, so a browser showing the page never reads a half-written one. */
+async function writePage(file: string, html: string): Promise<void> {
+  const partial = `${file}.partial-${process.pid}`;
+  await writeFile(partial, html);
+  await rename(partial, file);
 }
