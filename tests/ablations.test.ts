@@ -26,7 +26,6 @@ const ablations: Record<string, { coordinator: string[]; proposer?: string[]; ti
   'examples/tiny-zero-random-grammar.yaml': {
     coordinator: ['rollouts', 'rolloutPairs', 'reinforce'],
     proposer: ['source'],
-    tinyPython: ['grammarPrior'],
   },
 };
 
