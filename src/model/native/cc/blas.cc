@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <strings.h>
 
 #include "native.h"
 
@@ -29,6 +30,26 @@ void loadBlas() {
   // openblas_set_num_threads does not reach calls from other threads: both variables are set before the dlopen.
   setenv("OPENBLAS_NUM_THREADS", "1", 0);
   setenv("OMP_NUM_THREADS", "1", 0);
+#if defined(__x86_64__)
+  // The sgemm kernels OpenBLAS uses on AVX2 machines (Haswell's, also for every Zen) compute a row of a product
+  // differently by its place in the kernel's 12-row tile: a row's result depended on the rows asked for before it,
+  // and a batch split across generation replicas no longer sampled bit for bit what the whole batch does
+  // (docs/distributed.md, "Scaling generation"). SkylakeX's kernels (any AVX-512 machine; 1.7× Haswell's on an
+  // AVX-512 Zen, which 0.3.21 does not recognise) and Sandybridge's (~13 % slower than Haswell's) do not, measured
+  // over every row count and offset up to 96. So those two replace Haswell and Zen, whether OpenBLAS would pick them
+  // or the environment names them (some machines set OPENBLAS_CORETYPE=Haswell for everything); another coretype
+  // set in the environment is kept.
+  const char* coretype = getenv("OPENBLAS_CORETYPE");
+  if (!coretype || strcasecmp(coretype, "Haswell") == 0 || strcasecmp(coretype, "Zen") == 0) {
+    __builtin_cpu_init();
+    const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+    if (avx512)
+      setenv("OPENBLAS_CORETYPE", "SkylakeX", 1);
+    else if (__builtin_cpu_supports("avx"))
+      setenv("OPENBLAS_CORETYPE", "Sandybridge", 1);
+  }
+#endif
   const char* candidates[] = {"libopenblas.so.0", "libblas.so.3"};
   for (const char* name : candidates) {
     void* lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
