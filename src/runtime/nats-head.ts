@@ -328,9 +328,31 @@ export class NatsHead {
     this.closed = true;
     clearInterval(this.sweeper);
     await this.publishing.catch(() => {});
-    await this.kv.put('run', recordBytes({ ...this.record, status: 'done' })).catch(() => {});
+    await this.markDone();
     for (const sub of this.subscriptions) sub.unsubscribe();
     await this.nc.drain().catch(() => {});
+  }
+
+  /**
+   * Writes the run record as done: the nodes' only word to leave. Retried while the server is unreachable (an outage
+   * just before the end, a JetStream still recovering) for up to 30 s, since a node that never reads it never leaves.
+   */
+  private async markDone(): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        await this.kv.put('run', recordBytes({ ...this.record, status: 'done' }));
+        return;
+      } catch (error) {
+        if (Date.now() >= deadline) {
+          this.options.log(
+            `could not mark the run done (${(error as Error).message}): its nodes stay until stopped (Ctrl-C)`,
+          );
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
   }
 
   // ---- jobs ----
