@@ -25,6 +25,7 @@ import {
   weightsPayload,
 } from './policy.ts';
 import { RolloutSampleSchema, StringEnum, SupervisedSampleSchema } from './schemas.ts';
+import { isProposerGroup } from '../src/wire/index.ts';
 import { AzrError } from '../src/errors.ts';
 
 const Ids = Type.Array(Type.Integer({ minimum: 0 }));
@@ -192,8 +193,7 @@ function proposerTrainerOptions(options: LearnerActorOptions): Partial<LearnerOp
   };
 }
 
-/** A sample of the proposer role: its normalisation group is `<mode>/proposer` (docs/azr.md §5). */
-const isProposerSample = (sample: RolloutSample) => sample.group.endsWith('/proposer');
+const isProposerSample = (sample: RolloutSample) => isProposerGroup(sample.group);
 
 /** The model's architecture and tokenizer: from the options' `model` spec, or from a Hugging Face folder. */
 async function architecture(options: LearnerActorOptions) {

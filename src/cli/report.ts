@@ -15,17 +15,7 @@ export async function run(args: string[]): Promise<number> {
   const outAt = args.indexOf('--out');
   const out = outAt >= 0 ? args[outAt + 1] : undefined;
   const dirs = outAt >= 0 ? args.filter((_, i) => i !== outAt && i !== outAt + 1) : args;
-  const unknown = dirs.find((arg) => arg.startsWith('-'));
-  const problem =
-    unknown !== undefined
-      ? `unknown option ${unknown}`
-      : outAt >= 0 && (out === undefined || out.startsWith('-'))
-        ? '--out needs a FILE'
-        : dirs.length === 0
-          ? 'expected a RUN_DIR'
-          : dirs.length === 1 && out !== undefined
-            ? '--out is for comparing several runs (one run writes RUN_DIR/report.html)'
-            : undefined;
+  const problem = argumentProblem(dirs, outAt >= 0, out);
   if (problem !== undefined) {
     console.error(`azr report: ${problem}\n${usage}`);
     return 2;
@@ -40,4 +30,15 @@ export async function run(args: string[]): Promise<number> {
     console.error(`azr report: ${error.message}`);
     return 2;
   }
+}
+
+/** What is wrong with the arguments, if anything: the RUN_DIRs, whether --out was given, and its value. */
+function argumentProblem(dirs: string[], hasOut: boolean, out: string | undefined): string | undefined {
+  const unknown = dirs.find((arg) => arg.startsWith('-'));
+  if (unknown !== undefined) return `unknown option ${unknown}`;
+  if (hasOut && (out === undefined || out.startsWith('-'))) return '--out needs a FILE';
+  if (dirs.length === 0) return 'expected a RUN_DIR';
+  if (dirs.length === 1 && hasOut)
+    return '--out is for comparing several runs (one run writes RUN_DIR/report.html)';
+  return undefined;
 }

@@ -10,7 +10,7 @@ import {
   type TaskMode,
   totalReward,
 } from '../plugins/index.ts';
-import type { RolloutSample } from '../wire/index.ts';
+import { type RolloutSample, sampleGroup } from '../wire/index.ts';
 import type { ProposedTasks } from './propose.ts';
 import { mean } from './solve.ts';
 
@@ -129,7 +129,7 @@ export function trainingSamples(
             responseIds: c.responseIds,
             samplingLogprobs: c.logprobs,
             reward: rewards[i]!,
-            group: `${mode}/${role}`,
+            group: sampleGroup(mode, role),
           },
         ]
       : [],

@@ -154,6 +154,12 @@ export const RolloutSampleSchema = Type.Object({
 });
 export type RolloutSample = Static<typeof RolloutSampleSchema>;
 
+/** The normalisation group of one role's samples in a mode: `<mode>/<role>` (docs/azr.md §5). */
+export const sampleGroup = (mode: string, role: 'proposer' | 'solver'): string => `${mode}/${role}`;
+
+/** Whether a sample's group is a proposer's (the learner's `proposer.weights: own` routes by it). */
+export const isProposerGroup = (group: string): boolean => group.endsWith('/proposer');
+
 /** A prompt and its executor-produced target, for the learner's supervised term (docs/azr.md §5). */
 export const SupervisedSampleSchema = Type.Object({ promptIds: Ids, targetIds: Ids });
 export type SupervisedSample = Static<typeof SupervisedSampleSchema>;
