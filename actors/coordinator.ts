@@ -531,21 +531,16 @@ async function backfill(
   return drawn ?? [];
 }
 
-/** One update from a batch (the pipeline's call, in the background). */
-async function learn(state: State, { samples, supervised }: Batch): Promise<LearnerUpdate> {
-  const t = { timeoutMs: state.options.askTimeoutMs };
-  const { learner } = state.peers;
-  let supervisedSamples: { promptIds: number[]; targetIds: number[] }[] = [];
-  if (supervised.length) {
-    const ids = await learner.ask(
-      { type: 'encode', texts: supervised.flatMap((s) => [s.prompt, s.target]) },
-      t,
-    );
-    supervisedSamples = supervised.map((_, i) => ({ promptIds: ids[2 * i]!, targetIds: ids[2 * i + 1]! }));
-  }
-  return learner.ask(
-    { type: 'update', samples, supervised: supervisedSamples, maxStaleness: state.pipeline.maxStaleness },
-    t,
+/** One update from a batch (the pipeline's call): asked at once, with nothing awaited first, so asks stay in order. */
+function learn(state: State, { samples, supervised }: Batch): Promise<LearnerUpdate> {
+  return state.peers.learner.ask(
+    {
+      type: 'update',
+      samples,
+      supervisedTexts: supervised.map(({ prompt, target }) => ({ prompt, target })),
+      maxStaleness: state.pipeline.maxStaleness,
+    },
+    { timeoutMs: state.options.askTimeoutMs },
   );
 }
 

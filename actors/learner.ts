@@ -28,8 +28,6 @@ import { RolloutSampleSchema, StringEnum, SupervisedSampleSchema } from './schem
 import { isProposerGroup } from '../src/wire/index.ts';
 import { AzrError } from '../src/errors.ts';
 
-const Ids = Type.Array(Type.Integer({ minimum: 0 }));
-
 export const learnerProtocol = defineProtocol({
   weights: {
     request: Type.Object({}),
@@ -39,6 +37,10 @@ export const learnerProtocol = defineProtocol({
     request: Type.Object({
       samples: Type.Array(RolloutSampleSchema),
       supervised: Type.Optional(Type.Array(SupervisedSampleSchema)),
+      /** Supervised pairs as text, encoded by the learner's tokenizer (after `supervised`). */
+      supervisedTexts: Type.Optional(
+        Type.Array(Type.Object({ prompt: Type.String(), target: Type.String() })),
+      ),
       /**
        * Samples more than this many versions older than the learner's weights are dropped and counted
        * (`stats.droppedSamples`; `stats['staleness.<k>']` counts every sample by age). Default: no bound.
@@ -51,7 +53,6 @@ export const learnerProtocol = defineProtocol({
       computeMs: Type.Number(),
     }),
   },
-  encode: { request: Type.Object({ texts: Type.Array(Type.String()) }), reply: Type.Array(Ids) },
 });
 
 export const LearnerActorOptions = Type.Object({
@@ -306,20 +307,20 @@ export const learner = defineActor({
       ctx.reply({ payload, computeMs: performance.now() - started });
       return state;
     },
-    update: (state, { samples, supervised, maxStaleness }, ctx) => {
+    update: (state, { samples, supervised = [], supervisedTexts = [], maxStaleness }, ctx) => {
       const started = performance.now();
       const aged = boundStaleness(samples, state.version, maxStaleness ?? Number.POSITIVE_INFINITY);
-      const { groups, ...stats } = train(state, aged.kept, supervised ?? []);
+      const encoded = supervisedTexts.map(({ prompt, target }) => ({
+        promptIds: state.tokenizer.encode(prompt),
+        targetIds: state.tokenizer.encode(target),
+      }));
+      const { groups, ...stats } = train(state, aged.kept, [...supervised, ...encoded]);
       state.version++;
       ctx.reply({
         version: state.version,
         stats: { ...stats, ...stalenessStats(aged), groups },
         computeMs: performance.now() - started,
       });
-      return state;
-    },
-    encode: (state, { texts }, ctx) => {
-      ctx.reply(texts.map((text) => state.tokenizer.encode(text)));
       return state;
     },
   },

@@ -23,23 +23,40 @@ interface Weights {
   version: number;
 }
 
-/** A fake learner; a slow one yields to the event loop several times before each update ends. */
+/**
+ * A fake learner with the actor's mailbox order: calls are answered one at a time, in the order made; a slow one
+ * yields to the event loop several times before each update ends. `asked` lists the calls as they are made.
+ */
 function fakeLearner(slow = false) {
   let version = 0;
   const learned: Update[] = [];
+  const asked: string[] = [];
+  let mailbox: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(handle: () => Promise<T>): Promise<T> => {
+    const reply = mailbox.then(handle);
+    mailbox = reply.catch(() => {});
+    return reply;
+  };
   const turns = async (n: number) => {
     for (let i = 0; i < n; i++) await new Promise((go) => setImmediate(go));
   };
   return {
     learned,
+    asked,
     calls: {
-      learn: async (batch: Batch): Promise<Update> => {
-        if (slow) await turns(5);
-        const update = { version: ++version, batch, staleness: version - 1 - batch.version };
-        learned.push(update);
-        return update;
+      learn: (batch: Batch): Promise<Update> => {
+        asked.push(`learn ${batch.step}`);
+        return inTurn(async () => {
+          if (slow) await turns(5);
+          const update = { version: ++version, batch, staleness: version - 1 - batch.version };
+          learned.push(update);
+          return update;
+        });
       },
-      weights: async (): Promise<Weights> => ({ version }),
+      weights: (): Promise<Weights> => {
+        asked.push('weights');
+        return inTurn(async () => ({ version }));
+      },
     },
     get version() {
       return version;
@@ -126,6 +143,14 @@ describe('the learning pipeline', () => {
     assert.equal((await after.weightsOf(head.generators))?.version, head.generators);
     const tail = await runSteps(after, 5, 12, { version: head.generators });
     assert.deepEqual([...head.lines, ...tail.lines], whole.lines);
+  });
+
+  test("a batch's update and weights are asked for at once: the learner never waits for this thread", () => {
+    const learner = fakeLearner(true);
+    const pipeline = new LearningPipeline(1, learner.calls);
+    pipeline.push({ step: 1, version: 0 });
+    pipeline.push({ step: 2, version: 0 });
+    assert.deepEqual(learner.asked, ['learn 1', 'weights', 'learn 2', 'weights']);
   });
 
   test('a batch is snapshotted only once learned; a failed update fails the step that needs it', async () => {

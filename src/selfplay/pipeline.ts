@@ -72,18 +72,30 @@ export class LearningPipeline<B, U extends VersionedUpdate, W extends VersionedU
     return Math.max(0, step - 1 - this.maxStaleness);
   }
 
-  /** Queues a batch; it is learned after every batch pushed before it. */
+  /**
+   * Queues a batch; it is learned after every batch pushed before it. Its update and weights asks leave at once and
+   * wait in the learner's mailbox: the learner goes from one to the next without waiting for this thread, which may
+   * be busy generating (docs/azr.md §2, "Staleness").
+   */
   push(batch: B): void {
     this.waiting++;
     if (this.idleSince !== undefined) {
       this.learnerIdleMs += this.now() - this.idleSince;
       this.idleSince = undefined;
     }
+    const asked = this.failure === undefined ? [this.calls.learn(batch), this.calls.weights()] : undefined;
+    // Awaited in order below; a rejection before then is not an unhandled one.
+    for (const promise of asked ?? []) promise.catch(() => {});
     this.chain = this.chain.then(async () => {
-      if (this.failure !== undefined) return;
       try {
-        const update = await this.calls.learn(batch);
-        const weights = await this.calls.weights();
+        if (this.failure !== undefined || !asked) return;
+        const update = (await asked[0]) as U;
+        const weights = (await asked[1]) as W;
+        if (weights.version !== update.version)
+          throw new AzrError(
+            'INTERNAL',
+            `the learner sent weights version ${weights.version} after update ${update.version}`,
+          );
         // Both at once: a step that sees the update finds its weights.
         this.weightsByVersion.set(weights.version, weights);
         this.updates.set(update.version, update);
