@@ -552,7 +552,7 @@ async function learnerWeights(state: State): Promise<Weights> {
 
 /** What one role's generators load: the proposer's own weights where the payload has them, else the shared ones. */
 function payloadFor(role: 'proposer' | 'solver', payload: Weights['payload']): Weights['payload'] {
-  const { proposerTensors, ...shared } = payload;
+  const { proposerTensors, emaTensors: _ema, ...shared } = payload;
   return role === 'proposer' && proposerTensors ? { ...shared, tensors: proposerTensors } : shared;
 }
 
@@ -607,11 +607,30 @@ async function baselines(state: State, mode: TaskMode, tasks: readonly Task[]) {
   };
 }
 
+/**
+ * Held-out accuracy by mode with the solver's weights; where the learner keeps a moving average of them
+ * (`emaDecay`), with the average too, as `ema.<mode>`, and the solver's weights loaded back after.
+ */
 async function evaluateHeldout(state: State): Promise<Record<string, number>> {
-  const accuracy: Record<string, number> = {};
-  for (const mode of state.heldout?.modes ?? []) {
-    const tasks = heldoutTasks(state.heldout!.items, mode.name);
-    accuracy[mode.name] = fractionCorrect(await solve(state, mode, tasks, 1, 0, new Timings(), 0));
+  const scoreModes = async (prefix: string) => {
+    const accuracy: Record<string, number> = {};
+    for (const mode of state.heldout?.modes ?? []) {
+      const tasks = heldoutTasks(state.heldout!.items, mode.name);
+      accuracy[`${prefix}${mode.name}`] = fractionCorrect(
+        await solve(state, mode, tasks, 1, 0, new Timings(), 0),
+      );
+    }
+    return accuracy;
+  };
+  const accuracy = await scoreModes('');
+  const payload = (await state.pipeline.weightsOf(state.version))?.payload;
+  if (payload?.emaTensors) {
+    const { emaTensors, proposerTensors: _p, ...shared } = payload;
+    const load = (p: Weights['payload']) =>
+      state.peers.solver.ask({ type: 'setWeights', payload: p }, { timeoutMs: state.options.askTimeoutMs });
+    await load({ ...shared, tensors: emaTensors });
+    Object.assign(accuracy, await scoreModes('ema.'));
+    await load(payloadFor('solver', payload));
   }
   return accuracy;
 }

@@ -124,6 +124,15 @@ export const LearnerActorOptions = Type.Object({
       'batch (docs/learning.md).',
   }),
   whitening: StringEnum(['sequence', 'token'], { default: 'sequence' }),
+  emaDecay: Type.Number({
+    minimum: 0,
+    exclusiveMaximum: 1,
+    default: 0,
+    description:
+      "Decay per update of a moving average of the solver's weights (0: none; 0.98 averages about the last 50 " +
+      'updates). With it the held-out set is scored twice, with the live weights (`heldout.<mode>`) and with the ' +
+      'average (`heldout.ema.<mode>`); training and generation use the live weights only (docs/azr.md §5).',
+  }),
   proposer: Type.Optional(
     Type.Object(
       {
@@ -168,6 +177,8 @@ export interface LearnerSnapshot {
   optimizer: OptimizerSnapshot;
   /** The proposer's own weights and optimiser (`proposer.weights: own`). */
   proposer?: { tensors: Record<string, Float32Array>; optimizer: OptimizerSnapshot };
+  /** The moving average of the solver's weights (`emaDecay`). */
+  ema?: Record<string, Float32Array>;
 }
 
 function trainerOptions(options: LearnerActorOptions): Partial<LearnerOptions> {
@@ -179,6 +190,7 @@ function trainerOptions(options: LearnerActorOptions): Partial<LearnerOptions> {
     huggingFace: _h,
     configDir: _c,
     proposer: _p,
+    emaDecay: _e,
     ...trainer
   } = options;
   return trainer;
@@ -229,6 +241,7 @@ function assemble(
   { config, tokenizerSpec, tokenizer, pretrained }: Awaited<ReturnType<typeof architecture>>,
   weights?: Map<string, Float32Array>,
   proposerWeights?: Map<string, Float32Array>,
+  emaWeights?: Map<string, Float32Array>,
 ) {
   if (pretrained && weights) pretrained.dispose();
   const model = pretrained && !weights ? pretrained : new Transformer(config, weights ?? options.initSeed);
@@ -245,6 +258,12 @@ function assemble(
       model: proposerModel,
       trainer: new Learner(proposerModel, proposerTrainerOptions(options)),
     },
+    emaDecay: options.emaDecay,
+    // Copies: a backend may hand out its own buffers.
+    ema:
+      options.emaDecay > 0
+        ? new Map([...(emaWeights ?? model.weights())].map(([name, w]) => [name, Float32Array.from(w)]))
+        : undefined,
     version: 0,
   };
 }
@@ -272,6 +291,14 @@ function train(state: LearnerState, samples: RolloutSample[], supervised: Superv
     ...Object.fromEntries(Object.entries(proposerStats).map(([k, v]) => [`proposer.${k}`, v])),
     groups: { ...solver?.groups, ...proposerGroups },
   };
+}
+
+/** ema ← decay·ema + (1 − decay)·weights, in place. */
+function blendInto(ema: Map<string, Float32Array>, weights: Map<string, Float32Array>, decay: number): void {
+  for (const [name, average] of ema) {
+    const w = weights.get(name)!;
+    for (let i = 0; i < average.length; i++) average[i] = decay * average[i]! + (1 - decay) * w[i]!;
+  }
 }
 
 function optimizerSnapshot(trainer: Learner): OptimizerSnapshot {
@@ -303,7 +330,10 @@ export const learner = defineActor({
   handlers: {
     weights: (state, _msg, ctx) => {
       const started = performance.now();
-      const payload = weightsPayload(state.model, state.tokenizerSpec, state.version, state.proposer?.model);
+      const payload = weightsPayload(state.model, state.tokenizerSpec, state.version, {
+        proposer: state.proposer?.model,
+        ema: state.ema,
+      });
       ctx.reply({ payload, computeMs: performance.now() - started });
       return state;
     },
@@ -315,6 +345,7 @@ export const learner = defineActor({
         targetIds: state.tokenizer.encode(target),
       }));
       const { groups, ...stats } = train(state, aged.kept, [...supervised, ...encoded]);
+      if (state.ema) blendInto(state.ema, state.model.weights(), state.emaDecay);
       state.version++;
       ctx.reply({
         version: state.version,
@@ -337,6 +368,7 @@ export const learner = defineActor({
         optimizer: optimizerSnapshot(state.proposer.trainer),
       },
     }),
+    ...(state.ema && { ema: Object.fromEntries(state.ema) }),
   }),
   restore: async (snapshot, options) => {
     await ensureBackend(options.backend);
@@ -358,7 +390,14 @@ export const learner = defineActor({
     // A checkpoint of a shared model restored with a proposer of its own: the proposer starts from the shared
     // weights with a fresh optimiser.
     const proposerTensors = snap.proposer && new Map(Object.entries(snap.proposer.tensors));
-    const state = assemble(options, arch, new Map(Object.entries(snap.tensors)), proposerTensors);
+    // Without a saved average (the run had none), it starts from the restored weights.
+    const state = assemble(
+      options,
+      arch,
+      new Map(Object.entries(snap.tensors)),
+      proposerTensors,
+      snap.ema && new Map(Object.entries(snap.ema)),
+    );
     importOptimizer(state.trainer, snap.optimizer);
     if (state.proposer && snap.proposer) importOptimizer(state.proposer.trainer, snap.proposer.optimizer);
     state.version = snap.version;

@@ -65,6 +65,8 @@ export interface WeightsPayload {
   tensors: Record<string, Float32Array>;
   /** The proposer's own weights, where it has them (the learner's `proposer.weights: own`). */
   proposerTensors?: Record<string, Float32Array>;
+  /** The moving average of the solver's weights, for scoring the held-out set (the learner's `emaDecay`). */
+  emaTensors?: Record<string, Float32Array>;
 }
 
 const Tensors = Type.Record(Type.String(), Type.Unsafe<Float32Array>({}));
@@ -75,6 +77,7 @@ export const WeightsPayloadSchema = Type.Object({
   tokenizer: TokenizerSpec,
   tensors: Tensors,
   proposerTensors: Type.Optional(Tensors),
+  emaTensors: Type.Optional(Tensors),
 });
 
 /** One sampled completion with what the learner needs to train on it. */
@@ -111,14 +114,16 @@ export function weightsPayload(
   model: Transformer,
   tokenizer: TokenizerSpec,
   version: number,
-  proposer?: Transformer,
+  extra: { proposer?: Transformer; ema?: Map<string, Float32Array> } = {},
 ): WeightsPayload {
+  const { proposer, ema } = extra;
   return {
     version,
     model: model.config,
     tokenizer,
     tensors: Object.fromEntries(model.weights()),
     ...(proposer && { proposerTensors: Object.fromEntries(proposer.weights()) }),
+    ...(ema && { emaTensors: Object.fromEntries(ema) }),
   };
 }
 

@@ -33,13 +33,17 @@ export async function heldoutSummary(
   const before = lines.find((line) => line.step === 0);
   const after = lines.filter((line) => line.step > 0).at(-1);
   if (!before && !after) return undefined;
+  // With the learner's moving average, `ema.<mode>` is scored too, against the mode's baselines.
+  const averaged = Object.keys(baselines)
+    .map((mode) => `ema.${mode}`)
+    .filter((name) => lines.some((line) => `heldout.${name}` in line));
   return Object.fromEntries(
-    Object.keys(baselines).map((mode) => [
-      mode,
+    [...Object.keys(baselines), ...averaged].map((name) => [
+      name,
       {
-        before: before?.[`heldout.${mode}`] ?? null,
-        after: after?.[`heldout.${mode}`] ?? null,
-        baselines: baselines[mode]!,
+        before: before?.[`heldout.${name}`] ?? null,
+        after: after?.[`heldout.${name}`] ?? null,
+        baselines: baselines[name.replace(/^ema\./, '')]!,
       },
     ]),
   );
