@@ -16,6 +16,7 @@ import { resolveConfig, Transformer, type TransformerConfig } from '../src/model
 import { defineActor, defineProtocol } from '../src/runtime/index.ts';
 import {
   Backend,
+  copyTensors,
   ensureBackend,
   makeTokenizer,
   ModelSpec,
@@ -259,11 +260,7 @@ function assemble(
       trainer: new Learner(proposerModel, proposerTrainerOptions(options)),
     },
     emaDecay: options.emaDecay,
-    // Copies: a backend may hand out its own buffers.
-    ema:
-      options.emaDecay > 0
-        ? new Map([...(emaWeights ?? model.weights())].map(([name, w]) => [name, Float32Array.from(w)]))
-        : undefined,
+    ema: options.emaDecay > 0 ? copyTensors(emaWeights ?? model.weights()) : undefined,
     version: 0,
   };
 }
@@ -368,7 +365,9 @@ export const learner = defineActor({
         optimizer: optimizerSnapshot(state.proposer.trainer),
       },
     }),
-    ...(state.ema && { ema: Object.fromEntries(state.ema) }),
+    ...(state.ema && {
+      ema: Object.fromEntries(copyTensors(state.ema)),
+    }),
   }),
   restore: async (snapshot, options) => {
     await ensureBackend(options.backend);

@@ -110,6 +110,10 @@ export function transformerConfig(spec: ModelSpec, tokenizer: Tokenizer): Transf
   return { ...spec, vocabSize: tokenizer.vocabSize };
 }
 
+/** Each tensor's values copied (the originals may change later, or belong to a backend). */
+export const copyTensors = (tensors: Map<string, Float32Array>): Map<string, Float32Array> =>
+  new Map([...tensors].map(([name, values]) => [name, Float32Array.from(values)]));
+
 export function weightsPayload(
   model: Transformer,
   tokenizer: TokenizerSpec,
@@ -123,7 +127,8 @@ export function weightsPayload(
     tokenizer,
     tensors: Object.fromEntries(model.weights()),
     ...(proposer && { proposerTensors: Object.fromEntries(proposer.weights()) }),
-    ...(ema && { emaTensors: Object.fromEntries(ema) }),
+    // A copy: the learner goes on blending into its own arrays.
+    ...(ema && { emaTensors: Object.fromEntries(copyTensors(ema)) }),
   };
 }
 
