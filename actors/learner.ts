@@ -4,6 +4,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import {
   boundStaleness,
   Learner,
+  lrFactor,
   type LearnerOptions,
   type RolloutSample,
   type StalenessReport,
@@ -134,6 +135,36 @@ export const LearnerActorOptions = Type.Object({
       'updates). With it the held-out set is scored twice, with the live weights (`heldout.<mode>`) and with the ' +
       'average (`heldout.ema.<mode>`); training and generation use the live weights only (docs/azr.md §5).',
   }),
+  lrSchedule: Type.Optional(
+    Type.Object(
+      {
+        warmup: Type.Integer({
+          minimum: 0,
+          default: 0,
+          description: 'Updates of linear warm-up from lr / warmup to lr (0: none).',
+        }),
+        decay: Type.Integer({
+          minimum: 0,
+          default: 0,
+          description:
+            'The update at which the cosine decay from lr reaches `floor` · lr, which holds after it (0: no decay).',
+        }),
+        floor: Type.Number({
+          minimum: 0,
+          maximum: 1,
+          default: 0.1,
+          description: "The decay's final factor on lr.",
+        }),
+      },
+      {
+        additionalProperties: false,
+        description:
+          "A schedule of the learning rate over learner updates (one per step; the proposer's lr follows it too): " +
+          'linear warm-up, then cosine decay to a floor (docs/azr.md §5). Counted in updates, so a run follows the ' +
+          'same schedule on any machine and resumes it from a checkpoint. Default: constant lr.',
+      },
+    ),
+  ),
   proposer: Type.Optional(
     Type.Object(
       {
@@ -192,6 +223,7 @@ function trainerOptions(options: LearnerActorOptions): Partial<LearnerOptions> {
     configDir: _c,
     proposer: _p,
     emaDecay: _e,
+    lrSchedule: _l,
     ...trainer
   } = options;
   return trainer;
@@ -260,6 +292,7 @@ function assemble(
       trainer: new Learner(proposerModel, proposerTrainerOptions(options)),
     },
     emaDecay: options.emaDecay,
+    lrSchedule: options.lrSchedule,
     ema: options.emaDecay > 0 ? copyTensors(emaWeights ?? model.weights()) : undefined,
     version: 0,
   };
@@ -271,16 +304,19 @@ type LearnerState = ReturnType<typeof assemble>;
  * it and the rest (with the supervised term) the solver's. The proposer's figures are `proposer.<stat>`.
  */
 function train(state: LearnerState, samples: RolloutSample[], supervised: SupervisedSample[]) {
-  if (!state.proposer) return state.trainer.step(samples, supervised);
+  const factor = lrFactor(state.lrSchedule, state.version);
+  if (!state.proposer) return state.trainer.step(samples, supervised, factor);
   const proposerSamples = samples.filter(isProposerSample);
   const solverSamples = samples.filter((s) => !isProposerSample(s));
   const hasTokens = (batch: RolloutSample[]) => batch.some((s) => s.responseIds.length > 0);
-  const proposer = hasTokens(proposerSamples) ? state.proposer.trainer.step(proposerSamples) : undefined;
+  const proposer = hasTokens(proposerSamples)
+    ? state.proposer.trainer.step(proposerSamples, [], factor)
+    : undefined;
   const supervises = supervised.length > 0 && state.trainer.options.supervisedWeight > 0;
   // The solver's step also runs when neither has tokens, to fail as a shared learner does.
   const solver =
     hasTokens(solverSamples) || supervises || !proposer
-      ? state.trainer.step(solverSamples, supervised)
+      ? state.trainer.step(solverSamples, supervised, factor)
       : undefined;
   const { groups: proposerGroups = {}, step: _step, ...proposerStats } = proposer ?? {};
   return {

@@ -1,5 +1,5 @@
 // `npm run bench -- supervised [--minutes M] [--max-level L] [--examples N] [--dump FILE] [--data FILE]
-// [--batch B] [--lr LR] [--d-model D] [--ffn F] [--layers L] [--rate-steps S]`: how fast can the
+// [--batch B] [--lr LR] [--warmup W --decay D --floor F] [--d-model D] [--ffn F] [--layers L] [--rate-steps S]`: how fast can the
 // tiny-zero model learn deduction at all? Pure executor-supervised training — no self-play — on a stream of random
 // derivations of the tiny-python grammar (labelled by the sandboxed executor, none of them held-out programs,
 // difficulty ≤ L as the held-out set grades it), scored with greedy decoding on examples/heldout/tiny-python.jsonl
@@ -20,6 +20,7 @@ import { formatChoice, initBackend } from '../src/model/backend.ts';
 import { createRng } from '../src/runtime/index.ts';
 import { Transformer } from '../src/model/transformer.ts';
 import { Learner } from '../src/rl/learner.ts';
+import { lrFactor } from '../src/rl/schedule.ts';
 import { derivationLevel } from './tools/streams.ts';
 
 const { values } = parseArgs({
@@ -30,6 +31,9 @@ const { values } = parseArgs({
     examples: { type: 'string', default: '60000' },
     batch: { type: 'string', default: '32' },
     lr: { type: 'string', default: '1e-3' },
+    warmup: { type: 'string', default: '0' },
+    decay: { type: 'string', default: '0' },
+    floor: { type: 'string', default: '0.1' },
     every: { type: 'string', default: '200' },
     dump: { type: 'string' },
     data: { type: 'string' },
@@ -181,11 +185,17 @@ const line = (label: string, s: Awaited<ReturnType<typeof score>>) =>
   `${label}held-out deduction ${pct(s.accuracy)} (difficulty 1/2/3: ${s.byDifficulty.map(pct).join(' / ')})`;
 console.log(line('before training: ', await score()));
 
+// The learner's schedule over steps (src/rl/schedule.ts); by default a constant lr.
+const schedule = {
+  warmup: Number(values.warmup),
+  decay: Number(values.decay),
+  floor: Number(values.floor),
+};
 const trainStart = performance.now();
 let steps = 0;
 let loss = Number.NaN;
 while (performance.now() - trainStart < Number(values.minutes) * 60_000) {
-  loss = learner.step([], samplesAt(steps)).supervisedLoss;
+  loss = learner.step([], samplesAt(steps), lrFactor(schedule, steps)).supervisedLoss;
   steps++;
   if (steps % Number(values.every) === 0)
     console.log(

@@ -37,10 +37,14 @@ export class AdamW {
     }
   }
 
-  /** One update; `gradScale` multiplies every gradient first (gradient-norm clipping). */
-  apply(grads: Map<string, tf.Tensor>, gradScale = 1): void {
+  /**
+   * One update; `gradScale` multiplies every gradient first (gradient-norm clipping), `lrFactor` the learning rate
+   * (a schedule's).
+   */
+  apply(grads: Map<string, tf.Tensor>, gradScale = 1, lrFactor = 1): void {
     this.step++;
-    const { lr, beta1, beta2, eps, weightDecay } = this.options;
+    const { beta1, beta2, eps, weightDecay } = this.options;
+    const lr = this.options.lr * lrFactor;
     const correction1 = 1 - beta1 ** this.step;
     const correction2 = 1 - beta2 ** this.step;
     for (const [name, p] of this.params) {

@@ -14,4 +14,5 @@ export {
   type RolloutSample,
   type SupervisedSample,
 } from './learner.ts';
+export { type LrSchedule, lrFactor } from './schedule.ts';
 export { boundStaleness, type StalenessReport, type Versioned } from './staleness.ts';

@@ -62,6 +62,8 @@ export const defaultLearnerOptions: LearnerOptions = {
 
 export interface LearnerStats {
   step: number;
+  /** The learning rate of the update's steps (the configured lr times the schedule's factor). */
+  lr: number;
   /** pgLoss − entropyCoef · entropy + supervisedWeight · supervisedLoss. */
   loss: number;
   pgLoss: number;
@@ -130,9 +132,10 @@ export class Learner implements CheckpointableLearner {
   /**
    * One update from a batch of rollouts (and optional supervised samples): `miniBatches` optimiser steps, each on
    * every m-th sequence, and with `supervisedBatchSize` the supervised sequences' own steps after them. The
-   * statistics are the mini-batches' means.
+   * statistics are the mini-batches' means. `lrFactor` scales the learning rate of this update's steps (a schedule's,
+   * src/rl/schedule.ts).
    */
-  step(batch: RolloutSample[], supervised: SupervisedSample[] = []): LearnerStats {
+  step(batch: RolloutSample[], supervised: SupervisedSample[] = [], lrFactor = 1): LearnerStats {
     const { rl, sl, groups } = this.sequences(batch, supervised);
     if (rl.length + sl.length === 0)
       throw new AzrError('INTERNAL', 'learner step with no tokens to train on');
@@ -142,11 +145,11 @@ export class Learner implements CheckpointableLearner {
       const { grads, stats } = this.gradientsOf(rlPart, slPart, meanReward, groups);
       const scale =
         stats.gradNorm > this.options.maxGradNorm ? this.options.maxGradNorm / (stats.gradNorm + 1e-6) : 1;
-      this.optimizer.apply(grads, scale);
+      this.optimizer.apply(grads, scale, lrFactor);
       tf.dispose([...grads.values()]);
       parts.push(stats);
     }
-    return { ...meanStats(parts, this.options), step: this.optimizer.step };
+    return { ...meanStats(parts, this.options), step: this.optimizer.step, lr: this.options.lr * lrFactor };
   }
 
   /** The update's mini-batches, in order: each an [RL, supervised] pair of sequence lists, never both empty. */
@@ -266,6 +269,7 @@ export class Learner implements CheckpointableLearner {
     }
     const stats: LearnerStats = {
       step: this.optimizer.step,
+      lr: o.lr,
       loss: totals.pgLoss - o.entropyCoef * totals.entropy + o.supervisedWeight * totals.supervisedLoss,
       ...totals,
       gradNorm: globalNorm([...grads.values()]),
