@@ -90,6 +90,16 @@ export const CoordinatorOptions = Type.Object({
       'proposal, with `inputsPerProposal` k up to k per program), not only the first `batchSize` the solver ' +
       'answers: every distinct task is learnt from once when it is new.',
   }),
+  supervisedFrom: Type.Optional(
+    Type.Record(Type.String(), Type.Array(Type.String(), { uniqueItems: true }), {
+      description:
+        "With `supervised`: whose tasks each mode's supervised term learns, by mode (default: each its own). Every " +
+        'task is a triplet (program, input, output) the executor checked, so it can be posed in any mode with gold ' +
+        'answers: `{ deduction: [deduction, abduction], abduction: [] }` teaches deduction the outputs of both ' +
+        "modes' new tasks and abduction nothing — twice the deduction examples for the same learner time " +
+        '(docs/azr.md §2). A mode left out learns its own; `[]` learns none.',
+    }),
+  ),
   overlap: Type.Boolean({
     default: false,
     description:

@@ -426,6 +426,8 @@ async function collect(
   const reinforced = new Set(state.options.reinforce);
   const batch: Batch = { samples: [], supervised: [] };
   const needsBuffer = state.shapers.some((s) => s.needsBuffer);
+  /** Each mode's tasks for the supervised term this step, posed by the modes `supervisedFrom` names. */
+  const taughtBy = new Map<string, Task[]>();
 
   for (const mode of state.modes) {
     const buffer = state.peers.buffer(mode.name);
@@ -481,12 +483,12 @@ async function collect(
     const solver = rewardRollouts(state.shapers, solverRollouts(mode.name, answers), context, timings.faults);
     if (reinforced.has('solver'))
       batch.samples.push(...trainingSamples(answers, solver.rewards, mode.name, 'solver'));
-    if (supervised && mode.goldAnswer) {
+    if (supervised) {
       const extra = supervisedExtra
         ? await timings.time('buffers', () => buffer.ask({ type: 'sample', count: supervisedExtra }))
         : [];
       const taught = state.options.supervisedFresh ? [...newTasks, ...drawn] : solverTasks;
-      batch.supervised.push(...supervisedPairs(mode, [...taught, ...extra], timings.faults));
+      taughtBy.set(mode.name, [...taught, ...extra]);
     }
 
     const bufferSize = await buffer.ask({ type: 'size' });
@@ -507,7 +509,27 @@ async function collect(
       }),
     );
   }
+  for (const mode of state.modes) {
+    if (!mode.goldAnswer || !taughtBy.has(mode.name)) continue;
+    const sources = state.options.supervisedFrom?.[mode.name] ?? [mode.name];
+    const tasks = acrossModes(sources.map((name) => taughtBy.get(name) ?? [])).map((task) =>
+      task.mode === mode.name ? task : { ...task, mode: mode.name },
+    );
+    batch.supervised.push(...supervisedPairs(mode, tasks, timings.faults));
+  }
   return batch;
+}
+
+/** The sources' tasks in order, less a later source's triplet (program and input) an earlier one already has. */
+function acrossModes(sources: readonly Task[][]): Task[] {
+  if (sources.length === 1) return sources[0]!;
+  const key = (task: Task) => `${task.code}\u0000${task.input}`;
+  const seen = new Set<string>();
+  return sources.flatMap((tasks) => {
+    const fresh = tasks.filter((task) => !seen.has(key(task)));
+    for (const task of fresh) seen.add(key(task));
+    return fresh;
+  });
 }
 
 /** The indices of the `count` proposals of `n` that are reinforced, seeded; undefined: all of them. */
@@ -676,6 +698,14 @@ async function start(options: Options, ctx: ActorContext): Promise<State> {
           'none of which is played: play one of them, or change the options of its plugin',
       );
   }
+  for (const [target, sources] of Object.entries(options.supervisedFrom ?? {}))
+    for (const name of [target, ...sources])
+      if (!played.includes(name))
+        throw new AzrError(
+          'OPTIONS_INVALID',
+          `coordinator: supervisedFrom.${target} names the mode "${name}", which is not played ` +
+            `(played: ${played.join(', ')}): name played modes only`,
+        );
   let heldout: Heldout | undefined;
   if (options.heldout) {
     const file = resolve(options.configDir ?? '.', options.heldout.file);

@@ -296,9 +296,13 @@ const proposerScript = defineActor({
   init: () => null,
   handlers: {
     setWeights,
-    propose: (state, { references }, ctx) => {
+    propose: (state, { mode, references }, ctx) => {
       const proposals = [
-        { code: CODE, inputs: ['1', '2', '2', '3', '0'], message: '' },
+        {
+          code: CODE,
+          inputs: mode === 'abduction' ? ['4', '6', '6', '2', '0'] : ['1', '2', '2', '3', '0'],
+          message: '',
+        },
         { code: 'def f(x):\n    return x // 0', inputs: ['1', '2', '3', '4', '5'], message: '' },
       ];
       ctx.reply({
@@ -344,9 +348,12 @@ const solverScript = defineActor({
 const learned: RolloutSample[][] = [];
 /** The number of supervised pairs in each update. */
 const taught: number[] = [];
+/** The supervised pairs of the last update. */
+let taughtPairs: { prompt: string; target: string }[] = [];
 const learnerScript = scriptedLearner('k-inputs-learner', (samples, supervised) => {
   learned.push(samples);
   taught.push(supervised.length);
+  taughtPairs = supervised as typeof taughtPairs;
 });
 
 const plugins = [
@@ -357,18 +364,24 @@ const plugins = [
 ];
 
 /** The scripted actors with a real buffer and validator, seeded, then step 1 with coordinator `options`. */
-async function oneStep(options: Record<string, unknown>) {
+async function oneStep(options: Record<string, unknown>, modes: string[] = ['deduction']) {
+  const played = [
+    ...modes.map((use) => ({ use, options: plugins[0]!.options })),
+    ...plugins.filter((p) => p.use !== 'deduction'),
+  ];
   const system = createSystem({ seed: 3, supervision: { maxRestarts: 0 } });
   system.spawn(proposerScript, { name: 'proposer' });
   system.spawn(solverScript, { name: 'solver' });
   system.spawn(learnerScript, { name: 'learner' });
-  system.spawn(validator, { name: 'validator', options: { poolSize: 1, plugins } });
-  const deductionBuffer = system.spawn(buffer, { name: 'buffer-deduction', options: { mode: 'deduction' } });
+  system.spawn(validator, { name: 'validator', options: { poolSize: 1, plugins: played } });
+  const [deductionBuffer] = modes.map((mode) =>
+    system.spawn(buffer, { name: `buffer-${mode}`, options: { mode } }),
+  );
   const coordinatorRef = system.spawn(coordinator, {
     name: 'coordinator',
     options: {
-      plugins,
-      modes: ['deduction'],
+      plugins: played,
+      modes,
       batchSize: 2,
       rollouts: 3,
       seedSize: 1,
@@ -381,7 +394,7 @@ async function oneStep(options: Record<string, unknown>) {
   taught.length = 0;
   solveCalls.length = 0;
   const line = await coordinatorRef.ask({ type: 'step', step: 1 });
-  const held = await deductionBuffer.ask({ type: 'all' });
+  const held = await deductionBuffer!.ask({ type: 'all' });
   return { system, line, held };
 }
 
@@ -464,6 +477,67 @@ describe('supervisedFresh: the supervised term takes every new pair, not only th
       }
     });
   }
+});
+
+describe("supervisedFrom: a mode's supervised term learns the tasks of the modes it names", () => {
+  const fresh = { supervised: true, supervisedFresh: true, overlap: false };
+  const both = ['deduction', 'abduction'];
+  // Step 1's new tasks: deduction's `12 // x` on 1, 2, 3; abduction's on 4, 6, 2 (2 is deduction's too).
+  const deduction = (input: string, output: string) => ({
+    prompt: `# program\n${CODE}\n# input\n${input}\n# output\n`,
+    target: `${output}\n`,
+  });
+  const abduction = (input: string, output: string) => ({
+    prompt: `# program\n${CODE}\n# output\n${output}\n# input\n`,
+    target: `${input}\n`,
+  });
+
+  test('default: each mode its own tasks', async () => {
+    const { system } = await oneStep(fresh, both);
+    try {
+      assert.deepEqual(taughtPairs, [
+        deduction('1', '12'),
+        deduction('2', '6'),
+        deduction('3', '4'),
+        abduction('4', '3'),
+        abduction('6', '2'),
+        abduction('2', '6'),
+      ]);
+    } finally {
+      await system.stop();
+    }
+  });
+
+  test('deduction from both (a triplet both have, once), abduction from none', async () => {
+    const { system } = await oneStep(
+      { ...fresh, supervisedFrom: { deduction: ['deduction', 'abduction'], abduction: [] } },
+      both,
+    );
+    try {
+      assert.deepEqual(taughtPairs, [
+        deduction('1', '12'),
+        deduction('2', '6'),
+        deduction('3', '4'),
+        deduction('4', '3'),
+        deduction('6', '2'),
+      ]);
+    } finally {
+      await system.stop();
+    }
+  });
+
+  test('a mode not played is refused when the coordinator starts, with the option named', async () => {
+    const system = createSystem({ supervision: { maxRestarts: 0 } });
+    system.spawn(coordinator, {
+      name: 'coordinator',
+      options: { plugins, modes: ['deduction'], supervisedFrom: { deduction: ['abduction'] } },
+    });
+    const report = await system.stopped;
+    assert.match(
+      report.error?.message ?? '',
+      /supervisedFrom\.deduction names the mode "abduction", which is not played \(played: deduction\)/,
+    );
+  });
 });
 
 describe('reinforcedProposals: a seeded subset of the proposals is rolled out and learnt from', () => {
