@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { builtinPlugins } from '../plugins/index.ts';
-import { outputShare } from '../plugins/output-balance/index.ts';
+import { outputShare, outputType } from '../plugins/output-balance/index.ts';
 import { loadPlugins, type Rollout, type Task } from '../src/plugins/index.ts';
 
 const task = (id: string, output: string): Task => ({
@@ -70,4 +70,38 @@ test('by: program balances programs instead: one program on varied inputs pays f
   const proposal = validProposal(sorted('new', "'xy'"));
   assert.equal(shaper!.reward(proposal, { step: 2, buffer }), -0.75, 'a new output, a common program');
   assert.equal(shaper!.reward({ ...proposal, task: task('other', "'ab'") }, { step: 2, buffer }), -0.25);
+});
+
+test("outputType: a repr's Python type", () => {
+  const cases: [string, string][] = [
+    ['True', 'bool'],
+    ['None', 'none'],
+    ['-12', 'int'],
+    ['3.5', 'float'],
+    ['1e-05', 'float'],
+    ["'ab'", 'str'],
+    ['"it\'s"', 'str'],
+    ['[1, 2]', 'list'],
+    ['(1,)', 'tuple'],
+    ["{'a': 1}", 'dict'],
+    ['{}', 'dict'],
+    ['{1, 2}', 'set'],
+    ['Counter()', 'other'],
+  ];
+  for (const [repr, type] of cases) assert.equal(outputType(repr), type, repr);
+});
+
+test("by: type balances kinds of output: an int pays for the ints' share, whatever its value", async () => {
+  const { shapers } = await loadPlugins(
+    [{ use: 'output-balance', options: { weight: 1, window: 4, by: 'type' } }],
+    {
+      builtins: builtinPlugins,
+    },
+  );
+  const [shaper] = shapers;
+  const buffer = [task('a', '1'), task('b', '2'), task('c', '[3]'), task('d', '4')];
+  const context = { step: 2, buffer };
+  assert.equal(shaper!.reward(validProposal(task('new', '99')), context), -0.75, 'a new int');
+  assert.equal(shaper!.reward(validProposal(task('new', '[]')), context), -0.25, 'a list');
+  assert.equal(shaper!.reward(validProposal(task('new', "'s'")), context), 0, 'no string yet');
 });

@@ -1,13 +1,28 @@
 // Proposer penalty for asking what the buffer already asks too often: −weight × the share of the mode's last
-// `window` buffered tasks whose output (or, with `by: program`, whose program) equals the new task's. Learnability
-// alone lets a small proposer settle on the outputs an untrained solver guesses (`0`, `''`, `False`), or on one
-// program with varied inputs: docs/learning.md measures both collapses. Off unless a config names it.
+// `window` buffered tasks whose output (or, with `by: program`, whose program; with `by: type`, whose output's Python
+// type) equals the new task's. Learnability alone lets a small proposer settle on the outputs an untrained solver
+// guesses (`0`, `''`, `False`), on one program with varied inputs, or on the kinds of output it gets right (ints and
+// strings, never lists): docs/learning.md measures all three. Off unless a config names it.
 import { Type } from '@sinclair/typebox';
 import { definePlugin, type Task } from '../../src/plugins/index.ts';
 import { StringEnum } from '../../src/wire/index.ts';
 
-type Key = 'output' | 'program';
-const keyOf = (task: Task, by: Key): string => (by === 'output' ? task.output : task.code);
+type Key = 'output' | 'program' | 'type';
+const keyOf = (task: Task, by: Key): string =>
+  by === 'output' ? task.output : by === 'program' ? task.code : outputType(task.output);
+
+/** The Python type of a value from its repr, as far as its text tells: `int`, `str`, `list`, … or `other`. */
+export function outputType(repr: string): string {
+  const text = repr.trim();
+  if (text === 'True' || text === 'False') return 'bool';
+  if (text === 'None') return 'none';
+  if (/^-?\d+$/.test(text)) return 'int';
+  if (/^-?(\d+\.\d*|\.\d+|\d+(\.\d*)?e[-+]?\d+|inf|nan)$/.test(text)) return 'float';
+  const opener = { "'": 'str', '"': 'str', '[': 'list', '(': 'tuple' }[text[0] ?? ''];
+  if (opener) return opener;
+  if (text[0] === '{') return text === '{}' || text.includes(':') ? 'dict' : 'set';
+  return 'other';
+}
 
 /** Each key's share of the last `window` tasks. */
 function shares(tasks: readonly Task[], window: number, by: Key): Map<string, number> {
@@ -40,11 +55,12 @@ export default definePlugin({
       default: 2000,
       description: 'Most recent buffered tasks of the mode compared against.',
     }),
-    by: StringEnum(['output', 'program'], {
+    by: StringEnum(['output', 'program', 'type'], {
       default: 'output',
       description:
-        "What is balanced: the task's output, or its program (a proposer that settles on one program with varied " +
-        'inputs has varied outputs).',
+        "What is balanced: the task's output, its program (a proposer that settles on one program with varied " +
+        "inputs has varied outputs), or its output's Python type (bool, int, str, list, …: the proposer's drift " +
+        'between kinds of output, docs/learning.md).',
     }),
   }),
   rewardShapers: (o) => {
