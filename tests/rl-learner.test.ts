@@ -256,3 +256,41 @@ test('supervisedBatchSize N: the RL step, then the supervised sequences in steps
     learner.model.dispose();
   }
 });
+
+test('a token sampled far below what the model now gives it (log-ratio ≫ 20): loss, gradients and weights stay finite', () => {
+  const model = new Transformer(config, 5);
+  const learner = new Learner(model, { lr: 1e-3 });
+  const far = (reward: number): RolloutSample => ({
+    promptIds: tokenizer.encode('<a>'),
+    responseIds: tokenizer.encode('ca'),
+    samplingLogprobs: [-200, -1],
+    reward,
+    group: 'a/solver',
+  });
+  const stats = learner.step([far(1), far(0), far(-1)]);
+  assert.ok(Number.isFinite(stats.loss), `loss ${stats.loss}`);
+  assert.ok(Number.isFinite(stats.gradNorm), `gradient norm ${stats.gradNorm}`);
+  assert.equal(stats.skippedSteps, 0);
+  for (const [name, w] of model.weights()) assert.ok(w.every(Number.isFinite), `${name} finite`);
+  learner.dispose();
+  model.dispose();
+});
+
+test('a step whose gradient is not finite is skipped and counted: the weights keep their values', () => {
+  const model = new Transformer(config, 6);
+  const learner = new Learner(model, { lr: 1e-3 });
+  const before = model.weights();
+  const nan: RolloutSample = {
+    promptIds: tokenizer.encode('<a>'),
+    responseIds: tokenizer.encode('ca'),
+    samplingLogprobs: [-1, -1],
+    reward: Number.NaN,
+    group: 'a/solver',
+  };
+  const stats = learner.step([nan, { ...nan, reward: 1 }]);
+  assert.equal(stats.skippedSteps, 1);
+  assert.equal(learner.stepCount, 0, 'no optimiser step');
+  for (const [name, w] of model.weights()) assert.deepEqual(w, before.get(name), name);
+  learner.dispose();
+  model.dispose();
+});

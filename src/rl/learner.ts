@@ -64,6 +64,8 @@ export interface LearnerStats {
   step: number;
   /** The learning rate of the update's steps (the configured lr times the schedule's factor). */
   lr: number;
+  /** Optimiser steps of the update skipped because their gradient was not finite (0 in a healthy run). */
+  skippedSteps: number;
   /** pgLoss − entropyCoef · entropy + supervisedWeight · supervisedLoss. */
   loss: number;
   pgLoss: number;
@@ -94,6 +96,9 @@ interface Sequence {
 }
 
 const statNames = ['pgLoss', 'entropy', 'supervisedLoss', 'clipFraction', 'meanRatio'] as const;
+
+/** Bound on |log π − log π_sampling| before exp (veRL clamps the same at 20). */
+const MAX_LOG_RATIO = 20;
 
 export class Learner implements CheckpointableLearner {
   readonly options: LearnerOptions;
@@ -141,15 +146,23 @@ export class Learner implements CheckpointableLearner {
       throw new AzrError('INTERNAL', 'learner step with no tokens to train on');
     const meanReward = meanRewardOf(batch);
     const parts: LearnerStats[] = [];
+    let skipped = 0;
     for (const [rlPart, slPart] of this.miniBatchesOf(rl, sl)) {
       const { grads, stats } = this.gradientsOf(rlPart, slPart, meanReward, groups);
       const scale =
         stats.gradNorm > this.options.maxGradNorm ? this.options.maxGradNorm / (stats.gradNorm + 1e-6) : 1;
-      this.optimizer.apply(grads, scale, lrFactor);
+      // A gradient that is not finite would make every weight NaN for good: the step is skipped and counted.
+      if (Number.isFinite(stats.gradNorm)) this.optimizer.apply(grads, scale, lrFactor);
+      else skipped++;
       tf.dispose([...grads.values()]);
       parts.push(stats);
     }
-    return { ...meanStats(parts, this.options), step: this.optimizer.step, lr: this.options.lr * lrFactor };
+    return {
+      ...meanStats(parts, this.options),
+      step: this.optimizer.step,
+      lr: this.options.lr * lrFactor,
+      skippedSteps: skipped,
+    };
   }
 
   /** The update's mini-batches, in order: each an [RL, supervised] pair of sequence lists, never both empty. */
@@ -270,6 +283,7 @@ export class Learner implements CheckpointableLearner {
     const stats: LearnerStats = {
       step: this.optimizer.step,
       lr: o.lr,
+      skippedSteps: 0,
       loss: totals.pgLoss - o.entropyCoef * totals.entropy + o.supervisedWeight * totals.supervisedLoss,
       ...totals,
       gradNorm: globalNorm([...grads.values()]),
@@ -315,7 +329,14 @@ export class Learner implements CheckpointableLearner {
           this.model.logits(inputs, rows, width),
           tf.tensor2d(targets, shape, 'int32'),
         );
-        const ratio = tf.exp(tf.sub(tokenLogp, tf.tensor2d(oldLogprobs, shape)));
+        // The log-ratio clamped as veRL does (±20): a token sampled at a probability the model has since left far
+        // behind (a grammar-forced token at e⁻⁹⁰) would overflow exp to ∞, and ∞ · 0 is a NaN in every gradient.
+        const logRatio = tf.clipByValue(
+          tf.sub(tokenLogp, tf.tensor2d(oldLogprobs, shape)),
+          -MAX_LOG_RATIO,
+          MAX_LOG_RATIO,
+        );
+        const ratio = tf.exp(logRatio);
         const adv = tf.tensor2d(advantage, shape);
         const clipped = tf.clipByValue(ratio, 1 - o.clipRatio, 1 + o.clipRatio);
         const clippedPg = tf.neg(tf.minimum(tf.mul(ratio, adv), tf.mul(clipped, adv)));
