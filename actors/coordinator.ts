@@ -483,7 +483,7 @@ async function collect(
     const solver = rewardRollouts(state.shapers, solverRollouts(mode.name, answers), context, timings.faults);
     if (reinforced.has('solver'))
       batch.samples.push(...trainingSamples(answers, solver.rewards, mode.name, 'solver'));
-    if (supervised) {
+    if (supervised && teaches(state, mode.name)) {
       const extra = supervisedExtra
         ? await timings.time('buffers', () => buffer.ask({ type: 'sample', count: supervisedExtra }))
         : [];
@@ -510,15 +510,22 @@ async function collect(
     );
   }
   for (const mode of state.modes) {
-    if (!mode.goldAnswer || !taughtBy.has(mode.name)) continue;
-    const sources = state.options.supervisedFrom?.[mode.name] ?? [mode.name];
-    const tasks = acrossModes(sources.map((name) => taughtBy.get(name) ?? [])).map((task) =>
-      task.mode === mode.name ? task : { ...task, mode: mode.name },
-    );
+    if (!mode.goldAnswer || !supervised) continue;
+    const tasks = acrossModes(
+      supervisedSources(state, mode.name).map((name) => taughtBy.get(name) ?? []),
+    ).map((task) => (task.mode === mode.name ? task : { ...task, mode: mode.name }));
     batch.supervised.push(...supervisedPairs(mode, tasks, timings.faults));
   }
   return batch;
 }
+
+/** The modes whose tasks `mode`'s supervised term learns (`supervisedFrom`; by default its own). */
+const supervisedSources = (state: State, mode: string): readonly string[] =>
+  state.options.supervisedFrom?.[mode] ?? [mode];
+
+/** Whether some mode with gold answers learns `source`'s tasks. */
+const teaches = (state: State, source: string): boolean =>
+  state.modes.some((m) => m.goldAnswer && supervisedSources(state, m.name).includes(source));
 
 /** The sources' tasks in order, less a later source's triplet (program and input) an earlier one already has. */
 function acrossModes(sources: readonly Task[][]): Task[] {
