@@ -97,9 +97,9 @@ describe('the learner actor on a schedule', () => {
     t.after(() => second.stop());
     const restored = second.spawn(learner, { name: 'learner', options, snapshot });
     for (let i = 0; i < 3; i++) await update(restored);
-    lrs.forEach((lr, i) => assert.ok(close(lr, expected[i]!), `update ${i}: ${lr} vs ${expected[i]}`));
-    proposerLrs.forEach((lr, i) =>
-      assert.ok(close(lr, expected[i]! / 5), `proposer update ${i}: ${lr} vs ${expected[i]! / 5}`),
-    );
+    for (const [i, lr] of lrs.entries())
+      assert.ok(close(lr, expected[i]!), `update ${i}: ${lr} vs ${expected[i]}`);
+    for (const [i, lr] of proposerLrs.entries())
+      assert.ok(close(lr, expected[i]! / 5), `proposer update ${i}: ${lr} vs ${expected[i]! / 5}`);
   });
 });
