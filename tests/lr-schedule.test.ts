@@ -7,18 +7,13 @@ import { initBackend } from '../src/model/backend.ts';
 import { Transformer } from '../src/model/transformer.ts';
 import { Learner, lrFactor } from '../src/rl/index.ts';
 import { createSystem } from '../src/runtime/index.ts';
+import { askTimeout, rolloutSample, supervisedPair, tinyModel } from './helpers/learner-samples.ts';
 
-const model = { dModel: 16, nLayers: 1, nHeads: 2, ffnHidden: 32, maxSeqLen: 32 };
-const timeout = { timeoutMs: 60_000 };
-const sample = (role: 'proposer' | 'solver', reward: number) => ({
-  promptIds: [1, 2, 3],
-  responseIds: [4, 5],
-  samplingLogprobs: [-1, -1],
-  reward,
-  group: `deduction/${role}`,
-});
+const model = tinyModel;
+const timeout = askTimeout;
+const sample = rolloutSample;
 const samples = [sample('proposer', 1), sample('proposer', -1), sample('solver', 1), sample('solver', -1)];
-const supervised = [{ promptIds: [1, 2], targetIds: [6, 7] }];
+const supervised = [supervisedPair];
 const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
 
 describe('lrFactor', () => {

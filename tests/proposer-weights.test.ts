@@ -10,19 +10,13 @@ import { learner } from '../actors/learner.ts';
 import { createSystem } from '../src/runtime/index.ts';
 import { azr } from './helpers/azr.ts';
 import { checkpointState, metricsLines } from './helpers/run-dir.ts';
+import { askTimeout, rolloutSample, supervisedPair, tinyModel } from './helpers/learner-samples.ts';
 
-const model = { dModel: 16, nLayers: 1, nHeads: 2, ffnHidden: 32, maxSeqLen: 32 };
-const timeout = { timeoutMs: 60_000 };
-
-const sample = (role: 'proposer' | 'solver', reward: number) => ({
-  promptIds: [1, 2, 3],
-  responseIds: [4, 5],
-  samplingLogprobs: [-1, -1],
-  reward,
-  group: `deduction/${role}`,
-});
+const model = tinyModel;
+const timeout = askTimeout;
+const sample = rolloutSample;
 const rollouts = (role: 'proposer' | 'solver') => [sample(role, 1), sample(role, -1)];
-const supervised = [{ promptIds: [1, 2], targetIds: [6, 7] }];
+const supervised = [supervisedPair];
 
 function spawnLearner(t: { after(fn: () => unknown): void }, proposer?: Record<string, unknown>) {
   const system = createSystem();
