@@ -330,7 +330,7 @@ export class Learner implements CheckpointableLearner {
           tf.tensor2d(targets, shape, 'int32'),
         );
         // The log-ratio clamped as veRL does (±20): a token sampled at a probability the model has since left far
-        // behind (a grammar-forced token at e⁻⁹⁰) would overflow exp to ∞, and ∞ · 0 is a NaN in every gradient.
+        // behind would overflow exp to ∞, and ∞ · 0 is a NaN in every gradient (docs/azr.md §5).
         const logRatio = tf.clipByValue(
           tf.sub(tokenLogp, tf.tensor2d(oldLogprobs, shape)),
           -MAX_LOG_RATIO,
