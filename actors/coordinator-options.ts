@@ -28,6 +28,15 @@ export const CoordinatorOptions = Type.Object({
         '(docs/azr.md §2).',
     }),
   ),
+  proposerEvery: Type.Integer({
+    minimum: 1,
+    default: 1,
+    description:
+      'The proposer is rolled out for learnability and reinforced on every k-th step only (steps 0, k, 2k, …); on ' +
+      "the others its proposals still become tasks, but none is rolled out or learnt from. The learner's and the " +
+      "rollouts' cost for the proposer fall k-fold, and so does how fast it moves (not in the paper: k = 1; " +
+      'docs/azr.md §2).',
+  }),
   rolloutPairs: Type.Optional(
     Type.Integer({
       minimum: 1,

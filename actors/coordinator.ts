@@ -440,11 +440,14 @@ async function collect(
     if (newTasks.length) await timings.time('buffers', () => buffer.ask({ type: 'add', tasks: newTasks }));
 
     // With `reinforcedProposals`, only a seeded subset is rolled out and learnt from (docs/azr.md §2).
-    const chosen = reinforcedSubset(
-      proposals.length,
-      state.options.reinforcedProposals,
-      ctx.rng.fork(`${step}/${mode.name}/reinforced`),
-    );
+    const chosen =
+      step % state.options.proposerEvery === 0
+        ? reinforcedSubset(
+            proposals.length,
+            state.options.reinforcedProposals,
+            ctx.rng.fork(`${step}/${mode.name}/reinforced`),
+          )
+        : new Set<number>();
     const measured = rollouts > 0 ? tasks.values(state.options.rolloutPairs, chosen) : [];
     const rollout = await solve(
       state,

@@ -364,7 +364,8 @@ const plugins = [
 ];
 
 /** The scripted actors with a real buffer and validator, seeded, then step 1 with coordinator `options`. */
-async function oneStep(options: Record<string, unknown>, modes: string[] = ['deduction']) {
+/** Steps 1…`steps` of a coordinator; the recorders (learned, taught, solveCalls) and `line` hold the last step's. */
+async function oneStep(options: Record<string, unknown>, modes: string[] = ['deduction'], steps = 1) {
   const played = [
     ...modes.map((use) => ({ use, options: plugins[0]!.options })),
     ...plugins.filter((p) => p.use !== 'deduction'),
@@ -390,10 +391,11 @@ async function oneStep(options: Record<string, unknown>, modes: string[] = ['ded
     },
   });
   await coordinatorRef.ask({ type: 'seed' });
+  for (let step = 1; step < steps; step++) await coordinatorRef.ask({ type: 'step', step });
   learned.length = 0;
   taught.length = 0;
   solveCalls.length = 0;
-  const line = await coordinatorRef.ask({ type: 'step', step: 1 });
+  const line = await coordinatorRef.ask({ type: 'step', step: steps });
   const held = await deductionBuffer!.ask({ type: 'all' });
   return { system, line, held };
 }
@@ -571,6 +573,37 @@ describe('reinforcedProposals: a seeded subset of the proposals is rolled out an
       assert.equal(learned.flat().filter((s) => s.group === 'deduction/proposer')[0]!.reward, first);
     } finally {
       await again.system.stop();
+    }
+  });
+});
+
+describe('proposerEvery: the proposer is rolled out and reinforced on every k-th step only', () => {
+  const proposerSamples = () => learned.flat().filter((s) => s.group === 'deduction/proposer');
+  const rolledOut = () => solveCalls.filter((c) => c.samples === 3).reduce((n, c) => n + c.tasks, 0);
+
+  test('k = 2, step 1: no rollouts, no proposer samples; its pairs are still tasks, learnt and solved', async () => {
+    const { system, line, held } = await oneStep({ proposerEvery: 2 });
+    try {
+      assert.deepEqual(proposerSamples(), []);
+      assert.equal(rolledOut(), 0);
+      assert.equal(held.filter((t) => t.step === 1).length, 3);
+      assert.equal(line['deduction.newTasks'], 3);
+      assert.equal(learned.flat().filter((s) => s.group === 'deduction/solver').length, 2);
+    } finally {
+      await system.stop();
+    }
+  });
+
+  test('k = 2, step 2: as every step of the default (both proposals reinforced, the valid one rolled out)', async () => {
+    const { system } = await oneStep({ proposerEvery: 2 }, ['deduction'], 2);
+    try {
+      assert.deepEqual(
+        proposerSamples().map((s) => s.reward),
+        [(2 / 3 + 1 / 3 + 0) / 3, -1],
+      );
+      assert.equal(rolledOut(), 3);
+    } finally {
+      await system.stop();
     }
   });
 });

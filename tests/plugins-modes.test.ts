@@ -168,6 +168,14 @@ describe('reward shapers (docs/azr.md §4)', () => {
     const uses = [{ use: 'learnability', options: { unlearnableReward: -0.5 } }, { use: 'format' }];
     assert.equal(await reward(proposer({ valid: true, solveRate: 1 }), uses), -0.5);
     assert.equal(await reward(proposer({ valid: true, solveRate: 0.5 }), uses), 0.5);
+    assert.equal(await reward(proposer({ valid: true, solveRate: 0 }), uses), -0.5);
+  });
+
+  test('proposer: unsolvedReward 1 pays 1 − r̄ for every r̄ < 1, nothing for a task always solved', async () => {
+    const uses = [{ use: 'learnability', options: { unsolvedReward: 1 } }, { use: 'format' }];
+    assert.equal(await reward(proposer({ valid: true, solveRate: 0 }), uses), 1);
+    assert.equal(await reward(proposer({ valid: true, solveRate: 0.25 }), uses), 0.75);
+    assert.equal(await reward(proposer({ valid: true, solveRate: 1 }), uses), 0);
   });
 
   test('solver: 1 correct, −0.5 wrong, −1 format error', async () => {
