@@ -439,7 +439,8 @@ async function collect(
     const newTasks = [...tasks.values()];
     if (newTasks.length) await timings.time('buffers', () => buffer.ask({ type: 'add', tasks: newTasks }));
 
-    // With `reinforcedProposals`, only a seeded subset is rolled out and learnt from (docs/azr.md §2).
+    // With `reinforcedProposals` a seeded subset is rolled out and learnt from; off `proposerEvery`'s steps none is
+    // (docs/azr.md §2).
     const chosen =
       step % state.options.proposerEvery === 0
         ? reinforcedSubset(
