@@ -125,6 +125,14 @@ export const LearnerActorOptions = Type.Object({
       "sequences alone, dealt in turn: the supervised term gets a step per N examples however large the step's " +
       'batch (docs/learning.md).',
   }),
+  oldLogprobs: StringEnum(['sampling', 'recomputed'], {
+    default: 'sampling',
+    description:
+      "What an RL token's PPO ratio is against: the log-probability its sampler recorded (`sampling`, the paper's " +
+      'on-policy case) or the weights at the start of the update (`recomputed`, as veRL recomputes `old_log_prob`). ' +
+      "With `supervisedBatchSize` the supervised term's own steps move the solver between a sample's generation and " +
+      'its update, and `sampling` leaves most answer tokens outside the trust region (docs/azr.md §5).',
+  }),
   whitening: StringEnum(['sequence', 'token'], { default: 'sequence' }),
   emaDecay: Type.Number({
     minimum: 0,

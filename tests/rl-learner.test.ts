@@ -294,3 +294,34 @@ test('a step whose gradient is not finite is skipped and counted: the weights ke
   learner.dispose();
   model.dispose();
 });
+
+test('oldLogprobs recomputed: the ratio is against the weights the update starts from, whatever the sampler recorded', () => {
+  const batch = rollouts(new Transformer(config, 3), new Rng(9), 6);
+  const options = { lr: 1e-2, miniBatches: 2, microBatchSize: 5 };
+  // The sampler's log-probabilities of the weights being trained (the weights the batch was sampled with), and the
+  // same batch as if sampled by weights several steps older.
+  const stale = batch.map((s) => ({ ...s, samplingLogprobs: s.samplingLogprobs.map((l) => l - 3) }));
+  const run = (samples: RolloutSample[], oldLogprobs: 'sampling' | 'recomputed') => {
+    const learner = new Learner(new Transformer(config, 3), { ...options, oldLogprobs });
+    const stats = learner.step(samples);
+    const weights = learner.model.weights();
+    learner.dispose();
+    learner.model.dispose();
+    return { stats, weights };
+  };
+  const fresh = run(batch, 'sampling');
+  const recomputed = run(stale, 'recomputed');
+  const sampling = run(stale, 'sampling');
+  assert.ok(Math.abs(recomputed.stats.clipFraction - fresh.stats.clipFraction) < 1e-6);
+  assert.ok(Math.abs(recomputed.stats.meanRatio - fresh.stats.meanRatio) < 1e-4);
+  assert.ok(
+    sampling.stats.clipFraction > 0.9,
+    `the stale ratios e³ are clipped: ${sampling.stats.clipFraction}`,
+  );
+  const maxDiff = (a: Map<string, Float32Array>, b: Map<string, Float32Array>) =>
+    Math.max(...[...a].map(([name, w]) => Math.max(...w.map((x, i) => Math.abs(x - b.get(name)![i]!)))));
+  // Float error only: the sampler's cached decoding and the learner's full forward agree to ~10⁻⁶, which AdamW's first
+  // step (≈ lr · sign(g)) can carry to ~10⁻⁵ on near-zero gradients.
+  assert.ok(maxDiff(recomputed.weights, fresh.weights) < 2e-4, 'recomputed = sampled by the weights trained');
+  assert.ok(maxDiff(sampling.weights, fresh.weights) > 1e-3, 'the stale ratios change the update');
+});

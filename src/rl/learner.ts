@@ -38,6 +38,14 @@ export interface LearnerOptions extends AdamWOptions {
    * the number of optimiser steps the supervised term gets follows its examples, not the RL batch (docs/learning.md).
    */
   supervisedBatchSize: number;
+  /**
+   * What the PPO ratio of an RL token is against: `sampling`, the log-probability its sampler recorded (the paper's
+   * on-policy setting, where both agree); `recomputed`, the weights at the start of the update (veRL recomputes
+   * `old_log_prob` with the actor the same way). With the supervised term's own steps between a sample's generation
+   * and its update, the sampler's log-probabilities are several optimiser steps old and most answer tokens' ratios
+   * leave the trust region (docs/azr.md §5).
+   */
+  oldLogprobs: 'sampling' | 'recomputed';
   whitening: Whitening;
   advantageEps: number;
 }
@@ -56,6 +64,7 @@ export const defaultLearnerOptions: LearnerOptions = {
   supervisedWeight: 0,
   miniBatches: 1,
   supervisedBatchSize: 0,
+  oldLogprobs: 'sampling',
   whitening: 'sequence',
   advantageEps: 1e-6,
 };
@@ -88,7 +97,8 @@ interface Sequence {
   /** Index in `ids` of the first token that is a target. */
   firstTarget: number;
   advantage: number;
-  oldLogprobs: number[] | null;
+  /** Per target token; `current`: the log-probabilities of the weights the gradient is taken at (ratio 1). */
+  oldLogprobs: number[] | 'current' | null;
   /** Weight of each target token in the token-mean policy statistics (1 / RL tokens) or 0. */
   pgWeight: number;
   /** Weight of each target token in the token-mean supervised loss (1 / supervised tokens) or 0. */
@@ -147,7 +157,9 @@ export class Learner implements CheckpointableLearner {
     const meanReward = meanRewardOf(batch);
     const parts: LearnerStats[] = [];
     let skipped = 0;
-    for (const [rlPart, slPart] of this.miniBatchesOf(rl, sl)) {
+    const miniBatches = this.miniBatchesOf(rl, sl);
+    if (this.options.oldLogprobs === 'recomputed') this.recomputeOldLogprobs(miniBatches);
+    for (const [rlPart, slPart] of miniBatches) {
       const { grads, stats } = this.gradientsOf(rlPart, slPart, meanReward, groups);
       const scale =
         stats.gradNorm > this.options.maxGradNorm ? this.options.maxGradNorm / (stats.gradNorm + 1e-6) : 1;
@@ -163,6 +175,36 @@ export class Learner implements CheckpointableLearner {
       lr: this.options.lr * lrFactor,
       skippedSteps: skipped,
     };
+  }
+
+  /**
+   * `recomputed`: the first mini-batch's RL tokens are taken at the update's starting weights themselves; the later
+   * mini-batches' log-probabilities under those weights are computed now, before the first optimiser step.
+   */
+  private recomputeOldLogprobs(miniBatches: [Sequence[], Sequence[]][]): void {
+    miniBatches.forEach(([rlPart], k) => {
+      if (k === 0) for (const q of rlPart) q.oldLogprobs = 'current';
+      else this.logprobsOf(rlPart).forEach((logprobs, i) => (rlPart[i]!.oldLogprobs = logprobs));
+    });
+  }
+
+  /** Each sequence's target tokens' log-probabilities under the current weights (no gradients). */
+  private logprobsOf(sequences: Sequence[]): number[][] {
+    const out: number[][] = [];
+    for (let start = 0; start < sequences.length; start += this.options.microBatchSize) {
+      const micro = sequences.slice(start, start + this.options.microBatchSize);
+      const { inputs, targets, rows, width } = packed(micro);
+      const values = tf.tidy(() =>
+        tokenLogprobsAndEntropy(
+          this.model.logits(inputs, rows, width),
+          tf.tensor2d(targets, [rows, width], 'int32'),
+        ).logp.dataSync(),
+      );
+      micro.forEach((q, r) =>
+        out.push(Array.from(values.subarray(r * width + q.firstTarget - 1, r * width + q.ids.length - 1))),
+      );
+    }
+    return out;
   }
 
   /** The update's mini-batches, in order: each an [RL, supervised] pair of sequence lists, never both empty. */
@@ -193,6 +235,7 @@ export class Learner implements CheckpointableLearner {
     supervised: SupervisedSample[] = [],
   ): { grads: Map<string, tf.Tensor>; stats: LearnerStats } {
     const { rl, sl, groups } = this.sequences(batch, supervised);
+    if (this.options.oldLogprobs === 'recomputed') for (const q of rl) q.oldLogprobs = 'current';
     return this.gradientsOf(rl, sl, meanRewardOf(batch), groups);
   }
 
@@ -297,11 +340,10 @@ export class Learner implements CheckpointableLearner {
 
   private microBatchGradients(sequences: Sequence[]) {
     const o = this.options;
-    const rows = sequences.length;
-    const width = Math.max(...sequences.map((s) => s.ids.length)) - 1;
-    const inputs = new Int32Array(rows * width);
-    const targets = new Int32Array(rows * width);
+    const { inputs, targets, rows, width } = packed(sequences);
     const oldLogprobs = new Float32Array(rows * width);
+    /** 1 where the ratio is against the weights the gradient is taken at (`current`). */
+    const atCurrent = new Float32Array(rows * width);
     const advantage = new Float32Array(rows * width);
     const pgWeight = new Float32Array(rows * width);
     const slWeight = new Float32Array(rows * width);
@@ -310,11 +352,10 @@ export class Learner implements CheckpointableLearner {
     sequences.forEach((s, r) => {
       for (let t = 0; t < s.ids.length - 1; t++) {
         const at = r * width + t;
-        inputs[at] = s.ids[t];
-        targets[at] = s.ids[t + 1];
         const target = t + 1 - s.firstTarget;
         if (target < 0) continue;
-        oldLogprobs[at] = s.oldLogprobs?.[target] ?? 0;
+        if (s.oldLogprobs === 'current') atCurrent[at] = 1;
+        else oldLogprobs[at] = s.oldLogprobs?.[target] ?? 0;
         advantage[at] = s.advantage;
         if (s.advantage < 0) pgCap[at] = -o.dualClip * s.advantage;
         pgWeight[at] = s.pgWeight;
@@ -331,11 +372,13 @@ export class Learner implements CheckpointableLearner {
         );
         // The log-ratio clamped as veRL does (±20): a token sampled at a probability the model has since left far
         // behind would overflow exp to ∞, and ∞ · 0 is a NaN in every gradient (docs/azr.md §5).
-        const logRatio = tf.clipByValue(
-          tf.sub(tokenLogp, tf.tensor2d(oldLogprobs, shape)),
-          -MAX_LOG_RATIO,
-          MAX_LOG_RATIO,
-        );
+        const old = atCurrent.some((x) => x > 0)
+          ? tf.add(
+              tf.tensor2d(oldLogprobs, shape),
+              tf.mul(stopGradient(tokenLogp), tf.tensor2d(atCurrent, shape)),
+            )
+          : tf.tensor2d(oldLogprobs, shape);
+        const logRatio = tf.clipByValue(tf.sub(tokenLogp, old), -MAX_LOG_RATIO, MAX_LOG_RATIO);
         const ratio = tf.exp(logRatio);
         const adv = tf.tensor2d(advantage, shape);
         const clipped = tf.clipByValue(ratio, 1 - o.clipRatio, 1 + o.clipRatio);
@@ -374,6 +417,27 @@ export class Learner implements CheckpointableLearner {
     this.optimizer.dispose();
   }
 }
+
+/** Sequences as a rows × width batch of next-token inputs and targets (zero-padded on the right). */
+function packed(sequences: Sequence[]) {
+  const rows = sequences.length;
+  const width = Math.max(...sequences.map((s) => s.ids.length)) - 1;
+  const inputs = new Int32Array(rows * width);
+  const targets = new Int32Array(rows * width);
+  sequences.forEach((s, r) => {
+    for (let t = 0; t < s.ids.length - 1; t++) {
+      inputs[r * width + t] = s.ids[t]!;
+      targets[r * width + t] = s.ids[t + 1]!;
+    }
+  });
+  return { inputs, targets, rows, width };
+}
+
+/** `x`'s value with no gradient through it. */
+const stopGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+  value: tf.clone(args[0] as tf.Tensor),
+  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+})) as (x: tf.Tensor) => tf.Tensor;
 
 function accumulate(sums: Map<string, tf.Tensor>, grads: Map<string, tf.Tensor>): Map<string, tf.Tensor> {
   if (sums.size === 0) return grads;
