@@ -182,10 +182,10 @@ export class Learner implements CheckpointableLearner {
    * mini-batches' log-probabilities under those weights are computed now, before the first optimiser step.
    */
   private recomputeOldLogprobs(miniBatches: [Sequence[], Sequence[]][]): void {
-    miniBatches.forEach(([rlPart], k) => {
-      if (k === 0) for (const q of rlPart) q.oldLogprobs = 'current';
-      else this.logprobsOf(rlPart).forEach((logprobs, i) => (rlPart[i]!.oldLogprobs = logprobs));
-    });
+    for (const [k, [rlPart]] of miniBatches.entries()) {
+      const logprobs = k === 0 ? undefined : this.logprobsOf(rlPart);
+      for (const [i, q] of rlPart.entries()) q.oldLogprobs = logprobs?.[i] ?? 'current';
+    }
   }
 
   /** Each sequence's target tokens' log-probabilities under the current weights (no gradients). */
@@ -200,9 +200,8 @@ export class Learner implements CheckpointableLearner {
           tf.tensor2d(targets, [rows, width], 'int32'),
         ).logp.dataSync(),
       );
-      micro.forEach((q, r) =>
-        out.push(Array.from(values.subarray(r * width + q.firstTarget - 1, r * width + q.ids.length - 1))),
-      );
+      for (const [r, q] of micro.entries())
+        out.push(Array.from(values.subarray(r * width + q.firstTarget - 1, r * width + q.ids.length - 1)));
     }
     return out;
   }
