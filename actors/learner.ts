@@ -109,7 +109,8 @@ export const LearnerActorOptions = Type.Object({
     description:
       "Optimiser steps per update: the update's sequences (RL and supervised) are dealt into this many " +
       'mini-batches, one AdamW step each; advantages are normalised over the whole batch, and the ratio of later ' +
-      'mini-batches is clipped against the sampling log-probabilities as PPO does (docs/azr.md §5).',
+      'mini-batches is clipped against the sampling log-probabilities (or, with `oldLogprobs: recomputed`, the ' +
+      "update's starting weights') as PPO does (docs/azr.md §5).",
   }),
   supervisedWeight: Type.Number({
     minimum: 0,
