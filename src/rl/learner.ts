@@ -343,6 +343,7 @@ export class Learner implements CheckpointableLearner {
     const oldLogprobs = new Float32Array(rows * width);
     /** 1 where the ratio is against the weights the gradient is taken at (`current`). */
     const atCurrent = new Float32Array(rows * width);
+    const anyAtCurrent = sequences.some((s) => s.oldLogprobs === 'current');
     const advantage = new Float32Array(rows * width);
     const pgWeight = new Float32Array(rows * width);
     const slWeight = new Float32Array(rows * width);
@@ -371,7 +372,7 @@ export class Learner implements CheckpointableLearner {
         );
         // The log-ratio clamped as veRL does (±20): a token sampled at a probability the model has since left far
         // behind would overflow exp to ∞, and ∞ · 0 is a NaN in every gradient (docs/azr.md §5).
-        const old = atCurrent.some((x) => x > 0)
+        const old = anyAtCurrent
           ? tf.add(
               tf.tensor2d(oldLogprobs, shape),
               tf.mul(stopGradient(tokenLogp), tf.tensor2d(atCurrent, shape)),

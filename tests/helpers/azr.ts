@@ -32,7 +32,10 @@ export interface AzrProcess {
   /** All it has written so far. */
   stdout(): string;
   stderr(): string;
-  /** Resolves with the first stderr line that matches `pattern`, at once if one already has. */
+  /**
+   * Resolves with the first stderr line that matches `pattern`, at once if one already has; rejects, with all it
+   * wrote to stderr, if it exits without writing one.
+   */
   line(pattern: RegExp): Promise<string>;
   /** Its exit code; null when a signal ended it. */
   exit: Promise<number | null>;
@@ -46,7 +49,7 @@ export function spawnAzr(args: string[], options: { detached?: boolean } = {}): 
   const child = spawn(process.execPath, [bin, ...args], { detached: options.detached ?? false });
   let stdout = '';
   let stderr = '';
-  const watchers: { pattern: RegExp; resolve(line: string): void }[] = [];
+  const watchers: { pattern: RegExp; resolve(line: string): void; reject(error: Error): void }[] = [];
   const matching = (pattern: RegExp) => stderr.split('\n').find((line) => pattern.test(line));
   child.stdout.on('data', (data) => {
     stdout += data;
@@ -60,15 +63,25 @@ export function spawnAzr(args: string[], options: { detached?: boolean } = {}): 
       watcher.resolve(line);
     }
   });
+  let closed: string | undefined;
+  const noLine = (pattern: RegExp) =>
+    new Error(
+      `azr ${args.join(' ')} exited (${closed}) without a line matching ${pattern}; stderr:\n${stderr}`,
+    );
+  child.on('close', (code, signal) => {
+    closed = signal ?? String(code);
+    for (const watcher of watchers.splice(0)) watcher.reject(noLine(watcher.pattern));
+  });
   return {
     child,
     stdout: () => stdout,
     stderr: () => stderr,
     line: (pattern) =>
-      new Promise((resolve) => {
+      new Promise((resolve, reject) => {
         const line = matching(pattern);
-        if (line === undefined) watchers.push({ pattern, resolve });
-        else resolve(line);
+        if (line !== undefined) resolve(line);
+        else if (closed !== undefined) reject(noLine(pattern));
+        else watchers.push({ pattern, resolve, reject });
       }),
     exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
   };

@@ -69,7 +69,7 @@ export interface KilledNode {
 
 /**
  * Starts nodes `ids` with `start` and kills with SIGKILL the first to log a line matching `took`, which must
- * capture "took job ID".
+ * capture "took job ID". Fails with both nodes' stderr if both exit before either takes a job.
  */
 export async function killFirstTaker(
   start: (id: string) => AzrProcess,
@@ -77,7 +77,11 @@ export async function killFirstTaker(
   took: RegExp,
 ): Promise<KilledNode> {
   const nodes = ids.map((id) => ({ id, p: start(id) }));
-  const taken = await Promise.race(nodes.map((n) => n.p.line(took).then((line) => ({ n, line }))));
+  const taken = await Promise.any(nodes.map((n) => n.p.line(took).then((line) => ({ n, line })))).catch(
+    (error: AggregateError) => {
+      throw new Error(`neither node took a job:\n${error.errors.map((e: Error) => e.message).join('\n')}`);
+    },
+  );
   const survivor = nodes.find((n) => n !== taken.n)!;
   taken.n.p.child.kill('SIGKILL');
   return {
