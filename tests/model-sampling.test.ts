@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/model/backend.ts';
+import { setNativeEnabled } from '../src/model/native/kernels.ts';
 import { Rng } from '../src/model/rng.ts';
 import { chooseToken, sample } from '../src/model/sampling.ts';
 import { CharTokenizer } from '../src/model/tokenizer.ts';
@@ -143,6 +144,43 @@ test('each row has its own stream: any split of the rows samples what the whole 
     );
   }
 });
+
+for (const path of ['native', 'stock'] as const) {
+  test(`${path}: a row that finished is no longer fed, and every row samples what it samples alone`, () => {
+    setNativeEnabled(path === 'native');
+    const run = model.run.bind(model);
+    try {
+      const many = Array.from({ length: 7 }, (_, i) => prompts[i % prompts.length]!.slice(0, 1 + (i % 4)));
+      const padTo = Math.max(...many.map((p) => p.length));
+      const options = { maxTokens: 24, temperature: 1.5, seed: 11, stopTokenIds: [3, 17] };
+      const fed: number[] = [];
+      model.run = (input) => {
+        fed.push(input.batch);
+        return run(input);
+      };
+      const whole = sample(model, many, options);
+      model.run = run;
+      const lengths = whole.tokens.map((t) => t.length);
+      assert.ok(new Set(lengths).size >= 3, `rows end at different steps: ${lengths}`);
+      // The prompt feeds every row; after k tokens, only the rows that go on past k.
+      assert.deepEqual(
+        fed,
+        Array.from({ length: Math.max(...lengths) }, (_, k) => lengths.filter((n) => n > k).length),
+      );
+      many.forEach((prompt, row) => {
+        const alone = sample(model, [prompt], { ...options, firstRow: row, padTo });
+        assert.deepEqual(alone.tokens[0], whole.tokens[row], `row ${row}`);
+        assert.deepEqual(alone.finishReasons[0], whole.finishReasons[row]);
+        assert.ok(alone.logprobs[0]!.every((x, i) => Math.abs(x - whole.logprobs[row]![i]!) < 1e-5));
+      });
+      const recomputed = sample(model, many, { ...options, useCache: false });
+      assert.deepEqual(recomputed.tokens, whole.tokens);
+    } finally {
+      model.run = run;
+      setNativeEnabled(true);
+    }
+  });
+}
 
 test('chooseToken: temperature, top-p and greedy', () => {
   const logits = Float32Array.from([0, 2, 1, -1]);

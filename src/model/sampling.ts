@@ -100,13 +100,14 @@ export function sample(model: Transformer, prompts: number[][], options: SampleO
       ? allocateDecodeBuffers(nLayers, batch, nKvHeads, promptLen + maxTokens, headDim)
       : undefined;
   try {
-    let logits = forwardStep(model, prompts, pads, tokens, undefined, outputWeight, buffers);
+    // The rows still generating, in order: a row that finished is no longer fed (its tokens are final).
+    let live = prompts.map((_, row) => row);
+    let logits = forwardStep(model, prompts, pads, tokens, live, undefined, outputWeight, buffers);
     cache = logits.cache;
     for (let step = 0; step < maxTokens; step++) {
       const values = logits.values;
-      for (let row = 0; row < batch; row++) {
-        if (finishReasons[row]) continue;
-        const rowLogits = values.subarray(row * columns, row * columns + vocab);
+      live.forEach((row, i) => {
+        const rowLogits = values.subarray(i * columns, i * columns + vocab);
         const allowed = allowedMask(options.logitsMask?.(tokens[row], row) ?? null, vocab);
         const bias = options.logitsBias?.(tokens[row], row);
         const token = chooseToken(
@@ -118,18 +119,25 @@ export function sample(model: Transformer, prompts: number[][], options: SampleO
         );
         if (token < 0) {
           finishReasons[row] = 'mask';
-          continue;
+          return;
         }
         tokens[row].push(token);
         logprobs[row].push(logSoftmaxAt(rowLogits, token));
         if (stopTokens.has(token) || endsWithStop(options, tokens[row])) finishReasons[row] = 'stop';
+      });
+      const still = live.filter((row) => finishReasons[row] === undefined);
+      if (still.length === 0 || step === maxTokens - 1) break;
+      if (still.length < live.length) {
+        cache = keptRows(cache, live, still);
+        live = still;
+        if (buffers) buffers.rows = Int32Array.from(live);
       }
-      if (finishReasons.every((r) => r !== undefined) || step === maxTokens - 1) break;
       const next = forwardStep(
         model,
         prompts,
         pads,
         tokens,
+        live,
         options.useCache === false ? undefined : cache,
         outputWeight,
         buffers,
@@ -168,46 +176,61 @@ function paddedHead(model: Transformer): { weight: tf.Tensor2D; owned: boolean }
 }
 
 /**
- * Logits of the next position for every row. With `cache` (or `buffers` past the prompt), only each row's newest
- * token is fed; without, the whole left-padded sequence (prompt + generated) is recomputed. Rows that already
- * finished are fed their last token again (their output is ignored), which keeps the batch rectangular.
+ * The stock cache of rows `live` cut down to rows `kept` (a subsequence of `live`): its rows are live's, in order.
+ * The cache given is disposed.
+ */
+function keptRows(cache: KVCache | undefined, live: number[], kept: number[]): KVCache | undefined {
+  if (!cache) return undefined;
+  const at = new Map(live.map((row, i) => [row, i]));
+  const indices = tf.tensor1d(
+    kept.map((row) => at.get(row)!),
+    'int32',
+  );
+  const layers = cache.layers.map((layer) => ({
+    kT: tf.gather(layer.kT, indices) as tf.Tensor4D,
+    v: tf.gather(layer.v, indices) as tf.Tensor4D,
+  }));
+  indices.dispose();
+  disposeCache(cache);
+  return { layers, length: cache.length };
+}
+
+/**
+ * Logits of the next position for rows `live`, in that order (rows that finished are not fed). With `cache` (or
+ * `buffers` past the prompt), only each row's newest token is fed; without, the whole left-padded sequence
+ * (prompt + generated) is recomputed.
  */
 function forwardStep(
   model: Transformer,
   prompts: number[][],
   pads: number[],
   generated: number[][],
+  live: readonly number[],
   cache: KVCache | undefined,
   outputWeight: tf.Tensor2D,
   buffers?: DecodeBuffers,
 ): { values: Float32Array; cache: KVCache | undefined } {
-  const batch = prompts.length;
+  const batch = live.length;
   const promptLen = prompts[0].length + pads[0];
-  const steps = Math.max(...generated.map((g) => g.length));
+  const steps = generated[live[0]!]!.length; // every live row has as many tokens
   const total = promptLen + steps;
   const start = buffers ? buffers.length : cache ? total - 1 : 0;
   const seqLen = total - start;
   const ids = new Int32Array(batch * seqLen);
   const positions = new Int32Array(batch * seqLen);
   const mask = new Float32Array(batch * seqLen * total);
-  for (let row = 0; row < batch; row++) {
+  live.forEach((row, i) => {
     const pad = pads[row];
     const sequence = prompts[row];
     const own = generated[row];
     for (let t = 0; t < seqLen; t++) {
       const at = start + t;
-      const g = at - promptLen;
-      ids[row * seqLen + t] =
-        at < pad
-          ? 0
-          : at < promptLen
-            ? sequence[at - pad]
-            : (own[g] ?? own[own.length - 1] ?? sequence.at(-1)!);
-      positions[row * seqLen + t] = Math.max(0, at - pad);
-      const maskRow = (row * seqLen + t) * total;
+      ids[i * seqLen + t] = at < pad ? 0 : at < promptLen ? sequence[at - pad] : own[at - promptLen]!;
+      positions[i * seqLen + t] = Math.max(0, at - pad);
+      const maskRow = (i * seqLen + t) * total;
       for (let key = 0; key < total; key++) if (key < pad || key > at) mask[maskRow + key] = NEG_INF;
     }
-  }
+  });
   const [logits, ...kv] = tf.tidy(() => {
     const result = model.run({
       ids,

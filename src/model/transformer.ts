@@ -321,7 +321,7 @@ export class Transformer {
     const rotated = fusedRopeQkv(qkv, perToken(cos), perToken(sin), h, kv, 1 / Math.sqrt(hd));
     const packed = tf.reshape(rotated, [batch, seqLen, (h + 2 * kv) * hd]) as tf.Tensor3D;
     const mixed = memory.buffers
-      ? attendCached(packed, h, memory.buffers.layers[layer], memory.buffers.length, mask)
+      ? attendCached(packed, h, memory.buffers, layer, mask)
       : fusedAttention(packed, h, kv, mask);
     return tf.reshape(mixed, [tokens, h * hd]) as tf.Tensor2D;
   }

@@ -1,6 +1,7 @@
 // Decoding with a preallocated key/value cache (native products only): every step writes its new keys and values
 // into the buffers in place and attends over them in one native call, so no step reallocates or copies the cache
-// (the stock path concatenates it: O(length) copying per token). The buffers belong to one sampling call.
+// (the stock path concatenates it: O(length) copying per token). The buffers belong to one sampling call; `rows`
+// says which of their sequences the batch fed now holds, so a sampler can stop feeding rows that finished.
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.ts';
 import { runOnHeap } from './kernels.ts';
@@ -16,6 +17,8 @@ export interface DecodeBuffers {
   layers: Array<{ kT: tf.Tensor4D; v: tf.Tensor4D }>;
   length: number;
   capacity: number;
+  /** Row b of the batch fed is sequence rows[b] of the buffers; all of them, in order, when absent. */
+  rows?: Int32Array;
 }
 
 export function allocateDecodeBuffers(
@@ -41,19 +44,25 @@ export function disposeDecodeBuffers(buffers: DecodeBuffers | undefined): void {
 
 /**
  * Writes the keys and values of `qkv` ([batch, steps, (heads + 2·kvHeads)·headDim], packed and rotated, see
- * layers.ts `fusedRopeQkv`) into the layer's buffers at position `at`, then returns the attention of its queries over
- * positions 0..at+steps with the additive `mask` ([batch, 1, steps, at+steps]), as [batch, steps, heads, headDim].
+ * layers.ts `fusedRopeQkv`) into layer `layer` of the buffers at position `buffers.length` (row b into sequence
+ * `buffers.rows[b]`), then returns the attention of its queries over positions 0..length+steps with the additive
+ * `mask` ([batch, 1, steps, length+steps]), as [batch, steps, heads, headDim].
  */
 export function attendCached(
   qkv: tf.Tensor3D,
   heads: number,
-  layer: DecodeBuffers['layers'][number],
-  at: number,
+  buffers: DecodeBuffers,
+  layer: number,
   mask: tf.Tensor,
 ): tf.Tensor4D {
-  return tf
-    .engine()
-    .runKernel(KERNEL, { qkv, kCache: layer.kT, vCache: layer.v, mask }, { at, heads }) as tf.Tensor4D;
+  const { kT: kCache, v: vCache } = buffers.layers[layer]!;
+  const rows = tf.tensor1d(buffers.rows ?? identityRows(qkv.shape[0]), 'int32');
+  const at = buffers.length;
+  return tf.engine().runKernel(KERNEL, { qkv, kCache, vCache, mask, rows }, { at, heads }) as tf.Tensor4D;
+}
+
+function identityRows(batch: number): Int32Array {
+  return Int32Array.from({ length: batch }, (_, i) => i);
 }
 
 export function registerDecodeKernel(addon: NativeAddon): void {
@@ -61,10 +70,12 @@ export function registerDecodeKernel(addon: NativeAddon): void {
     kernelName: KERNEL,
     backendName: 'wasm',
     kernelFunc: ({ inputs, attrs, backend }) => {
-      const { qkv, kCache, vCache, mask } = inputs as Record<string, tf.TensorInfo>;
+      const { qkv, kCache, vCache, mask, rows } = inputs as Record<string, tf.TensorInfo>;
       const { at, heads } = attrs as { at: number; heads: number };
       const [batch, steps] = qkv.shape;
-      const [, kvHeads, headDim, capacity] = kCache.shape;
+      const [cacheRows, kvHeads, headDim, capacity] = kCache.shape;
+      if (rows.shape[0] !== batch)
+        throw new AzrError('INTERNAL', `${KERNEL}: ${rows.shape[0]} row indices for a batch of ${batch}`);
       if (mask.shape.reduce((a, b) => a * b, 1) !== batch * steps * (at + steps))
         throw new AzrError(
           'INTERNAL',
@@ -79,8 +90,9 @@ export function registerDecodeKernel(addon: NativeAddon): void {
           kvHeads,
           headDim,
           capacity,
+          cacheRows,
           at,
-          ...[qkv, kCache, vCache, mask, out].map(offset),
+          ...[qkv, kCache, vCache, mask, rows, out].map(offset),
         ),
       )[0];
     },

@@ -81,41 +81,49 @@ struct Packed {
 
 }  // namespace
 
-// attendCached(heap, batch, steps, heads, kvHeads, headDim, capacity, at, qkvOffset, kCacheOffset, vCacheOffset,
-//              maskOffset, outOffset)
-// Decoding attention over a preallocated cache, in two parts. First the new keys and values of qkv [batch, steps,
-// packed] are written in place at rows at..at+steps of the caches: keys transposed ([batch, kvHeads, headDim,
-// capacity]), values as they are ([batch, kvHeads, capacity, headDim]). Then every query attends over the first
-// at+steps rows of its kv head with the additive mask [batch, steps, at+steps]; out [batch, steps, heads, headDim].
+// attendCached(heap, batch, steps, heads, kvHeads, headDim, capacity, cacheRows, at, qkvOffset, kCacheOffset,
+//              vCacheOffset, maskOffset, rowsOffset, outOffset)
+// Decoding attention over a preallocated cache of `cacheRows` sequences, in two parts. Row b of qkv [batch, steps,
+// packed] is sequence rows[b] of the cache (int32 [batch]: a sampler drops the rows that finished). First the new
+// keys and values are written in place at positions at..at+steps of the caches: keys transposed ([cacheRows,
+// kvHeads, headDim, capacity]), values as they are ([cacheRows, kvHeads, capacity, headDim]). Then every query
+// attends over the first at+steps positions of its kv head with the additive mask [batch, steps, at+steps]; out
+// [batch, steps, heads, headDim].
 napi_value AttendCached(napi_env env, napi_callback_info info) {
-  return kernelCall<12>(env, info, "attendCached", [](Heap& heap, const double* v) -> const char* {
-    const size_t batch = v[0], steps = v[1], heads = v[2], kvHeads = v[3], hd = v[4], capacity = v[5], at = v[6];
+  return kernelCall<14>(env, info, "attendCached", [](Heap& heap, const double* v) -> const char* {
+    const size_t batch = v[0], steps = v[1], heads = v[2], kvHeads = v[3], hd = v[4], capacity = v[5];
+    const size_t cacheRows = v[6], at = v[7];
     const Packed packed{heads, kvHeads, hd};
     const size_t length = at + steps, width = packed.width(), tokens = batch * steps;
-    const double cacheSize = double(batch) * kvHeads * capacity * hd;
+    const double cacheSize = double(cacheRows) * kvHeads * capacity * hd;
     heap.require(length <= capacity && heads % kvHeads == 0);
-    const float *qkv = heap.floats(v[7], double(tokens) * width), *mask = heap.floats(v[10], double(tokens) * length);
-    float *kCache = heap.floats(v[8], cacheSize), *vCache = heap.floats(v[9], cacheSize);
-    float* out = heap.floats(v[11], double(tokens) * heads * hd);
+    const float *qkv = heap.floats(v[8], double(tokens) * width), *mask = heap.floats(v[11], double(tokens) * length);
+    float *kCache = heap.floats(v[9], cacheSize), *vCache = heap.floats(v[10], cacheSize);
+    const int32_t* rows = heap.ints(v[12], batch);
+    float* out = heap.floats(v[13], double(tokens) * heads * hd);
     if (heap.checked()) return heap.checked();
+    for (size_t b = 0; b < batch; b++) heap.require(rows[b] >= 0 && size_t(rows[b]) < cacheRows);
+    if (heap.checked()) return "azr_native: attendCached row outside the cache";
+    /** Where kv head g of qkv row b lives in either cache. */
+    const auto block = [&](size_t b, size_t g) { return (size_t(rows[b]) * kvHeads + g) * capacity * hd; };
     for (size_t b = 0; b < batch; b++)
       for (size_t t = 0; t < steps; t++)
         for (size_t g = 0; g < kvHeads; g++) {
           const float* row = qkv + (b * steps + t) * width;
-          const size_t block = (b * kvHeads + g) * capacity * hd;
-          for (size_t d = 0; d < hd; d++) kCache[block + d * capacity + at + t] = row[packed.key(g) + d];
-          std::memcpy(vCache + block + (at + t) * hd, row + packed.value(g), hd * sizeof(float));
+          const size_t start = block(b, g);
+          for (size_t d = 0; d < hd; d++) kCache[start + d * capacity + at + t] = row[packed.key(g) + d];
+          std::memcpy(vCache + start + (at + t) * hd, row + packed.value(g), hd * sizeof(float));
         }
     if (steps > 1 && blasLoaded()) {
       // A prompt: per head, two products through the BLAS instead of one query at a time.
       std::vector<float> scores(steps * length);
       for (size_t b = 0; b < batch; b++)
         for (size_t h = 0; h < heads; h++) {
-          const size_t block = (b * kvHeads + packed.kvOf(h)) * capacity * hd;
-          gemm(false, false, steps, length, hd, qkv + b * steps * width + packed.query(h), width, kCache + block,
+          const size_t start = block(b, packed.kvOf(h));
+          gemm(false, false, steps, length, hd, qkv + b * steps * width + packed.query(h), width, kCache + start,
                capacity, 0, scores.data(), length);
           softmaxRows(scores.data(), mask + b * steps * length, steps, length);
-          gemm(false, false, steps, hd, length, scores.data(), length, vCache + block, hd, 0,
+          gemm(false, false, steps, hd, length, scores.data(), length, vCache + start, hd, 0,
                out + b * steps * heads * hd + h * hd, heads * hd);
         }
       return nullptr;
@@ -123,8 +131,8 @@ napi_value AttendCached(napi_env env, napi_callback_info info) {
     std::vector<float> scores(length);
     for (size_t token = 0; token < tokens; token++)
       for (size_t h = 0; h < heads; h++) {
-        const size_t block = (token / steps * kvHeads + packed.kvOf(h)) * capacity * hd;
-        attendRow(qkv + token * width + packed.query(h), kCache + block, vCache + block, mask + token * length, length,
+        const size_t start = block(token / steps, packed.kvOf(h));
+        attendRow(qkv + token * width + packed.query(h), kCache + start, vCache + start, mask + token * length, length,
                   capacity, hd, scores.data(), out + (token * heads + h) * hd);
       }
     return nullptr;
