@@ -113,8 +113,8 @@ export const CoordinatorOptions = Type.Object({
     default: false,
     description:
       "Learn step t−1's batch while step t is generated (put the learner on a thread or process to use a second " +
-      "core): one step off-policy, which TRR++'s ratio clipping against the sampling log-probabilities accounts for. " +
-      'The same as `maxStaleness: 1`.',
+      "core): one step off-policy (the learner's `oldLogprobs` says what the PPO ratio is taken against). The same as " +
+      '`maxStaleness: 1`.',
   }),
   maxStaleness: Type.Optional(
     Type.Integer({
