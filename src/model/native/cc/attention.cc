@@ -42,13 +42,22 @@ MULTIVERSIONED void softmaxBackwardRows(float* dP, const float* p, size_t count,
 
 /**
  * softmax(query·keys + mask)·values for one query over `length` cache rows; keys are stored transposed
- * ([headDim, capacity]) so every loop runs over contiguous memory without horizontal sums.
+ * ([headDim, capacity]) so every loop runs over contiguous memory without horizontal sums. Both products take four
+ * head dimensions (scores) or four keys (out) per pass: a pass loads and stores its accumulator row once for four
+ * products instead of once for each, which bounded these loops.
  */
 MULTIVERSIONED void attendRow(const float* query, const float* keysT, const float* values, const float* mask,
                               size_t length, size_t capacity, size_t hd, float* scores, float* out) {
 #pragma omp simd
   for (size_t j = 0; j < length; j++) scores[j] = mask[j];
-  for (size_t d = 0; d < hd; d++) {
+  size_t d = 0;
+  for (; d + 4 <= hd; d += 4) {
+    const float q0 = query[d], q1 = query[d + 1], q2 = query[d + 2], q3 = query[d + 3];
+    const float *k0 = keysT + d * capacity, *k1 = k0 + capacity, *k2 = k1 + capacity, *k3 = k2 + capacity;
+#pragma omp simd
+    for (size_t j = 0; j < length; j++) scores[j] += q0 * k0[j] + q1 * k1[j] + q2 * k2[j] + q3 * k3[j];
+  }
+  for (; d < hd; d++) {
     const float qd = query[d];
     const float* row = keysT + d * capacity;
 #pragma omp simd
@@ -61,11 +70,19 @@ MULTIVERSIONED void attendRow(const float* query, const float* keysT, const floa
 #pragma omp simd reduction(+ : sum)
   for (size_t j = 0; j < length; j++) sum += scores[j] = fastExp(scores[j] - max);
   const float scale = 1 / sum;
-  for (size_t d = 0; d < hd; d++) out[d] = 0;
-  for (size_t j = 0; j < length; j++) {
+  for (size_t e = 0; e < hd; e++) out[e] = 0;
+  size_t j = 0;
+  for (; j + 4 <= length; j += 4) {
+    const float p0 = scores[j] * scale, p1 = scores[j + 1] * scale, p2 = scores[j + 2] * scale,
+                p3 = scores[j + 3] * scale;
+    const float *v0 = values + j * hd, *v1 = v0 + hd, *v2 = v1 + hd, *v3 = v2 + hd;
+#pragma omp simd
+    for (size_t e = 0; e < hd; e++) out[e] += p0 * v0[e] + p1 * v1[e] + p2 * v2[e] + p3 * v3[e];
+  }
+  for (; j < length; j++) {
     const float p = scores[j] * scale;
 #pragma omp simd
-    for (size_t d = 0; d < hd; d++) out[d] += p * values[j * hd + d];
+    for (size_t e = 0; e < hd; e++) out[e] += p * values[j * hd + e];
   }
 }
 
