@@ -126,15 +126,6 @@ export const LearnerActorOptions = Type.Object({
       "sequences alone, dealt in turn: the supervised term gets a step per N examples however large the step's " +
       'batch (docs/learning.md).',
   }),
-  supervisedKeep: Type.Number({
-    exclusiveMinimum: 0,
-    maximum: 1,
-    default: 1,
-    description:
-      "The share of an update's supervised sequences that is learnt: those the current weights find hardest (the " +
-      'highest −log p of the whole gold answer, from one forward pass without gradients; a pass costs about a third ' +
-      'of a learnt sequence). 1 = all (docs/learning.md, session 15).',
-  }),
   oldLogprobs: StringEnum(['sampling', 'recomputed'], {
     default: 'sampling',
     description:

@@ -257,49 +257,6 @@ test('supervisedBatchSize N: the RL step, then the supervised sequences in steps
   }
 });
 
-test('supervisedKeep: only the share the current weights find hardest is learnt, the same as learning it alone', () => {
-  const supervised = ['abca', 'bcdd', 'cabb', 'dabc', 'aabd'].map((t, i) => ({
-    promptIds: tasks[i % 2]!.prompt,
-    targetIds: tokenizer.encode(t),
-  }));
-  // Each example's −log p of its whole target under the starting weights: token-mean loss × tokens.
-  const probe = new Learner(new Transformer(config, 5), { supervisedWeight: 1 });
-  const surprise = supervised.map((s) => {
-    const { grads, stats } = probe.gradients([], [s]);
-    tf.dispose([...grads.values()]);
-    return stats.supervisedLoss * stats.supervisedTokens;
-  });
-  const order = surprise.map((_, i) => i).sort((a, b) => surprise[b]! - surprise[a]!);
-  assert.ok(surprise[order[1]!]! - surprise[order[2]!]! > 1e-3, `a clear second and third: ${surprise}`);
-  const hardest = order.slice(0, 2).sort((a, b) => a - b);
-
-  const keeping = new Learner(new Transformer(config, 5), {
-    lr: 1e-2,
-    supervisedWeight: 1,
-    supervisedKeep: 0.4,
-  });
-  const stats = keeping.step([], supervised);
-  assert.equal(stats.supervisedDropped, 3, '⌈0.4 × 5⌉ = 2 kept');
-  assert.equal(stats.supervisedTokens, 8);
-  const alone = new Learner(new Transformer(config, 5), { lr: 1e-2, supervisedWeight: 1 });
-  alone.step(
-    [],
-    hardest.map((i) => supervised[i]!),
-  );
-  const a = keeping.model.weights();
-  for (const [name, w] of alone.model.weights()) {
-    const got = a.get(name)!;
-    for (let i = 0; i < w.length; i++) assert.ok(Math.abs(got[i]! - w[i]!) < 1e-6, `${name}[${i}]`);
-  }
-  const all = new Learner(keeping.model, { supervisedWeight: 1 });
-  assert.equal(all.step([], supervised).supervisedDropped, 0, 'the default keeps every example');
-  all.dispose();
-  for (const learner of [probe, keeping, alone]) {
-    learner.dispose();
-    learner.model.dispose();
-  }
-});
-
 test('a token sampled far below what the model now gives it (log-ratio ≫ 20): loss, gradients and weights stay finite', () => {
   const model = new Transformer(config, 5);
   const learner = new Learner(model, { lr: 1e-3 });

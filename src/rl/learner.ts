@@ -39,12 +39,6 @@ export interface LearnerOptions extends AdamWOptions {
    */
   supervisedBatchSize: number;
   /**
-   * The share of an update's supervised sequences that is learnt, in (0, 1]: those the current weights find hardest
-   * (the highest −log p of the whole target, from one forward pass without gradients); the rest is dropped.
-   * 1 = all (docs/learning.md, session 15).
-   */
-  supervisedKeep: number;
-  /**
    * What the PPO ratio of an RL token is against: `sampling`, the log-probability its sampler recorded (the paper's
    * on-policy setting, where both agree); `recomputed`, the weights at the start of the update (veRL recomputes
    * `old_log_prob` with the actor the same way). With the supervised term's own steps between a sample's generation
@@ -70,7 +64,6 @@ export const defaultLearnerOptions: LearnerOptions = {
   supervisedWeight: 0,
   miniBatches: 1,
   supervisedBatchSize: 0,
-  supervisedKeep: 1,
   oldLogprobs: 'sampling',
   whitening: 'sequence',
   advantageEps: 1e-6,
@@ -95,8 +88,6 @@ export interface LearnerStats {
   meanReward: number;
   responseTokens: number;
   supervisedTokens: number;
-  /** Supervised sequences left out by `supervisedKeep`. */
-  supervisedDropped: number;
   groups: Record<string, GroupStats>;
 }
 
@@ -160,7 +151,7 @@ export class Learner implements CheckpointableLearner {
    * src/rl/schedule.ts).
    */
   step(batch: RolloutSample[], supervised: SupervisedSample[] = [], lrFactor = 1): LearnerStats {
-    const { rl, sl, groups, supervisedDropped } = this.sequences(batch, supervised);
+    const { rl, sl, groups } = this.sequences(batch, supervised);
     if (rl.length + sl.length === 0)
       throw new AzrError('INTERNAL', 'learner step with no tokens to train on');
     const meanReward = meanRewardOf(batch);
@@ -183,7 +174,6 @@ export class Learner implements CheckpointableLearner {
       step: this.optimizer.step,
       lr: this.options.lr * lrFactor,
       skippedSteps: skipped,
-      supervisedDropped,
     };
   }
 
@@ -243,10 +233,9 @@ export class Learner implements CheckpointableLearner {
     batch: RolloutSample[],
     supervised: SupervisedSample[] = [],
   ): { grads: Map<string, tf.Tensor>; stats: LearnerStats } {
-    const { rl, sl, groups, supervisedDropped } = this.sequences(batch, supervised);
+    const { rl, sl, groups } = this.sequences(batch, supervised);
     if (this.options.oldLogprobs === 'recomputed') for (const q of rl) q.oldLogprobs = 'current';
-    const { grads, stats } = this.gradientsOf(rl, sl, meanRewardOf(batch), groups);
-    return { grads, stats: { ...stats, supervisedDropped } };
+    return this.gradientsOf(rl, sl, meanRewardOf(batch), groups);
   }
 
   /**
@@ -256,7 +245,7 @@ export class Learner implements CheckpointableLearner {
   private sequences(
     batch: RolloutSample[],
     supervised: SupervisedSample[],
-  ): { rl: Sequence[]; sl: Sequence[]; groups: Record<string, GroupStats>; supervisedDropped: number } {
+  ): { rl: Sequence[]; sl: Sequence[]; groups: Record<string, GroupStats> } {
     const o = this.options;
     for (const s of batch) {
       if (s.samplingLogprobs.length !== s.responseIds.length)
@@ -300,24 +289,7 @@ export class Learner implements CheckpointableLearner {
               };
             })
         : [];
-    const kept = this.hardest(sl);
-    return { rl, sl: kept, groups: normalised.groups, supervisedDropped: sl.length - kept.length };
-  }
-
-  /**
-   * The `supervisedKeep` share of `sl` with the highest −log p of the whole target under the current weights, in
-   * their order in `sl` (ties keep the earlier).
-   */
-  private hardest(sl: Sequence[]): Sequence[] {
-    const keep = Math.ceil(this.options.supervisedKeep * sl.length);
-    if (keep >= sl.length) return sl;
-    const surprise = this.logprobsOf(sl).map((logp) => -logp.reduce((a, b) => a + b, 0));
-    const chosen = sl
-      .map((_, i) => i)
-      .sort((a, b) => surprise[b]! - surprise[a]! || a - b)
-      .slice(0, keep)
-      .sort((a, b) => a - b);
-    return chosen.map((i) => sl[i]!);
+    return { rl, sl, groups: normalised.groups };
   }
 
   /** Gradients and statistics of one mini-batch: token means within it (1 / its RL tokens, 1 / its supervised tokens). */
@@ -360,7 +332,6 @@ export class Learner implements CheckpointableLearner {
       meanReward,
       responseTokens,
       supervisedTokens,
-      supervisedDropped: 0,
       groups,
     };
     return { grads, stats };
