@@ -126,6 +126,14 @@ export const LearnerActorOptions = Type.Object({
       "sequences alone, dealt in turn: the supervised term gets a step per N examples however large the step's " +
       'batch (docs/learning.md).',
   }),
+  sharePrefixes: Type.Boolean({
+    default: false,
+    description:
+      "Train sequences that share a prefix (a program's pairs, a task's rollouts, one prompt's proposals) as one " +
+      'row with the prefix computed once: the same losses and gradients on fewer tokens. With ' +
+      '`supervisedBatchSize`, supervised sequences sharing a prefix go into the same step (docs/learning.md, ' +
+      'session 15).',
+  }),
   oldLogprobs: StringEnum(['sampling', 'recomputed'], {
     default: 'sampling',
     description:

@@ -76,6 +76,22 @@ test('both modes exist under the built-in names, with the identity seed, bare pr
   }
 });
 
+test("solver prompts put the program first (the paper order): one program's tasks share their prompt up to the task", async () => {
+  const all = await modes();
+  const sibling: Task = { ...tasks[0]!, id: 't1b', input: "'xyz'", output: "'ZYXa'" };
+  assert.equal(
+    all.get('deduction')!.solverPrompt(tasks[0]!).text,
+    `# program\n${tasks[0]!.code}\n# input\n'abc'\n# output\n`,
+  );
+  for (const mode of all.values()) {
+    const [a, b] = [mode.solverPrompt(tasks[0]!).text, mode.solverPrompt(sibling).text];
+    assert.ok(
+      a.startsWith(`# program\n${tasks[0]!.code}\n`) && b.startsWith(`# program\n${tasks[0]!.code}\n`),
+    );
+    assert.notEqual(a, b);
+  }
+});
+
 for (const name of ['deduction', 'abduction']) {
   test(`${name}: a perfect completion is a valid proposal, the gold answer is allowed by the grammar and verified correct`, async () => {
     const mode = (await modes()).get(name)!;

@@ -200,8 +200,18 @@ export class Transformer {
     return tf.tidy(() => this.logits(Int32Array.from(ids.flat()), batch, seqLen));
   }
 
-  /** Training-path logits for right-padded or equal rows (positions 0..seqLen-1, causal mask). */
-  logits(ids: Int32Array, batch: number, seqLen: number): tf.Tensor3D {
+  /**
+   * Training-path logits for right-padded or equal rows: positions 0..seqLen-1 and a causal mask, or the given
+   * positions [batch * seqLen] and additive mask [batch, 1, seqLen, seqLen] (rows sharing a prefix,
+   * src/rl/prefix-rows.ts).
+   */
+  logits(
+    ids: Int32Array,
+    batch: number,
+    seqLen: number,
+    layout?: { positions: Int32Array; mask: tf.Tensor },
+  ): tf.Tensor3D {
+    if (layout) return this.run({ ids, batch, seqLen, ...layout }).logits;
     const positions = new Int32Array(batch * seqLen);
     for (let i = 0; i < positions.length; i++) positions[i] = i % seqLen;
     return this.run({ ids, batch, seqLen, positions, mask: this.causalMask(seqLen) }).logits;

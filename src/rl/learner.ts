@@ -8,6 +8,7 @@ import { tokenLogprobsAndEntropy } from '../model/ops.ts';
 import type { Transformer } from '../model/transformer.ts';
 import { AdamW, type AdamWOptions } from './adamw.ts';
 import { type GroupStats, trrAdvantages, type Whitening } from './advantages.ts';
+import { layoutRows, prefixGroups, rowWidth } from './prefix-rows.ts';
 import type { RolloutSample, SupervisedSample } from '../wire/index.ts';
 import { AzrError } from '../errors.ts';
 
@@ -39,6 +40,12 @@ export interface LearnerOptions extends AdamWOptions {
    */
   supervisedBatchSize: number;
   /**
+   * Sequences that share a prefix (a program's pairs, a task's rollouts) are trained as one row with the prefix
+   * computed once (src/rl/prefix-rows.ts): the same losses and gradients on fewer tokens. With
+   * `supervisedBatchSize`, such supervised sequences are dealt into the same supervised step.
+   */
+  sharePrefixes: boolean;
+  /**
    * What the PPO ratio of an RL token is against: `sampling`, the log-probability its sampler recorded (the paper's
    * on-policy setting, where both agree); `recomputed`, the weights at the start of the update (veRL recomputes
    * `old_log_prob` with the actor the same way). With the supervised term's own steps between a sample's generation
@@ -64,6 +71,7 @@ export const defaultLearnerOptions: LearnerOptions = {
   supervisedWeight: 0,
   miniBatches: 1,
   supervisedBatchSize: 0,
+  sharePrefixes: false,
   oldLogprobs: 'sampling',
   whitening: 'sequence',
   advantageEps: 1e-6,
@@ -193,15 +201,17 @@ export class Learner implements CheckpointableLearner {
     const out: number[][] = [];
     for (let start = 0; start < sequences.length; start += this.options.microBatchSize) {
       const micro = sequences.slice(start, start + this.options.microBatchSize);
-      const { inputs, targets, rows, width } = packed(micro);
+      const { inputs, targets, rows, width, placed } = layoutRows(micro.map((q) => [q]));
       const values = tf.tidy(() =>
         tokenLogprobsAndEntropy(
           this.model.logits(inputs, rows, width),
           tf.tensor2d(targets, [rows, width], 'int32'),
         ).logp.dataSync(),
       );
-      for (const [r, q] of micro.entries())
-        out.push(Array.from(values.subarray(r * width + q.firstTarget - 1, r * width + q.ids.length - 1)));
+      for (const { sequence: q, row } of placed)
+        out.push(
+          Array.from(values.subarray(row * width + q.firstTarget - 1, row * width + q.ids.length - 1)),
+        );
     }
     return out;
   }
@@ -211,13 +221,18 @@ export class Learner implements CheckpointableLearner {
     // Dealt in turn (every m-th sequence): each mini-batch gets a share of every mode and role.
     const deal = <T>(items: T[], m: number, k: number, offset = 0) =>
       items.filter((_, i) => (offset + i) % m === k);
-    const { miniBatches, supervisedBatchSize } = this.options;
+    const { miniBatches, supervisedBatchSize, sharePrefixes } = this.options;
     if (supervisedBatchSize > 0) {
       const m = Math.min(miniBatches, rl.length);
       const n = Math.ceil(sl.length / supervisedBatchSize);
+      // Sharing prefixes, the sequences that share one are dealt together (a row can only hold one step's).
+      const slGroups = sharePrefixes ? prefixGroups(sl) : sl.map((q) => [q]);
       return [
         ...Array.from({ length: m }, (_, k): [Sequence[], Sequence[]] => [deal(rl, m, k), []]),
-        ...Array.from({ length: n }, (_, k): [Sequence[], Sequence[]] => [[], deal(sl, n, k)]),
+        ...Array.from({ length: Math.min(n, slGroups.length) }, (_, k): [Sequence[], Sequence[]] => [
+          [],
+          deal(slGroups, n, k).flat(),
+        ]),
       ];
     }
     // Dealt over the RL then the supervised sequences: every mini-batch gets a share of each, none is empty.
@@ -308,17 +323,20 @@ export class Learner implements CheckpointableLearner {
       ...slPart.map((q) => ({ ...q, slWeight: 1 / supervisedTokens })),
     ];
     if (sequences.length === 0) throw new AzrError('INTERNAL', 'learner step with no tokens to train on');
-    // Micro-batches are padded to their longest sequence: neighbours by length waste the least padding. The loss
-    // is a weighted sum over tokens, so the order does not change it.
-    sequences.sort((a, b) => a.ids.length - b.ids.length);
+    // Micro-batches are padded to their widest row: neighbours by width waste the least padding. The loss is a
+    // weighted sum over tokens, so the order does not change it.
+    const rows = (o.sharePrefixes ? prefixGroups(sequences) : sequences.map((q) => [q]))
+      .map((group) => ({ group, width: rowWidth(group) }))
+      .sort((a, b) => a.width - b.width)
+      .map(({ group }) => group);
 
     const totals = Object.fromEntries(statNames.map((n) => [n, 0])) as Record<
       (typeof statNames)[number],
       number
     >;
     let grads = new Map<string, tf.Tensor>();
-    for (let start = 0; start < sequences.length; start += o.microBatchSize) {
-      const micro = this.microBatchGradients(sequences.slice(start, start + o.microBatchSize));
+    for (let start = 0; start < rows.length; start += o.microBatchSize) {
+      const micro = this.microBatchGradients(rows.slice(start, start + o.microBatchSize));
       for (const name of statNames) totals[name] += micro.stats[name];
       grads = accumulate(grads, micro.grads);
     }
@@ -337,21 +355,22 @@ export class Learner implements CheckpointableLearner {
     return { grads, stats };
   }
 
-  private microBatchGradients(sequences: Sequence[]) {
+  /** One micro-batch's gradients: each row one sequence, or several sharing a prefix (`layoutRows`). */
+  private microBatchGradients(groups: Sequence[][]) {
     const o = this.options;
-    const { inputs, targets, rows, width } = packed(sequences);
+    const { inputs, targets, rows, width, positions, mask, placed } = layoutRows(groups);
     const oldLogprobs = new Float32Array(rows * width);
     /** 1 where the ratio is against the weights the gradient is taken at (`current`). */
     const atCurrent = new Float32Array(rows * width);
-    const anyAtCurrent = sequences.some((s) => s.oldLogprobs === 'current');
+    const anyAtCurrent = placed.some(({ sequence }) => sequence.oldLogprobs === 'current');
     const advantage = new Float32Array(rows * width);
     const pgWeight = new Float32Array(rows * width);
     const slWeight = new Float32Array(rows * width);
     // Dual clip's cap on each token's loss: −c·A where A < 0, none elsewhere.
     const pgCap = new Float32Array(rows * width).fill(Number.MAX_VALUE);
-    sequences.forEach((s, r) => {
-      for (let t = 0; t < s.ids.length - 1; t++) {
-        const at = r * width + t;
+    for (const { sequence: s, row, column } of placed) {
+      for (let t = Math.max(0, s.firstTarget - 1); t < s.ids.length - 1; t++) {
+        const at = row * width + column(t);
         const target = t + 1 - s.firstTarget;
         if (target < 0) continue;
         if (s.oldLogprobs === 'current') atCurrent[at] = 1;
@@ -361,13 +380,14 @@ export class Learner implements CheckpointableLearner {
         pgWeight[at] = s.pgWeight;
         slWeight[at] = s.slWeight;
       }
-    });
+    }
     const shape: [number, number] = [rows, width];
     const kept: Record<string, tf.Scalar> = {};
     const lossFn = () =>
       tf.tidy(() => {
+        const layout = mask ? { positions, mask: tf.tensor4d(mask, [rows, 1, width, width]) } : undefined;
         const { logp: tokenLogp, entropy } = tokenLogprobsAndEntropy(
-          this.model.logits(inputs, rows, width),
+          this.model.logits(inputs, rows, width, layout),
           tf.tensor2d(targets, shape, 'int32'),
         );
         // The log-ratio clamped as veRL does (±20): a token sampled at a probability the model has since left far
@@ -416,21 +436,6 @@ export class Learner implements CheckpointableLearner {
   dispose(): void {
     this.optimizer.dispose();
   }
-}
-
-/** Sequences as a rows × width batch of next-token inputs and targets (zero-padded on the right). */
-function packed(sequences: Sequence[]) {
-  const rows = sequences.length;
-  const width = Math.max(...sequences.map((s) => s.ids.length)) - 1;
-  const inputs = new Int32Array(rows * width);
-  const targets = new Int32Array(rows * width);
-  sequences.forEach((s, r) => {
-    for (let t = 0; t < s.ids.length - 1; t++) {
-      inputs[r * width + t] = s.ids[t]!;
-      targets[r * width + t] = s.ids[t + 1]!;
-    }
-  });
-  return { inputs, targets, rows, width };
 }
 
 /** `x`'s value with no gradient through it. */
