@@ -35,7 +35,7 @@ test('prefixGroups: sequences sharing a prefix meet, at most maxBranches a group
   const a3 = pair(programA, [7], [8]);
   const b1 = pair(programB, [2], [2]);
   const lone = seq([5, 5, 5, 5], 2);
-  const groups = prefixGroups([a1, b1, lone, a2, a3], 2);
+  const groups = prefixGroups([a1, b1, lone, a2, a3], 64, 2);
   const sets = groups.map((g) => g.map((s) => [a1, a2, a3, b1, lone].indexOf(s)).sort());
   // a1..a3 share 19 tokens, but a group holds two; A and B share 4 (< 16): not grouped.
   assert.deepEqual(sets.map((s) => s.length).sort(), [1, 1, 1, 2]);
@@ -44,6 +44,16 @@ test('prefixGroups: sequences sharing a prefix meet, at most maxBranches a group
     JSON.stringify(sets),
   );
   assert.ok(sets.some((s) => s.length === 1 && s[0] === 3) && sets.some((s) => s.length === 1 && s[0] === 4));
+  // A row never outgrows the context: a1 + a2 take 18 + 3 + 3 = 24 columns, a third branch 2 more; a2 + a3 take 23.
+  assert.deepEqual(
+    prefixGroups([a1, a2, a3], 24).map((g) => g.length),
+    [2, 1],
+  );
+  assert.deepEqual(
+    prefixGroups([a1, a2, a3], 23).map((g) => g.length),
+    [1, 2],
+  );
+  assert.equal(layoutRows([[a1, a2]]).width, 24);
 });
 
 test('layoutRows: the prefix once, then each branch; a branch sees the prefix and itself, at its own positions', () => {

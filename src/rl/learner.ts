@@ -226,7 +226,7 @@ export class Learner implements CheckpointableLearner {
       const m = Math.min(miniBatches, rl.length);
       const n = Math.ceil(sl.length / supervisedBatchSize);
       // Sharing prefixes, the sequences that share one are dealt together (a row can only hold one step's).
-      const slGroups = sharePrefixes ? prefixGroups(sl) : sl.map((q) => [q]);
+      const slGroups = sharePrefixes ? prefixGroups(sl, this.model.config.maxSeqLen) : sl.map((q) => [q]);
       return [
         ...Array.from({ length: m }, (_, k): [Sequence[], Sequence[]] => [deal(rl, m, k), []]),
         ...Array.from({ length: Math.min(n, slGroups.length) }, (_, k): [Sequence[], Sequence[]] => [
@@ -325,7 +325,9 @@ export class Learner implements CheckpointableLearner {
     if (sequences.length === 0) throw new AzrError('INTERNAL', 'learner step with no tokens to train on');
     // Micro-batches are padded to their widest row: neighbours by width waste the least padding. The loss is a
     // weighted sum over tokens, so the order does not change it.
-    const rows = (o.sharePrefixes ? prefixGroups(sequences) : sequences.map((q) => [q]))
+    const rows = (
+      o.sharePrefixes ? prefixGroups(sequences, this.model.config.maxSeqLen) : sequences.map((q) => [q])
+    )
       .map((group) => ({ group, width: rowWidth(group) }))
       .sort((a, b) => a.width - b.width)
       .map(({ group }) => group);

@@ -31,16 +31,26 @@ const MIN_SHARED = 16;
 
 /**
  * The sequences in groups of at most `maxBranches` that share at least MIN_SHARED tokens before every member's first
- * target (sorted by their tokens, so equal prefixes meet); a sequence that shares nothing is a group of its own.
+ * target and lay out in at most `maxWidth` columns (sorted by their tokens, so equal prefixes meet); a sequence that
+ * shares nothing is a group of its own.
  */
-export function prefixGroups<T extends TokenSequence>(sequences: readonly T[], maxBranches = 4): T[][] {
+export function prefixGroups<T extends TokenSequence>(
+  sequences: readonly T[],
+  maxWidth: number,
+  maxBranches = 4,
+): T[][] {
   const sorted = [...sequences].sort((a, b) => compareIds(a.ids, b.ids));
   const groups: T[][] = [];
   let shared = 0;
   for (const s of sorted) {
     const group = groups[groups.length - 1];
     const common = group ? Math.min(shared, sharedLength([group[0]!, s])) : 0;
-    if (group && group.length < maxBranches && common >= MIN_SHARED) {
+    if (
+      group &&
+      group.length < maxBranches &&
+      common >= MIN_SHARED &&
+      widthOf([...group, s], common) <= maxWidth
+    ) {
       group.push(s);
       shared = common;
     } else {
