@@ -101,7 +101,8 @@ export const LearnerActorOptions = Type.Object({
   microBatchSize: Type.Integer({
     minimum: 1,
     default: 8,
-    description: 'Sequences per forward/backward pass.',
+    description:
+      'Rows per forward/backward pass: a row is one sequence, or with `sharePrefixes` up to 4 sharing a prefix.',
   }),
   miniBatches: Type.Integer({
     minimum: 1,

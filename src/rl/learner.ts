@@ -23,7 +23,7 @@ export interface LearnerOptions extends AdamWOptions {
   dualClip: number;
   entropyCoef: number;
   maxGradNorm: number;
-  /** Sequences per forward/backward pass. */
+  /** Rows per forward/backward pass: a row is one sequence, or with `sharePrefixes` up to 4 sharing a prefix. */
   microBatchSize: number;
   /** Weight of the supervised (next-token cross-entropy) term; 0 = off. */
   supervisedWeight: number;
