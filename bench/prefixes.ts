@@ -12,7 +12,7 @@ import { tinyPythonModes } from '../plugins/tiny-python/index.ts';
 import { formatChoice, initBackend } from '../src/model/backend.ts';
 import { Transformer } from '../src/model/transformer.ts';
 import { Learner, type SupervisedSample } from '../src/rl/learner.ts';
-import { layoutRows, prefixGroups } from '../src/rl/prefix-rows.ts';
+import { prefixGroups, rowWidth } from '../src/rl/prefix-rows.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(3),
@@ -64,7 +64,7 @@ const columns = (examples: SupervisedSample[], share: boolean) => {
     firstTarget: s.promptIds.length,
   }));
   const rows = share ? prefixGroups(sequences, spec.maxSeqLen) : sequences.map((q) => [q]);
-  return rows.reduce((n, row) => n + layoutRows([row]).width, 0);
+  return rows.reduce((n, row) => n + rowWidth(row), 0);
 };
 
 for (const learner of learners) learner.step([], update(0));

@@ -207,8 +207,9 @@ export function tinyPythonModes(o: TinyPythonOptions): TaskMode[] {
 
   // Deduction shows the program and an input and asks for the output; abduction shows the program and the output
   // and asks for an input. Both put the program first, as the paper does: a program's tasks then share their
-  // prompt up to the input, which the learner computes once (`sharePrefixes`). A deduction answer may be any literal of the subset, whatever the task (its type
-  // is not given away); an abduction answer has the type of the task's input.
+  // prompt up to the input, which the learner computes once (`sharePrefixes`). A deduction answer may be any
+  // literal of the subset, whatever the task (its type is not given away); an abduction answer has the type of the
+  // task's input.
   const mode = (kind: 'deduction' | 'abduction', shown: (task: Task) => Section[]): TaskMode => {
     const asked = kind === 'deduction' ? 'output' : 'input';
     const answerConstraint = kind === 'deduction' ? () => valueConstraint : inputConstraint;
