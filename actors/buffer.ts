@@ -28,6 +28,8 @@ export const bufferProtocol = defineProtocol({
   },
   size: { request: Type.Object({}), reply: Type.Integer() },
   all: { request: Type.Object({}), reply: Type.Array(TaskSchema) },
+  /** The `count` most recently added tasks, oldest first (fewer when the buffer holds fewer). */
+  recent: { request: Type.Object({ count: Type.Integer({ minimum: 0 }) }), reply: Type.Array(TaskSchema) },
 });
 
 export const BufferOptions = Type.Object({
@@ -120,6 +122,10 @@ export const buffer = defineActor({
     },
     all: (state, _msg, ctx) => {
       ctx.reply(state.tasks);
+      return state;
+    },
+    recent: (state, { count }, ctx) => {
+      ctx.reply(count === 0 ? [] : state.tasks.slice(-count));
       return state;
     },
   },

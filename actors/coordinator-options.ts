@@ -37,6 +37,15 @@ export const CoordinatorOptions = Type.Object({
       "rollouts' cost for the proposer fall k-fold, and so does how fast it moves (not in the paper: k = 1; " +
       'docs/azr.md §2).',
   }),
+  answerEvery: Type.Integer({
+    minimum: 1,
+    default: 1,
+    description:
+      "When the solver is not reinforced (`reinforce` lacks `solver`), its answers to a step's batch feed only the " +
+      'metrics `<mode>.solveRate` and `<mode>.solverReward`: it answers on every k-th step only (steps 0, k, 2k, …) ' +
+      "and the other steps' lines lack those two. Saves a solve call per mode a step (docs/azr.md §2); ignored when " +
+      'the solver is reinforced.',
+  }),
   rolloutPairs: Type.Optional(
     Type.Integer({
       minimum: 1,

@@ -425,13 +425,18 @@ async function collect(
   const { batchSize, rollouts, supervised, supervisedExtra } = state.options;
   const reinforced = new Set(state.options.reinforce);
   const batch: Batch = { samples: [], supervised: [] };
-  const needsBuffer = state.shapers.some((s) => s.needsBuffer);
+  const readWindow = bufferWindow(state.shapers);
   /** Each mode's tasks for the supervised term this step, posed by the modes `supervisedFrom` names. */
   const taughtBy = new Map<string, Task[]>();
 
   for (const mode of state.modes) {
     const buffer = state.peers.buffer(mode.name);
-    const held = needsBuffer ? await buffer.ask({ type: 'all' }) : [];
+    const held =
+      readWindow === 0
+        ? []
+        : await timings.time('buffers', () =>
+            buffer.ask(readWindow === Infinity ? { type: 'all' } : { type: 'recent', count: readWindow }),
+          );
     const context = { step, buffer: held };
     const seed = seedOf(ctx, `${step}/${mode.name}/propose`);
     const references = await drawReferences(state, mode, batchSize, seed, timings);
@@ -476,16 +481,14 @@ async function collect(
     const drawn =
       fill > 0 ? await timings.time('buffers', () => backfill(state, buffer, fill, newTasks)) : [];
     const solverTasks = solverBatch(batchSize, newTasks, drawn);
-    const answers = await solve(
-      state,
-      mode,
-      solverTasks,
-      1,
-      seedOf(ctx, `${step}/${mode.name}/solve`),
-      timings,
-    );
-    const solver = rewardRollouts(state.shapers, solverRollouts(mode.name, answers), context, timings.faults);
-    if (reinforced.has('solver'))
+    // An unreinforced solver's answers only feed the metrics: `answerEvery` thins them (docs/azr.md §2).
+    const answering = reinforced.has('solver') || step % state.options.answerEvery === 0;
+    const answers = answering
+      ? await solve(state, mode, solverTasks, 1, seedOf(ctx, `${step}/${mode.name}/solve`), timings)
+      : undefined;
+    const solver =
+      answers && rewardRollouts(state.shapers, solverRollouts(mode.name, answers), context, timings.faults);
+    if (reinforced.has('solver') && answers && solver)
       batch.samples.push(...trainingSamples(answers, solver.rewards, mode.name, 'solver'));
     if (supervised && teaches(state, mode.name)) {
       const extra = supervisedExtra
@@ -502,14 +505,14 @@ async function collect(
       solveRates: rates,
       answers,
       proposerRewards: learnt(proposer.rewards),
-      solverRewards: solver.rewards,
+      solverRewards: solver?.rewards,
       bufferSize,
     });
     Object.assign(
       line,
       modeMetrics(mode.name, figures, {
         proposer: meanTerms(state.shapers, proposer.terms),
-        solver: meanTerms(state.shapers, solver.terms),
+        solver: solver ? meanTerms(state.shapers, solver.terms) : {},
       }),
     );
   }
@@ -521,6 +524,12 @@ async function collect(
     batch.supervised.push(...supervisedPairs(mode, tasks, timings.faults));
   }
   return batch;
+}
+
+/** How many of a mode's latest buffered tasks the shapers read: the largest `bufferWindow`, all for a shaper without one, 0 if none reads the buffer. */
+export function bufferWindow(shapers: readonly RewardShaper[]): number {
+  const readers = shapers.filter((s) => s.needsBuffer);
+  return readers.length ? Math.max(...readers.map((s) => s.bufferWindow ?? Infinity)) : 0;
 }
 
 /** The modes whose tasks `mode`'s supervised term learns (`supervisedFrom`; by default its own). */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buffer } from '../actors/buffer.ts';
+import { bufferWindow } from '../actors/coordinator.ts';
 import type { Task } from '../src/plugins/index.ts';
 import { createSystem, SimulatedClock } from '../src/runtime/index.ts';
 
@@ -104,4 +105,26 @@ test('draw: distinct tasks per group (all 3 of a buffer of 3 for K = 6), excludi
   const resumed = start({ fingerprint: 'cfg-1' }, snapshot);
   assert.deepEqual(await resumed.ref.ask({ type: 'draw', counts: [2, 2, 2, 2] }), continued);
   await resumed.system.stop();
+});
+
+test('recent: the last n tasks added, oldest first; fewer when the buffer holds fewer', async () => {
+  const { system, ref } = start({ capacity: 4 });
+  await ref.ask({ type: 'add', tasks: [task(1), task(2), task(3), task(4), task(5)] });
+  const ids = async (count: number) => (await ref.ask({ type: 'recent', count })).map((t) => t.id);
+  assert.deepEqual(await ids(2), ['t4', 't5']);
+  assert.deepEqual(await ids(10), ['t2', 't3', 't4', 't5']);
+  assert.deepEqual(await ids(0), []);
+  await system.stop();
+});
+
+test('the coordinator reads the largest window its shapers ask for: all for one without a window, none if none reads', () => {
+  const shaper = (needsBuffer?: boolean, bufferWindow?: number) => ({
+    name: 's',
+    needsBuffer,
+    bufferWindow,
+    reward: () => 0,
+  });
+  assert.equal(bufferWindow([shaper(), shaper(false, 50)]), 0);
+  assert.equal(bufferWindow([shaper(true, 50), shaper(true, 2000), shaper()]), 2000);
+  assert.equal(bufferWindow([shaper(true, 50), shaper(true)]), Infinity);
 });

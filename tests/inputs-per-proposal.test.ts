@@ -607,3 +607,50 @@ describe('proposerEvery: the proposer is rolled out and reinforced on every k-th
     }
   });
 });
+
+describe('answerEvery: an unreinforced solver answers the batch on every k-th step only', () => {
+  const unreinforced = {
+    answerEvery: 2,
+    reinforce: ['proposer'],
+    supervised: true,
+    supervisedFresh: true,
+    overlap: false,
+  };
+  const answered = () => solveCalls.filter((c) => c.samples === 1).reduce((n, c) => n + c.tasks, 0);
+
+  test('k = 2, step 1: no answers, no solver metrics; the pairs are still learnt and the proposer rolled out', async () => {
+    const { system, line } = await oneStep(unreinforced);
+    try {
+      assert.equal(answered(), 0);
+      assert.equal(line['deduction.solveRate'], undefined);
+      assert.equal(line['deduction.solverReward'], undefined);
+      assert.equal(line['reward.deduction.solver.correctness'], undefined);
+      assert.equal(line['deduction.newTasks'], 3);
+      assert.equal(taught[0], 3);
+      assert.ok(solveCalls.some((c) => c.samples === 3));
+    } finally {
+      await system.stop();
+    }
+  });
+
+  test('k = 2, step 2: the batch is answered and measured', async () => {
+    const { system, line } = await oneStep(unreinforced, ['deduction'], 2);
+    try {
+      assert.ok(answered() > 0);
+      assert.equal(typeof line['deduction.solveRate'], 'number');
+      assert.equal(typeof line['reward.deduction.solver.correctness'], 'number');
+    } finally {
+      await system.stop();
+    }
+  });
+
+  test('a reinforced solver answers every step, whatever k', async () => {
+    const { system } = await oneStep({ answerEvery: 2 });
+    try {
+      assert.ok(answered() > 0);
+      assert.ok(learned.flat().some((s) => s.group === 'deduction/solver'));
+    } finally {
+      await system.stop();
+    }
+  });
+});

@@ -39,6 +39,7 @@ test('a config names it; valid proposals pay −weight × the share in the windo
   const [shaper] = shapers;
   assert.equal(shaper!.name, 'outputBalance');
   assert.equal(shaper!.needsBuffer, true);
+  assert.equal(shaper!.bufferWindow, 4, 'the coordinator fetches only the window');
   // The window is the last 4: one '0' of them (the two older '0's are outside it).
   const buffer = [
     task('a', '0'),

@@ -69,6 +69,7 @@ export default definePlugin({
       {
         name: 'outputBalance',
         needsBuffer: true,
+        bufferWindow: o.window,
         reward: (rollout, { buffer }) => {
           if (rollout.role !== 'proposer' || !rollout.valid || !rollout.task) return 0;
           // Counted once per step's buffer, read for every proposal.

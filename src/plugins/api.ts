@@ -141,7 +141,7 @@ export interface Rollout {
 
 export interface RewardContext {
   step: number;
-  /** Tasks of the same mode already in the buffer (for novelty-style shapers). */
+  /** Tasks of the same mode already in the buffer, oldest first (its last `bufferWindow` when every shaper sets one). */
   buffer: readonly Task[];
 }
 
@@ -150,6 +150,11 @@ export interface RewardShaper {
   readonly name: string;
   /** Set when `reward` reads `context.buffer` (the buffer is then fetched for it each step). */
   readonly needsBuffer?: boolean;
+  /**
+   * With `needsBuffer`: `reward` reads only the mode's last N buffered tasks, so `context.buffer` holds just those
+   * (the coordinator fetches the largest window its shapers ask for; all of the buffer when one gives none).
+   */
+  readonly bufferWindow?: number;
   reward(rollout: Rollout, context: RewardContext): number;
 }
 

@@ -9,9 +9,10 @@ export interface ModeStep {
   /** The valid proposals' tasks, by proposal index (several per program with `inputsPerProposal` > 1). */
   tasks: ProposedTasks;
   solveRates: ReadonlyMap<string, number>;
-  answers: readonly { correct: boolean }[];
+  /** The solver's answers and their rewards; undefined on a step it did not answer (`answerEvery`). */
+  answers?: readonly { correct: boolean }[];
   proposerRewards: readonly number[];
-  solverRewards: readonly number[];
+  solverRewards?: readonly number[];
   /** The mode's buffer size after the step. */
   bufferSize: number;
 }
@@ -33,9 +34,9 @@ export function modeFigures(step: ModeStep): ModeFigures {
     tasksPerProposal: valid.length ? tasks.size / valid.length : 0,
     bufferSize: step.bufferSize,
     learnability: mean([...step.solveRates.values()]),
-    solveRate: mean(step.answers.map((a) => (a.correct ? 1 : 0))),
+    solveRate: step.answers && mean(step.answers.map((a) => (a.correct ? 1 : 0))),
     proposerReward: mean(step.proposerRewards),
-    solverReward: mean(step.solverRewards),
+    solverReward: step.solverRewards && mean(step.solverRewards),
     programChars: mean(valid.map((i) => tasks.of(i)[0]!.code.length)),
     topOutputShare: topShare(tasks.values().map((task) => task.output)),
   };

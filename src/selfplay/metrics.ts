@@ -21,7 +21,9 @@ export const MODE_METRICS = [
   'topOutputShare',
 ] as const;
 export type ModeMetric = (typeof MODE_METRICS)[number];
-export type ModeFigures = Record<ModeMetric, number>;
+/** A mode's figures; the solver's two are undefined on a step it did not answer (`answerEvery`). */
+export type ModeFigures = Record<Exclude<ModeMetric, 'solveRate' | 'solverReward'>, number> &
+  Record<'solveRate' | 'solverReward', number | undefined>;
 
 /** The member of `time` that holds a step's whole wall time; the other members are phases. */
 export const WALL_TIME = 'wallMs';
@@ -64,7 +66,10 @@ export function modeMetrics(
   terms: { proposer: Record<string, number>; solver: Record<string, number> },
 ): Record<string, number> {
   const line: Record<string, number> = {};
-  for (const metric of MODE_METRICS) line[modeKey(mode, metric)] = figures[metric];
+  for (const metric of MODE_METRICS) {
+    const value = figures[metric];
+    if (value !== undefined) line[modeKey(mode, metric)] = value;
+  }
   for (const role of ['proposer', 'solver'] as const)
     for (const [shaper, term] of Object.entries(terms[role])) line[rewardTermKey(mode, role, shaper)] = term;
   return line;
