@@ -106,3 +106,32 @@ test("by: type balances kinds of output: an int pays for the ints' share, whatev
   assert.equal(shaper!.reward(validProposal(task('new', '[]')), context), -0.25, 'a list');
   assert.equal(shaper!.reward(validProposal(task('new', "'s'")), context), 0, 'no string yet');
 });
+
+test("programWeight docks the share of the proposal's program beside the balance by type", async () => {
+  const { shapers } = await loadPlugins(
+    [{ use: 'output-balance', options: { weight: 2, window: 4, by: 'type', programWeight: 10 } }],
+    { builtins: builtinPlugins },
+  );
+  const [shaper] = shapers;
+  const mirrored = (id: string, output: string): Task => ({
+    ...task(id, output),
+    code: 'def f(x):\n    return x + x[::-1]',
+  });
+  const buffer = [task('a', '1'), mirrored('b', '[1, 1]'), mirrored('c', "'abba'"), task('d', "'x'")];
+  const context = { step: 2, buffer };
+  // a list output: type share 1/4; its program: 2 of 4
+  assert.equal(shaper!.reward(validProposal(mirrored('new', '[2, 2]')), context), -(2 * 0.25 + 10 * 0.5));
+  // a new program with an int output: type share 1/4, program share 0 (task()'s program is `return x`, 2 of 4)
+  const fresh = { ...task('n', '5'), code: 'def f(x):\n    return x * 3' };
+  assert.equal(shaper!.reward(validProposal(fresh), context), -2 * 0.25);
+  const off = (
+    await loadPlugins([{ use: 'output-balance', options: { weight: 2, window: 4, by: 'type' } }], {
+      builtins: builtinPlugins,
+    })
+  ).shapers[0]!;
+  assert.equal(
+    off.reward(validProposal(mirrored('new', '[2, 2]')), context),
+    -2 * 0.25,
+    'programWeight 0: as before',
+  );
+});

@@ -2,7 +2,8 @@
 // `window` buffered tasks whose output (or, with `by: program`, whose program; with `by: type`, whose output's Python
 // type) equals the new task's. Learnability alone lets a small proposer settle on the outputs an untrained solver
 // guesses (`0`, `''`, `False`), on one program with varied inputs, or on the kinds of output it gets right (ints and
-// strings, never lists): docs/learning.md measures all three. Off unless a config names it.
+// strings, never lists): docs/learning.md measures all three. With `programWeight` it also docks the share of the
+// proposal's program (a second balance, by program, beside `by`). Off unless a config names it.
 import { Type } from '@sinclair/typebox';
 import { definePlugin, type Task } from '../../src/plugins/index.ts';
 import { StringEnum } from '../../src/wire/index.ts';
@@ -55,6 +56,14 @@ export default definePlugin({
       default: 2000,
       description: 'Most recent buffered tasks of the mode compared against.',
     }),
+    programWeight: Type.Number({
+      minimum: 0,
+      default: 0,
+      description:
+        "With `by` other than `program`, a second penalty: −programWeight × the share of the window's tasks that " +
+        "have the proposal's program. A proposer paid for unsolved tasks settles on a program that is always valid " +
+        "and never solved (`x + x[::-1]`: 11 % of a run's tasks, docs/learning.md); its pairs then teach little.",
+    }),
     by: StringEnum(['output', 'program', 'type'], {
       default: 'output',
       description:
@@ -64,7 +73,12 @@ export default definePlugin({
     }),
   }),
   rewardShapers: (o) => {
-    const byBuffer = new WeakMap<readonly Task[], Map<string, number>>();
+    const byPrograms = o.programWeight > 0 && o.by !== 'program';
+    const count = (buffer: readonly Task[]) => ({
+      by: shares(buffer, o.window, o.by),
+      programs: byPrograms ? shares(buffer, o.window, 'program') : undefined,
+    });
+    const byBuffer = new WeakMap<readonly Task[], ReturnType<typeof count>>();
     return [
       {
         name: 'outputBalance',
@@ -73,10 +87,12 @@ export default definePlugin({
         reward: (rollout, { buffer }) => {
           if (rollout.role !== 'proposer' || !rollout.valid || !rollout.task) return 0;
           // Counted once per step's buffer, read for every proposal.
-          const counted = byBuffer.get(buffer) ?? shares(buffer, o.window, o.by);
+          const counted = byBuffer.get(buffer) ?? count(buffer);
           byBuffer.set(buffer, counted);
-          const share = counted.get(keyOf(rollout.task, o.by)) ?? 0;
-          return share > 0 ? -o.weight * share : 0;
+          const share = counted.by.get(keyOf(rollout.task, o.by)) ?? 0;
+          const programShare = counted.programs?.get(rollout.task.code) ?? 0;
+          const penalty = o.weight * share + o.programWeight * programShare;
+          return penalty > 0 ? -penalty : 0;
         },
       },
     ];
