@@ -526,7 +526,10 @@ async function collect(
   return batch;
 }
 
-/** How many of a mode's latest buffered tasks the shapers read: the largest `bufferWindow`, all for a shaper without one, 0 if none reads the buffer. */
+/**
+ * How many of a mode's latest buffered tasks the shapers read: the largest `bufferWindow`, all (Infinity) when a
+ * shaper that reads the buffer names none, 0 when none reads it.
+ */
 export function bufferWindow(shapers: readonly RewardShaper[]): number {
   const readers = shapers.filter((s) => s.needsBuffer);
   return readers.length ? Math.max(...readers.map((s) => s.bufferWindow ?? Infinity)) : 0;
