@@ -85,7 +85,11 @@ export const coordinatorProtocol = defineProtocol({
     request: Type.Object({ step: Type.Integer({ minimum: 1 }), heldout: Type.Optional(Type.Boolean()) }),
     reply: Type.Record(Type.String(), Type.Unknown()),
   },
-  broadcast: { request: Type.Object({}), reply: Type.Integer() },
+  /**
+   * Sends the generators the weights of the version they use (after a resume), or with `latest` the learner's
+   * newest (`azr eval` of a checkpoint); replies the version sent.
+   */
+  broadcast: { request: Type.Object({ latest: Type.Optional(Type.Boolean()) }), reply: Type.Integer() },
   /**
    * Waits until every generated batch is learned (the run asks before each checkpoint, so that a checkpoint holds
    * nothing in flight); replies the generators' weights version.
@@ -807,8 +811,8 @@ const definition = defineActor({
       ctx.reply({ accuracy: await evaluateHeldout(state), baselines: state.heldout?.baselines ?? {} });
       return state;
     },
-    broadcast: async (state, _msg, ctx) => {
-      ctx.reply(await broadcastWeights(state));
+    broadcast: async (state, { latest }, ctx) => {
+      ctx.reply(await broadcastWeights(state, undefined, latest ? await learnerWeights(state) : undefined));
       return state;
     },
     settle: async (state, _msg, ctx) => {

@@ -90,7 +90,7 @@ test('azr eval: a mode the config does not play is skipped with a line, not a cr
   assert.doesNotMatch(stderr, /crash|restart/i);
 });
 
-test('azr eval: a bad benchmark line or a checkpoint of another model is refused with what and where', async () => {
+test('azr eval: a bad benchmark line or a checkpoint of another model is refused with what and where; its own is scored', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'azr-eval-'));
   const bench = join(dir, 'bad.jsonl');
   await writeFile(
@@ -102,7 +102,11 @@ test('azr eval: a bad benchmark line or a checkpoint of another model is refused
   assert.match(bad.stderr, /bad\.jsonl:2: "code" must be a string/);
 
   const runDir = join(dir, 'run');
-  assert.equal((await azr('run', config, '--steps', '1', '--out', runDir)).code, 0);
+  assert.equal((await azr('run', config, '--steps', '2', '--out', runDir)).code, 0);
+  // The run's own config scores the checkpoint: its learner is past version 0, which the generators do not hold.
+  const own = await azr('eval', config, '--bench', 'examples/cruxeval-mini.jsonl', '--checkpoint', runDir);
+  assert.equal(own.code, 0, own.stderr);
+  assert.match(own.stdout, /output prediction \(deduction\): \d+\/12/);
   const other = await azr(
     'eval',
     'examples/tiny-zero.yaml',

@@ -58,7 +58,8 @@ export async function run(args: string[]): Promise<number> {
   const coordinator = system.lookup<typeof coordinatorProtocol.spec>('coordinator');
   const figures: Record<string, number> = { items: items.length };
   try {
-    await system.whileRunning(coordinator.ask({ type: 'broadcast' }, { timeoutMs: 600_000 }));
+    // The learner's newest weights: a checkpoint restores only the learner, whose version is the run's last.
+    await system.whileRunning(coordinator.ask({ type: 'broadcast', latest: true }, { timeoutMs: 600_000 }));
     for (const { mode, name, label } of metrics) {
       const tasks: Task[] = items.map((item) => ({
         id: item.id,
