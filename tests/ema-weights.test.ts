@@ -92,7 +92,10 @@ describe('self-play scoring the held-out set with the average (real actors, tiny
     );
     const summary = JSON.parse(await readFile(join(averaged, 'summary.json'), 'utf8'));
     assert.deepEqual(summary.heldout['ema.deduction'].baselines, summary.heldout.deduction.baselines);
-    assert.match(run.stdout + run.stderr, /held-out ema\.deduction: /);
+    assert.match(
+      run.stdout + run.stderr,
+      /held-out deduction, moving average of the weights: \d+\.\d% → \d+\.\d%/,
+    );
 
     const last = await checkpointState(averaged, 2);
     assert.ok(last.learner.ema, 'the checkpoint keeps the average');

@@ -202,8 +202,10 @@ export async function run(args: string[]): Promise<number> {
     );
   for (const [mode, h] of Object.entries(summary.heldout ?? {})) {
     const fmt = (x: number | null) => (x === null ? '–' : percent(x));
+    // `ema.<mode>`: the same mode scored with the learner's moving average of the weights (`emaDecay`).
+    const name = mode.startsWith('ema.') ? `${mode.slice(4)}, moving average of the weights` : mode;
     console.log(
-      `held-out ${mode}: ${fmt(h.before)} → ${fmt(h.after)} ` +
+      `held-out ${name}: ${fmt(h.before)} → ${fmt(h.after)} ` +
         `(baselines: most common ${percent(h.baselines.mostCommon)}, identity ${percent(h.baselines.identity)})`,
     );
   }
