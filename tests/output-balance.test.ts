@@ -107,6 +107,22 @@ test("by: type balances kinds of output: an int pays for the ints' share, whatev
   assert.equal(shaper!.reward(validProposal(task('new', "'s'")), context), 0, 'no string yet');
 });
 
+test('by: signature balances input type → output type: a string from a list pays for its kind alone', async () => {
+  const { shapers } = await loadPlugins(
+    [{ use: 'output-balance', options: { weight: 1, window: 4, by: 'signature' } }],
+    {
+      builtins: builtinPlugins,
+    },
+  );
+  const [shaper] = shapers;
+  const from = (input: string, output: string): Task => ({ ...task(output, output), input });
+  const buffer = [from('[1, 2]', "'2'"), from('[3]', "'3'"), from('[4]', "'4'"), from("'ab'", "'AB'")];
+  const context = { step: 2, buffer };
+  assert.equal(shaper!.reward(validProposal(from('[9]', "'9'")), context), -0.75, 'list -> str');
+  assert.equal(shaper!.reward(validProposal(from("'x'", "'X'")), context), -0.25, 'str -> str');
+  assert.equal(shaper!.reward(validProposal(from("'x'", '1')), context), 0, 'str -> int: none yet');
+});
+
 test("programWeight docks the share of the proposal's program beside the balance by type", async () => {
   const { shapers } = await loadPlugins(
     [{ use: 'output-balance', options: { weight: 2, window: 4, by: 'type', programWeight: 10 } }],

@@ -2,15 +2,22 @@
 // `window` buffered tasks whose output (or, with `by: program`, whose program; with `by: type`, whose output's Python
 // type) equals the new task's. Learnability alone lets a small proposer settle on the outputs an untrained solver
 // guesses (`0`, `''`, `False`), on one program with varied inputs, or on the kinds of output it gets right (ints and
-// strings, never lists): docs/learning.md measures all three. With `programWeight` it also docks the share of the
-// proposal's program (a second balance, by program, beside `by`). Off unless a config names it.
+// strings, never lists): docs/learning.md measures all three. `by: signature` balances input type → output type: a
+// proposer can keep its output types and still drift from one kind of input to another (string outputs written as
+// `str(x[-1])` of lists instead of string operations on strings, docs/learning.md, session 17). With
+// `programWeight` it also docks the share of the proposal's program (a second balance, by program, beside `by`).
+// Off unless a config names it.
 import { Type } from '@sinclair/typebox';
 import { definePlugin, type Task } from '../../src/plugins/index.ts';
 import { StringEnum } from '../../src/wire/index.ts';
 
-type Key = 'output' | 'program' | 'type';
-const keyOf = (task: Task, by: Key): string =>
-  by === 'output' ? task.output : by === 'program' ? task.code : outputType(task.output);
+type Key = 'output' | 'program' | 'type' | 'signature';
+function keyOf(task: Task, by: Key): string {
+  if (by === 'output') return task.output;
+  if (by === 'program') return task.code;
+  if (by === 'type') return outputType(task.output);
+  return `${outputType(task.input)} -> ${outputType(task.output)}`;
+}
 
 /** The Python type of a value from its repr, as far as its text tells: `int`, `str`, `list`, … or `other`. */
 export function outputType(repr: string): string {
@@ -64,12 +71,13 @@ export default definePlugin({
         "have the proposal's program. A proposer paid for unsolved tasks settles on a program that is always valid " +
         "and never solved (`x + x[::-1]`: 11 % of a run's tasks, docs/learning.md); its pairs then teach little.",
     }),
-    by: StringEnum(['output', 'program', 'type'], {
+    by: StringEnum(['output', 'program', 'type', 'signature'], {
       default: 'output',
       description:
         "What is balanced: the task's output, its program (a proposer that settles on one program with varied " +
-        "inputs has varied outputs), or its output's Python type (bool, int, str, list, …: the proposer's drift " +
-        'between kinds of output, docs/learning.md).',
+        "inputs has varied outputs), its output's Python type (bool, int, str, list, …: the proposer's drift " +
+        "between kinds of output, docs/learning.md), or its input's and its output's types together (`str -> str`, " +
+        '`list -> str`: a drift between kinds of input that keeps the output types).',
     }),
   }),
   rewardShapers: (o) => {
