@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { AzrError, exitCodeOf } from '../errors.ts';
 import { UsageError } from './args.ts';
 import type { RunEvent } from '../run/events.ts';
+import { averagedMode } from '../run/heldout.ts';
 import type { RunFlags } from '../run/run-record.ts';
 import { run as runTopology } from '../run/run.ts';
 import { ConfigError, type LoadedTopology } from '../topology/index.ts';
@@ -66,6 +67,12 @@ function checkSandbox(loaded: LoadedTopology): void {
 
 const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
 
+/** A held-out score's name as printed: `ema.deduction` → "deduction, moving average of the weights". */
+function heldoutLabel(name: string): string {
+  const averaged = averagedMode(name);
+  return averaged ? `${averaged}, moving average of the weights` : name;
+}
+
 function describeHeldout(
   accuracy: Record<string, number>,
   baselines: Record<string, { mostCommon: number; identity: number }>,
@@ -73,7 +80,7 @@ function describeHeldout(
   return Object.entries(accuracy)
     .map(([mode, a]) => {
       const b = baselines[mode];
-      return `${mode} ${percent(a)}${b ? ` (baselines: most common ${percent(b.mostCommon)}, identity ${percent(b.identity)})` : ''}`;
+      return `${heldoutLabel(mode)} ${percent(a)}${b ? ` (baselines: most common ${percent(b.mostCommon)}, identity ${percent(b.identity)})` : ''}`;
     })
     .join('; ');
 }
@@ -202,10 +209,8 @@ export async function run(args: string[]): Promise<number> {
     );
   for (const [mode, h] of Object.entries(summary.heldout ?? {})) {
     const fmt = (x: number | null) => (x === null ? '–' : percent(x));
-    // `ema.<mode>`: the same mode scored with the learner's moving average of the weights (`emaDecay`).
-    const name = mode.startsWith('ema.') ? `${mode.slice(4)}, moving average of the weights` : mode;
     console.log(
-      `held-out ${name}: ${fmt(h.before)} → ${fmt(h.after)} ` +
+      `held-out ${heldoutLabel(mode)}: ${fmt(h.before)} → ${fmt(h.after)} ` +
         `(baselines: most common ${percent(h.baselines.mostCommon)}, identity ${percent(h.baselines.identity)})`,
     );
   }

@@ -21,6 +21,10 @@ export const heldoutOf = (metrics: Record<string, unknown>): Record<string, numb
       .map(([key, value]) => [key.slice('heldout.'.length), value as number]),
   );
 
+/** The mode whose `ema.<mode>` score (the learner's moving average of the weights, `emaDecay`) `name` is, if it is one. */
+export const averagedMode = (name: string): string | undefined =>
+  name.startsWith('ema.') ? name.slice('ema.'.length) : undefined;
+
 /** Held-out accuracy before (step 0) and after (the last scored step), from the metrics file. */
 export async function heldoutSummary(
   metricsFile: string,
@@ -43,7 +47,7 @@ export async function heldoutSummary(
       {
         before: before?.[`heldout.${name}`] ?? null,
         after: after?.[`heldout.${name}`] ?? null,
-        baselines: baselines[name.replace(/^ema\./, '')]!,
+        baselines: baselines[averagedMode(name) ?? name]!,
       },
     ]),
   );
