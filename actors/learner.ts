@@ -205,6 +205,16 @@ export const LearnerActorOptions = Type.Object({
             description: "The proposer's entropy bonus (`own`; default: `entropyCoef`).",
           }),
         ),
+        klCoef: Type.Optional(
+          Type.Number({
+            minimum: 0,
+            default: 0,
+            description:
+              "Weight of a KL penalty keeping the proposer near its initial weights (`own`; 0 = off, the paper's): " +
+              'the low-variance estimate on each proposal token, against a frozen copy of the weights it started ' +
+              'from, kept in checkpoints (docs/azr.md §5).',
+          }),
+        ),
       },
       {
         additionalProperties: false,
@@ -225,8 +235,12 @@ export interface LearnerSnapshot {
   tokenizer: TokenizerSpec;
   tensors: Record<string, Float32Array>;
   optimizer: OptimizerSnapshot;
-  /** The proposer's own weights and optimiser (`proposer.weights: own`). */
-  proposer?: { tensors: Record<string, Float32Array>; optimizer: OptimizerSnapshot };
+  /** The proposer's own weights and optimiser (`proposer.weights: own`), and its KL reference (`klCoef`). */
+  proposer?: {
+    tensors: Record<string, Float32Array>;
+    optimizer: OptimizerSnapshot;
+    reference?: Record<string, Float32Array>;
+  };
   /** The moving average of the solver's weights (`emaDecay`). */
   ema?: Record<string, Float32Array>;
 }
@@ -249,11 +263,12 @@ function trainerOptions(options: LearnerActorOptions): Partial<LearnerOptions> {
 
 /** The proposer's trainer options (`proposer.weights: own`): the learner's, with the proposer's overrides. */
 function proposerTrainerOptions(options: LearnerActorOptions): Partial<LearnerOptions> {
-  const { lr, entropyCoef } = options.proposer ?? {};
+  const { lr, entropyCoef, klCoef = 0 } = options.proposer ?? {};
   return {
     ...trainerOptions(options),
     ...(lr === undefined ? {} : { lr }),
     ...(entropyCoef === undefined ? {} : { entropyCoef }),
+    klCoef,
   };
 }
 
@@ -283,22 +298,40 @@ async function architecture(options: LearnerActorOptions) {
   };
 }
 
+/** Weights restored from a checkpoint: the solver's, the proposer's own, its KL reference, the moving average. */
+interface RestoredWeights {
+  weights: Map<string, Float32Array>;
+  proposer?: Map<string, Float32Array>;
+  reference?: Map<string, Float32Array>;
+  ema?: Map<string, Float32Array>;
+}
+
 /**
- * The learner's state; `weights` replaces the initial (random or pretrained) weights, e.g. from a checkpoint. With
- * `proposer.weights: own` the proposer gets a model of its own: `proposerWeights`, or a copy of the solver's.
+ * The learner's state, from the initial (random or pretrained) weights or `restored` ones. With
+ * `proposer.weights: own` the proposer gets a model of its own (the restored one, or a copy of the solver's), and
+ * with its `klCoef` a frozen reference: the restored one, or a copy of the proposer's weights as they start.
  */
 function assemble(
   options: LearnerActorOptions,
   { config, tokenizerSpec, tokenizer, pretrained }: Awaited<ReturnType<typeof architecture>>,
-  weights?: Map<string, Float32Array>,
-  proposerWeights?: Map<string, Float32Array>,
-  emaWeights?: Map<string, Float32Array>,
+  restored?: RestoredWeights,
 ) {
-  if (pretrained && weights) pretrained.dispose();
-  const model = pretrained && !weights ? pretrained : new Transformer(config, weights ?? options.initSeed);
+  if ((options.proposer?.klCoef ?? 0) > 0 && options.proposer?.weights !== 'own')
+    throw new AzrError(
+      'OPTIONS_INVALID',
+      'learner: `proposer.klCoef` keeps a proposer of its own near its initial weights; with one shared model ' +
+        'there is none: set /proposer/weights to own, or /proposer/klCoef to 0',
+    );
+  if (pretrained && restored) pretrained.dispose();
+  const model =
+    pretrained && !restored ? pretrained : new Transformer(config, restored?.weights ?? options.initSeed);
   const proposerModel =
     options.proposer?.weights === 'own'
-      ? new Transformer(model.config, proposerWeights ?? new Map(model.weights()))
+      ? new Transformer(model.config, restored?.proposer ?? new Map(model.weights()))
+      : undefined;
+  const reference =
+    proposerModel && (options.proposer?.klCoef ?? 0) > 0
+      ? new Transformer(model.config, restored?.reference ?? new Map(proposerModel.weights()))
       : undefined;
   return {
     tokenizerSpec,
@@ -307,11 +340,12 @@ function assemble(
     trainer: new Learner(model, trainerOptions(options)),
     proposer: proposerModel && {
       model: proposerModel,
-      trainer: new Learner(proposerModel, proposerTrainerOptions(options)),
+      reference,
+      trainer: new Learner(proposerModel, proposerTrainerOptions(options), reference),
     },
     emaDecay: options.emaDecay,
     lrSchedule: options.lrSchedule,
-    ema: options.emaDecay > 0 ? copyTensors(emaWeights ?? model.weights()) : undefined,
+    ema: options.emaDecay > 0 ? copyTensors(restored?.ema ?? model.weights()) : undefined,
     version: 0,
   };
 }
@@ -417,6 +451,9 @@ export const learner = defineActor({
       proposer: {
         tensors: Object.fromEntries(state.proposer.model.weights()),
         optimizer: optimizerSnapshot(state.proposer.trainer),
+        ...(state.proposer.reference && {
+          reference: Object.fromEntries(state.proposer.reference.weights()),
+        }),
       },
     }),
     ...(state.ema && {
@@ -441,16 +478,15 @@ export const learner = defineActor({
       );
     }
     // A checkpoint of a shared model restored with a proposer of its own: the proposer starts from the shared
-    // weights with a fresh optimiser.
-    const proposerTensors = snap.proposer && new Map(Object.entries(snap.proposer.tensors));
-    // Without a saved average (the run had none), it starts from the restored weights.
-    const state = assemble(
-      options,
-      arch,
-      new Map(Object.entries(snap.tensors)),
-      proposerTensors,
-      snap.ema && new Map(Object.entries(snap.ema)),
-    );
+    // weights with a fresh optimiser. Without a saved average or reference (the run had none), each starts from
+    // the weights restored.
+    const asMap = (tensors?: Record<string, Float32Array>) => tensors && new Map(Object.entries(tensors));
+    const state = assemble(options, arch, {
+      weights: asMap(snap.tensors)!,
+      proposer: asMap(snap.proposer?.tensors),
+      reference: asMap(snap.proposer?.reference),
+      ema: asMap(snap.ema),
+    });
     importOptimizer(state.trainer, snap.optimizer);
     if (state.proposer && snap.proposer) importOptimizer(state.proposer.trainer, snap.proposer.optimizer);
     state.version = snap.version;
@@ -461,5 +497,6 @@ export const learner = defineActor({
     state?.model.dispose();
     state?.proposer?.trainer.dispose();
     state?.proposer?.model.dispose();
+    state?.proposer?.reference?.dispose();
   },
 });

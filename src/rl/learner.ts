@@ -1,6 +1,7 @@
 // The TRR++ learner (docs/azr.md §5): REINFORCE++ per-token policy loss with each sequence's task-relative advantage on
-// every response token, PPO ratio clipping against the sampling log-probabilities, an entropy bonus, no KL term;
-// optionally a supervised next-token loss on executor-produced targets. One optimiser step per mini-batch (one per
+// every response token, PPO ratio clipping against the sampling log-probabilities, an entropy bonus, no KL term
+// (optionally one, `klCoef`, against a frozen reference model); optionally a supervised next-token loss on
+// executor-produced targets. One optimiser step per mini-batch (one per
 // call by default), gradients accumulated over micro-batches so memory is bounded by the micro-batch size.
 import * as tf from '@tensorflow/tfjs-core';
 import type { CheckpointableLearner, LearnerCheckpointState } from '../model/checkpoint.ts';
@@ -22,6 +23,13 @@ export interface LearnerOptions extends AdamWOptions {
    */
   dualClip: number;
   entropyCoef: number;
+  /**
+   * Weight of a KL penalty towards the reference model given to the constructor (0 = off, the paper's): the
+   * low-variance estimator exp(r − l) − (r − l) − 1 of each response token's log-probabilities l (current) and r
+   * (reference), token-mean over the RL tokens (veRL's `low_var_kl`). It keeps a policy near the distribution it
+   * started from (docs/azr.md §5).
+   */
+  klCoef: number;
   maxGradNorm: number;
   /** Rows per forward/backward pass: a row is one sequence, or with `sharePrefixes` up to 4 sharing a prefix. */
   microBatchSize: number;
@@ -66,6 +74,7 @@ export const defaultLearnerOptions: LearnerOptions = {
   clipRatio: 0.2,
   dualClip: 3,
   entropyCoef: 0.001,
+  klCoef: 0,
   maxGradNorm: 1,
   microBatchSize: 8,
   supervisedWeight: 0,
@@ -83,11 +92,13 @@ export interface LearnerStats {
   lr: number;
   /** Optimiser steps of the update skipped because their gradient was not finite (0 in a healthy run). */
   skippedSteps: number;
-  /** pgLoss − entropyCoef · entropy + supervisedWeight · supervisedLoss. */
+  /** pgLoss − entropyCoef · entropy + klCoef · kl + supervisedWeight · supervisedLoss. */
   loss: number;
   pgLoss: number;
   /** Mean per-token entropy of the policy over response tokens. */
   entropy: number;
+  /** Mean per-token KL estimate to the reference model over response tokens (0 without `klCoef`). */
+  kl: number;
   supervisedLoss: number;
   /** Before clipping. */
   gradNorm: number;
@@ -107,13 +118,15 @@ interface Sequence {
   advantage: number;
   /** Per target token; `current`: the log-probabilities of the weights the gradient is taken at (ratio 1). */
   oldLogprobs: number[] | 'current' | null;
+  /** Per target token, the reference model's log-probabilities (`klCoef`), else null. */
+  refLogprobs: number[] | null;
   /** Weight of each target token in the token-mean policy statistics (1 / RL tokens) or 0. */
   pgWeight: number;
   /** Weight of each target token in the token-mean supervised loss (1 / supervised tokens) or 0. */
   slWeight: number;
 }
 
-const statNames = ['pgLoss', 'entropy', 'supervisedLoss', 'clipFraction', 'meanRatio'] as const;
+const statNames = ['pgLoss', 'entropy', 'kl', 'supervisedLoss', 'clipFraction', 'meanRatio'] as const;
 
 /** Bound on |log π − log π_sampling| before exp (veRL clamps the same at 20). */
 const MAX_LOG_RATIO = 20;
@@ -123,11 +136,15 @@ export class Learner implements CheckpointableLearner {
   readonly optimizer: AdamW;
   private readonly paramByVariable = new Map<string, string>();
 
+  /** `reference`: the frozen model of the KL penalty (needed with `klCoef` > 0; the caller owns it). */
   constructor(
     readonly model: Transformer,
     options: Partial<LearnerOptions> = {},
+    readonly reference?: Transformer,
   ) {
     this.options = { ...defaultLearnerOptions, ...options };
+    if (this.options.klCoef > 0 && !reference)
+      throw new AzrError('OPTIONS_INVALID', 'learner: `klCoef` > 0 needs a reference model');
     this.optimizer = new AdamW(model.params, this.options);
     for (const [name, v] of model.params) this.paramByVariable.set(v.name, name);
   }
@@ -191,20 +208,20 @@ export class Learner implements CheckpointableLearner {
    */
   private recomputeOldLogprobs(miniBatches: [Sequence[], Sequence[]][]): void {
     for (const [k, [rlPart]] of miniBatches.entries()) {
-      const logprobs = k === 0 ? undefined : this.logprobsOf(rlPart);
+      const logprobs = k === 0 ? undefined : this.logprobsOf(this.model, rlPart);
       for (const [i, q] of rlPart.entries()) q.oldLogprobs = logprobs?.[i] ?? 'current';
     }
   }
 
-  /** Each sequence's target tokens' log-probabilities under the current weights (no gradients). */
-  private logprobsOf(sequences: Sequence[]): number[][] {
+  /** Each sequence's target tokens' log-probabilities under `model`'s weights (no gradients). */
+  private logprobsOf(model: Transformer, sequences: Sequence[]): number[][] {
     const out: number[][] = [];
     for (let start = 0; start < sequences.length; start += this.options.microBatchSize) {
       const micro = sequences.slice(start, start + this.options.microBatchSize);
       const { inputs, targets, rows, width, placed } = layoutRows(micro.map((q) => [q]));
       const values = tf.tidy(() =>
         tokenLogprobsAndEntropy(
-          this.model.logits(inputs, rows, width),
+          model.logits(inputs, rows, width),
           tf.tensor2d(targets, [rows, width], 'int32'),
         ).logp.dataSync(),
       );
@@ -271,7 +288,7 @@ export class Learner implements CheckpointableLearner {
       batch.map((s) => ({ reward: s.reward, group: s.group, tokens: s.responseIds.length })),
       { whitening: o.whitening, eps: o.advantageEps },
     );
-    const rl = batch.flatMap((s, i) =>
+    const rl: Sequence[] = batch.flatMap((s, i) =>
       s.responseIds.length > 0
         ? [
             {
@@ -279,6 +296,7 @@ export class Learner implements CheckpointableLearner {
               firstTarget: s.promptIds.length,
               advantage: normalised.advantages[i]!,
               oldLogprobs: s.samplingLogprobs,
+              refLogprobs: null,
               pgWeight: 0,
               slWeight: 0,
             },
@@ -299,11 +317,16 @@ export class Learner implements CheckpointableLearner {
                 firstTarget: promptIds.length,
                 advantage: 0,
                 oldLogprobs: null,
+                refLogprobs: null,
                 pgWeight: 0,
                 slWeight: 0,
               };
             })
         : [];
+    if (o.klCoef > 0 && rl.length > 0) {
+      const reference = this.logprobsOf(this.reference!, rl);
+      for (const [i, q] of rl.entries()) q.refLogprobs = reference[i]!;
+    }
     return { rl, sl, groups: normalised.groups };
   }
 
@@ -346,7 +369,11 @@ export class Learner implements CheckpointableLearner {
       step: this.optimizer.step,
       lr: o.lr,
       skippedSteps: 0,
-      loss: totals.pgLoss - o.entropyCoef * totals.entropy + o.supervisedWeight * totals.supervisedLoss,
+      loss:
+        totals.pgLoss -
+        o.entropyCoef * totals.entropy +
+        o.klCoef * totals.kl +
+        o.supervisedWeight * totals.supervisedLoss,
       ...totals,
       gradNorm: globalNorm([...grads.values()]),
       meanReward,
@@ -365,6 +392,7 @@ export class Learner implements CheckpointableLearner {
     /** 1 where the ratio is against the weights the gradient is taken at (`current`). */
     const atCurrent = new Float32Array(rows * width);
     const anyAtCurrent = placed.some(({ sequence }) => sequence.oldLogprobs === 'current');
+    const refLogprobs = o.klCoef > 0 ? new Float32Array(rows * width) : undefined;
     const advantage = new Float32Array(rows * width);
     const pgWeight = new Float32Array(rows * width);
     const slWeight = new Float32Array(rows * width);
@@ -377,6 +405,7 @@ export class Learner implements CheckpointableLearner {
         if (target < 0) continue;
         if (s.oldLogprobs === 'current') atCurrent[at] = 1;
         else oldLogprobs[at] = s.oldLogprobs?.[target] ?? 0;
+        if (refLogprobs && s.refLogprobs) refLogprobs[at] = s.refLogprobs[target]!;
         advantage[at] = s.advantage;
         if (s.advantage < 0) pgCap[at] = -o.dualClip * s.advantage;
         pgWeight[at] = s.pgWeight;
@@ -409,9 +438,12 @@ export class Learner implements CheckpointableLearner {
         const pgW = tf.tensor2d(pgWeight, shape);
         const slW = tf.tensor2d(slWeight, shape);
         const weighted = (x: tf.Tensor, w: tf.Tensor) => tf.sum(tf.mul(x, w)) as tf.Scalar;
+        // Where the weight is 0 (padding, supervised tokens) the estimate is multiplied away.
+        const kl = refLogprobs ? lowVarianceKl(tokenLogp, tf.tensor2d(refLogprobs, shape)) : tf.zeros(shape);
         const stats = {
           pgLoss: weighted(pg, pgW),
           entropy: weighted(entropy, pgW),
+          kl: weighted(kl, pgW),
           supervisedLoss: weighted(tf.neg(tokenLogp), slW),
           clipFraction: weighted(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), o.clipRatio), 'float32'), pgW),
           meanRatio: weighted(ratio, pgW),
@@ -420,6 +452,7 @@ export class Learner implements CheckpointableLearner {
         return tf.addN([
           stats.pgLoss,
           tf.mul(stats.entropy, -o.entropyCoef),
+          tf.mul(stats.kl, o.klCoef),
           tf.mul(stats.supervisedLoss, o.supervisedWeight),
         ]) as tf.Scalar;
       });
@@ -445,6 +478,12 @@ const stopGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) =>
   value: tf.clone(args[0] as tf.Tensor),
   gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
 })) as (x: tf.Tensor) => tf.Tensor;
+
+/** exp(r − l) − (r − l) − 1 per token (≥ 0, 0 where l = r), with r − l clamped as the PPO log-ratio is. */
+function lowVarianceKl(logp: tf.Tensor, refLogp: tf.Tensor): tf.Tensor {
+  const d = tf.clipByValue(tf.sub(refLogp, logp), -MAX_LOG_RATIO, MAX_LOG_RATIO);
+  return tf.sub(tf.sub(tf.exp(d), d), 1);
+}
 
 function accumulate(sums: Map<string, tf.Tensor>, grads: Map<string, tf.Tensor>): Map<string, tf.Tensor> {
   if (sums.size === 0) return grads;
@@ -473,14 +512,21 @@ function meanStats(parts: LearnerStats[], o: LearnerOptions): LearnerStats {
   const withRl = parts.filter((p) => p.responseTokens > 0);
   const withSl = parts.filter((p) => p.supervisedTokens > 0);
   const rlMeans = Object.fromEntries(
-    (['pgLoss', 'entropy', 'clipFraction', 'meanRatio'] as const).map((key) => [key, mean(key, withRl)]),
-  ) as Pick<LearnerStats, 'pgLoss' | 'entropy' | 'clipFraction' | 'meanRatio'>;
+    (['pgLoss', 'entropy', 'kl', 'clipFraction', 'meanRatio'] as const).map((key) => [
+      key,
+      mean(key, withRl),
+    ]),
+  ) as Pick<LearnerStats, 'pgLoss' | 'entropy' | 'kl' | 'clipFraction' | 'meanRatio'>;
   const supervisedLoss = mean('supervisedLoss', withSl);
   return {
     ...parts[0]!,
     ...rlMeans,
     supervisedLoss,
-    loss: rlMeans.pgLoss - o.entropyCoef * rlMeans.entropy + o.supervisedWeight * supervisedLoss,
+    loss:
+      rlMeans.pgLoss -
+      o.entropyCoef * rlMeans.entropy +
+      o.klCoef * rlMeans.kl +
+      o.supervisedWeight * supervisedLoss,
     gradNorm: mean('gradNorm', parts),
     responseTokens: total('responseTokens'),
     supervisedTokens: total('supervisedTokens'),
