@@ -23,6 +23,7 @@ import {
 import {
   Backend,
   ensureBackend,
+  Products,
   type Generation,
   GenerationSchema,
   Policy,
@@ -49,6 +50,7 @@ export type Shard = Static<typeof ShardSchema>;
 export const GeneratorOptions = Type.Object({
   ...PluginOptions,
   backend: Backend,
+  products: Products,
   sampling: Type.Optional(SamplingOptions),
   source: StringEnum(['policy', 'grammar'], {
     default: 'policy',
@@ -81,7 +83,7 @@ export const parsedGenerationSchema = <P extends TProperties>(parsed: P) =>
   ]);
 
 async function startGenerator(options: Static<typeof GeneratorOptions>) {
-  await ensureBackend(options.backend);
+  await ensureBackend(options.backend, options.products);
   return {
     modes: (await loadActorPlugins(options)).modes,
     sampling: { temperature: 1, topP: 1, maxTokens: 256, ...options.sampling },

@@ -19,6 +19,7 @@ import {
   Backend,
   copyTensors,
   ensureBackend,
+  Products,
   makeTokenizer,
   ModelSpec,
   TokenizerSpec,
@@ -59,6 +60,7 @@ export const learnerProtocol = defineProtocol({
 
 export const LearnerActorOptions = Type.Object({
   backend: Backend,
+  products: Products,
   initSeed: Type.Integer({ default: 0, description: 'Seed of the initial weights.' }),
   model: Type.Optional(ModelSpec),
   tokenizer: Type.Optional({
@@ -248,6 +250,7 @@ export interface LearnerSnapshot {
 function trainerOptions(options: LearnerActorOptions): Partial<LearnerOptions> {
   const {
     backend: _b,
+    products: _pr,
     initSeed: _i,
     model: _m,
     tokenizer: _t,
@@ -409,7 +412,7 @@ export const learner = defineActor({
   files: (options) =>
     options.huggingFace ? [{ pointer: '/huggingFace/path', path: options.huggingFace.path }] : [],
   init: async (options) => {
-    await ensureBackend(options.backend);
+    await ensureBackend(options.backend, options.products);
     return assemble(options, await architecture(options));
   },
   handlers: {
@@ -461,7 +464,7 @@ export const learner = defineActor({
     }),
   }),
   restore: async (snapshot, options) => {
-    await ensureBackend(options.backend);
+    await ensureBackend(options.backend, options.products);
     const snap = snapshot as LearnerSnapshot;
     if (snap?.kind !== 'azr-learner')
       throw new AzrError(

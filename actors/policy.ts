@@ -3,6 +3,7 @@
 // `generate` samples from.
 import { type Static, Type } from '@sinclair/typebox';
 import { type BackendKind, initBackend } from '../src/model/backend.ts';
+import { type ProductPrecision, setProductPrecision } from '../src/model/native/kernels.ts';
 import { completionLimit, EOS, generate, promptRoom } from '../src/model/generate.ts';
 import { ByteTokenizer, CharTokenizer, type Tokenizer } from '../src/model/tokenizer.ts';
 import { Transformer, type TransformerConfig } from '../src/model/transformer.ts';
@@ -89,15 +90,34 @@ export const GenerationSchema = Type.Object({
 });
 export type Generation = Static<typeof GenerationSchema>;
 
+export const Products = Type.Optional(
+  Type.Unsafe<ProductPrecision>({
+    type: 'string',
+    enum: ['float32', 'bfloat16'],
+    description:
+      "How the products of this actor's thread multiply on wasm with native products: float32, or bfloat16 operands with float32 sums on Intel AMX (Xeon Sapphire Rapids or later; refused elsewhere). Unset: float32, or what another actor on the same thread asked for (docs/native.md).",
+  }),
+);
+
 let backendReady: Promise<unknown> | undefined;
+let threadProducts: ProductPrecision | undefined;
 
 /**
  * Initialises the TensorFlow.js backend once per thread (tfjs has one global backend: the first request wins) and
  * says which one on stderr, e.g. `[azr/model] backend: wasm + native products (OpenBLAS …)`, or why not native.
+ * `products`, when given, sets the thread's product precision; actors on one thread must not ask for different ones.
  */
-export function ensureBackend(kind: BackendKind): Promise<unknown> {
+export async function ensureBackend(kind: BackendKind, products?: ProductPrecision): Promise<void> {
   backendReady ??= initBackend(kind, { log: (line) => console.error(line) });
-  return backendReady;
+  await backendReady;
+  if (!products || products === threadProducts) return;
+  if (threadProducts)
+    throw new AzrError(
+      'OPTIONS_INVALID',
+      `products: ${products} asked for on a thread whose actors asked for ${threadProducts}; actors that share a thread (host: inline) must ask for the same precision or leave products unset`,
+    );
+  setProductPrecision(products);
+  threadProducts = products;
 }
 
 export function makeTokenizer(spec: TokenizerSpec): Tokenizer {

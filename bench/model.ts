@@ -1,6 +1,7 @@
 // `npm run bench -- model [--cpu]`: training and sampling throughput of the policy transformer for the fixed config
 // of issue 4 (4 layers, d_model 256, 8 heads, SwiGLU 768, vocab 256, tied embeddings), on the wasm backend's stock
-// kernels and with native products (src/model/native), in one process; `--cpu` adds the pure-JS cpu backend.
+// kernels, with native products (src/model/native) and, on Intel AMX, with native bfloat16 products, in one process;
+// `--cpu` adds the pure-JS cpu backend.
 // Training: one TRR++ learner step (PPO-clipped REINFORCE++ loss + entropy, AdamW) on 16 sequences × 256 tokens.
 // Sampling: 64 prompts × 64 tokens, 128 new tokens each, KV cache, temperature 1.
 // The pure-JS cpu backend is ~30× slower, so it runs a reduced workload (fewer rows / new tokens; tokens/s is per
@@ -9,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type BackendChoice, formatChoice, initBackend } from '../src/model/backend.ts';
+import { setProductPrecision } from '../src/model/native/kernels.ts';
 import { Rng } from '../src/model/rng.ts';
 import { sample } from '../src/model/sampling.ts';
 import { Transformer, type TransformerConfig } from '../src/model/transformer.ts';
@@ -111,7 +113,8 @@ function torchReference(): { torch: string; runs: TorchRun[] } | null {
 
 const { values: flags } = parseArgs({ args: process.argv.slice(3), options: { cpu: { type: 'boolean' } } });
 type Result = ReturnType<typeof measure>;
-const paths: Array<{ key: 'wasm' | 'native' | 'cpu'; label: string; run: () => Promise<Result | string> }> = [
+type PathKey = 'wasm' | 'native' | 'bf16' | 'cpu';
+const paths: Array<{ key: PathKey; label: string; run: () => Promise<Result | string> }> = [
   {
     key: 'wasm',
     label: 'wasm (stock kernels)',
@@ -125,6 +128,23 @@ const paths: Array<{ key: 'wasm' | 'native' | 'cpu'; label: string; run: () => P
       return choice.native?.active ? measure('wasm', choice) : formatChoice(choice);
     },
   },
+  {
+    key: 'bf16',
+    label: 'native bfloat16 (AMX)',
+    run: async () => {
+      const choice = await initBackend('wasm', { log: null });
+      try {
+        setProductPrecision('bfloat16');
+      } catch (error) {
+        return (error as Error).message;
+      }
+      try {
+        return measure('wasm', choice);
+      } finally {
+        setProductPrecision('float32');
+      }
+    },
+  },
 ];
 if (flags.cpu)
   paths.push({
@@ -133,7 +153,7 @@ if (flags.cpu)
     run: async () => measure('cpu', await initBackend('cpu', { log: null })),
   });
 
-const results: Partial<Record<'wasm' | 'native' | 'cpu', Result>> = {};
+const results: Partial<Record<PathKey, Result>> = {};
 for (const path of paths) {
   const r = await path.run();
   if (typeof r === 'string') {
@@ -158,6 +178,7 @@ const over = (name: string, a: Result | undefined, b: Result | undefined) => {
   );
 };
 over('NativeOverStock', results.native, results.wasm);
+over('Bf16OverNative', results.bf16, results.native);
 over('WasmOverCpu', results.wasm, results.cpu);
 const torch = torchReference();
 let versusTorch: Record<string, number> | undefined;
@@ -175,6 +196,7 @@ if (torch) {
   for (const [key, r] of [
     ['Stock', results.wasm],
     ['Native', results.native],
+    ['Bf16', results.bf16],
   ] as const) {
     if (!r) continue;
     versusTorch[`train${key}OverTorch`] = r.trainTokensPerSec / bestTrain;

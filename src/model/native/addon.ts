@@ -10,7 +10,9 @@ import { nativeBinary } from './build.ts';
 export type HeapCall = (heap: ArrayBuffer, ...args: number[]) => void;
 
 export interface NativeAddon {
-  info(): { blasLoaded: true; blas: string } | { blasLoaded: false; error: string };
+  info(): ({ blasLoaded: true; blas: string } | { blasLoaded: false; error: string }) & { amx: boolean };
+  /** This thread's products: bfloat16 on AMX (true) or float32 through the BLAS; returns whether bfloat16 is on. */
+  setProducts(bfloat16: boolean): boolean;
   /** C[i] = op(A[i]) @ op(B[i]) for i < batch, row-major; a batch stride of 0 reuses one matrix for every i. */
   sgemm: HeapCall;
   attendCached: HeapCall;

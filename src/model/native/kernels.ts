@@ -12,6 +12,7 @@ import { AzrError } from '../../errors.ts';
 
 let installedWith: NativeAddon | undefined;
 let enabled = false;
+let precision: ProductPrecision = 'float32';
 let nativeCalls = 0;
 
 /** The parts of tfjs-backend-wasm's BackendWasm the kernels use. */
@@ -38,6 +39,9 @@ export function runOnHeap(
 }
 
 export type NativeStatus = { active: true; blas: string } | { active: false; reason: string };
+
+/** How the native products multiply: float32 through the BLAS, or bfloat16 operands on AMX (cc/amx.cc). */
+export type ProductPrecision = 'float32' | 'bfloat16';
 
 /** How many native kernels ran so far (tests check that the native kernels, not the fallbacks, ran). */
 export function nativeKernelCount(): number {
@@ -77,6 +81,29 @@ export function installNativeProducts(disabledBy?: string): NativeStatus {
   }
   enabled = true;
   return { active: true, blas: load.blas };
+}
+
+/**
+ * This thread's products from now on (tfjs's backend, and so this setting, is per thread). bfloat16 rounds both
+ * operands of every product to bfloat16 and keeps the sums in float32, as mixed-precision training does; it needs
+ * native products and Intel AMX, and says so when either is missing.
+ */
+export function setProductPrecision(wanted: ProductPrecision): void {
+  if (wanted === 'bfloat16') {
+    if (!installedWith || !enabled)
+      throw new AzrError('BACKEND_UNAVAILABLE', 'bfloat16 products need native products on the wasm backend');
+    if (!installedWith.setProducts(true))
+      throw new AzrError(
+        'BACKEND_UNAVAILABLE',
+        'bfloat16 products need Intel AMX (Xeon Sapphire Rapids or later, Linux ≥ 5.16), which this machine lacks: use float32',
+      );
+  } else installedWith?.setProducts(false);
+  precision = wanted;
+}
+
+/** This thread's product precision. */
+export function productPrecision(): ProductPrecision {
+  return precision;
 }
 
 /** For tests and benchmarks: switch products between the native and the stock kernels. */

@@ -20,6 +20,8 @@ using SetThreadsFn = void (*)(int);
 using GetConfigFn = const char* (*)();
 
 SgemmFn sgemm = nullptr;
+// Per thread, as tfjs's backend is: products through `sgemm` (float32) or `gemmBf16` (bfloat16 on AMX).
+thread_local bool bf16Products = false;
 std::string blasDescription;
 std::string loadError;
 
@@ -71,12 +73,27 @@ void loadBlas() {
 }
 
 napi_value Info(napi_env env, napi_callback_info) {
-  napi_value result, blas, error;
+  napi_value result, blas, error, amx;
   napi_create_object(env, &result);
   napi_get_boolean(env, sgemm != nullptr, &blas);
   napi_set_named_property(env, result, "blasLoaded", blas);
+  napi_get_boolean(env, amxAvailable(), &amx);
+  napi_set_named_property(env, result, "amx", amx);
   napi_create_string_utf8(env, sgemm ? blasDescription.c_str() : loadError.c_str(), NAPI_AUTO_LENGTH, &error);
   napi_set_named_property(env, result, sgemm ? "blas" : "error", error);
+  return result;
+}
+
+// setProducts(bfloat16: boolean) -> boolean: this thread's products from now on; true only if bfloat16 is on.
+napi_value SetProducts(napi_env env, napi_callback_info info) {
+  napi_value arg, result;
+  size_t argc = 1;
+  bool wanted = false;
+  if (napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr) != napi_ok || argc != 1 ||
+      napi_get_value_bool(env, arg, &wanted) != napi_ok)
+    return throwError(env, "azr_native: setProducts takes one boolean");
+  bf16Products = wanted && amxAvailable();
+  napi_get_boolean(env, bf16Products, &result);
   return result;
 }
 
@@ -106,9 +123,10 @@ napi_value Sgemm(napi_env env, napi_callback_info info) {
     const float* b = heap.floats(v[8], double(bStride) * (batch - 1) + double(k) * n);
     float* c = heap.floats(v[10], double(batch) * m * n);
     if (heap.checked()) return heap.checked();
+    const auto product = bf16Products ? gemmBf16 : gemm;
     for (size_t i = 0; i < batch; i++)
-      gemm(transA, transB, m, n, k, a + aStride * i, transA ? m : k, b + bStride * i, transB ? k : n, 0,
-           c + m * n * i, n);
+      product(transA, transB, m, n, k, a + aStride * i, transA ? m : k, b + bStride * i, transB ? k : n, 0,
+              c + m * n * i, n);
     return nullptr;
   });
 }
@@ -121,6 +139,7 @@ NAPI_MODULE_INIT() {
   } functions[] = {
       {"info", Info},
       {"sgemm", Sgemm},
+      {"setProducts", SetProducts},
       {"attendCached", AttendCached},
       {"attention", Attention},
       {"attentionGrad", AttentionGrad},

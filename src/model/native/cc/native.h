@@ -24,6 +24,13 @@ bool blasLoaded();
 void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b,
           size_t ldb, float beta, float* c, size_t ldc);
 
+/** Whether bfloat16 products on AMX (amx.cc) can run here: the CPU has them and the kernel lets this process. */
+bool amxAvailable();
+
+/** gemm's contract with A and B rounded to bfloat16 and float32 sums, on AMX; beta is 0 or 1. */
+void gemmBf16(bool transA, bool transB, size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b,
+              size_t ldb, float beta, float* c, size_t ldc);
+
 /** The call's arguments: the heap (its base and size), then N numbers. False (with a JS error thrown) if malformed. */
 template <size_t N>
 bool readArgs(napi_env env, napi_callback_info info, uint8_t** heap, size_t* heapBytes, double (&values)[N]) {

@@ -1,0 +1,151 @@
+// bfloat16 products on Intel AMX (src/model/native/cc/amx.cc), against the product of the same operands rounded to
+// bfloat16 and summed in float64. On a machine without AMX the same tests check that asking for them is refused with
+// the reason; nothing here skips.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../src/model/backend.ts';
+import { loadAddon } from '../src/model/native/addon.ts';
+import { productPrecision, setProductPrecision } from '../src/model/native/kernels.ts';
+import { Rng } from '../src/model/rng.ts';
+
+let amx = false;
+
+before(async () => {
+  await initBackend('wasm', { log: null, native: true });
+  const load = loadAddon();
+  assert.ok(load.ok, 'native products are required here');
+  amx = load.addon.info().amx;
+});
+after(() => {
+  setProductPrecision('float32');
+  tf.disposeVariables();
+});
+
+/** Each float32 rounded to bfloat16 (to nearest even, as the kernel's conversion does), back as float32. */
+function bf16(values: Float32Array): Float32Array {
+  const rounded = Float32Array.from(values);
+  const bits = new Uint32Array(rounded.buffer);
+  for (let i = 0; i < bits.length; i++)
+    bits[i] = ((bits[i]! + 0x7fff + ((bits[i]! >>> 16) & 1)) & 0xffff0000) >>> 0;
+  return rounded;
+}
+
+function randomMatrix(rng: Rng, rows: number, cols: number): Float32Array {
+  return Float32Array.from({ length: rows * cols }, () => rng.normal());
+}
+
+/** op(A)·op(B) of rounded operands in float64, and each entry's sum of |terms| (the float32-sum error scale). */
+function reference(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  n: number,
+  k: number,
+  ta: boolean,
+  tb: boolean,
+) {
+  const [ra, rb] = [bf16(a), bf16(b)];
+  const value = new Float64Array(m * n);
+  const scale = new Float64Array(m * n);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++)
+      for (let p = 0; p < k; p++) {
+        const term = ra[ta ? p * m + i : i * k + p]! * rb[tb ? j * k + p : p * n + j]!;
+        value[i * n + j] += term;
+        scale[i * n + j] += Math.abs(term);
+      }
+  return { value, scale };
+}
+
+function product(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  n: number,
+  k: number,
+  ta: boolean,
+  tb: boolean,
+) {
+  return tf.tidy(() =>
+    tf.matMul(tf.tensor2d(a, ta ? [k, m] : [m, k]), tf.tensor2d(b, tb ? [n, k] : [k, n]), ta, tb).dataSync(),
+  );
+}
+
+test('bfloat16 products equal the product of the rounded operands: odd shapes, every transpose', () => {
+  if (!amx) {
+    assert.throws(() => setProductPrecision('bfloat16'), /Intel AMX/);
+    assert.equal(productPrecision(), 'float32');
+    return;
+  }
+  const rng = new Rng(7);
+  // Edges of every tile size: rows and columns not multiples of 16 or 32, depths not multiples of 32.
+  const shapes: Array<[number, number, number]> = [
+    [1, 1, 1],
+    [5, 17, 3],
+    [33, 47, 24],
+    [64, 96, 96],
+    [70, 33, 65],
+    [16, 288, 200],
+  ];
+  for (const [m, n, k] of shapes)
+    for (const ta of [false, true])
+      for (const tb of [false, true]) {
+        const a = randomMatrix(rng, m, k);
+        const b = randomMatrix(rng, k, n);
+        setProductPrecision('bfloat16');
+        const got = product(a, b, m, n, k, ta, tb);
+        setProductPrecision('float32');
+        const exact = product(a, b, m, n, k, ta, tb);
+        const want = reference(a, b, m, n, k, ta, tb);
+        let roundedApart = 0;
+        for (let i = 0; i < m * n; i++) {
+          const where = `[${m}×${k}]·[${k}×${n}] ta=${ta} tb=${tb} entry ${i}`;
+          assert.ok(
+            Math.abs(got[i] - want.value[i]) <= 1e-5 * want.scale[i] + 1e-30,
+            `${where}: ${got[i]} vs ${want.value[i]}`,
+          );
+          if (Math.abs(exact[i] - want.value[i]) > 1e-6 * want.scale[i]) roundedApart++;
+        }
+        // The float32 product differs from the rounded one almost everywhere: the bfloat16 path really ran.
+        if (k >= 24)
+          assert.ok(roundedApart > (m * n) / 2, `${m}×${n}×${k}: only ${roundedApart} entries differ`);
+      }
+  assert.equal(productPrecision(), 'float32');
+});
+
+test('a row of a bfloat16 product does not depend on the rows computed with it', () => {
+  if (!amx) {
+    assert.throws(() => setProductPrecision('bfloat16'), /use float32/);
+    return;
+  }
+  const rng = new Rng(11);
+  const [m, n, k] = [45, 70, 96];
+  const a = randomMatrix(rng, m, k);
+  const b = randomMatrix(rng, k, n);
+  setProductPrecision('bfloat16');
+  try {
+    const whole = product(a, b, m, n, k, false, false);
+    for (const [from, to] of [
+      [0, 1],
+      [13, 14],
+      [3, 40],
+      [44, 45],
+    ]) {
+      const part = product(a.subarray(from * k, to * k), b, to - from, n, k, false, false);
+      assert.deepEqual(Array.from(part), Array.from(whole.subarray(from * n, to * n)), `rows ${from}–${to}`);
+    }
+  } finally {
+    setProductPrecision('float32');
+  }
+});
+
+test('bfloat16 products are refused where native products are off', async () => {
+  const { setNativeEnabled } = await import('../src/model/native/kernels.ts');
+  setNativeEnabled(false);
+  try {
+    assert.throws(() => setProductPrecision('bfloat16'), /need native products/);
+  } finally {
+    setNativeEnabled(true);
+  }
+});
