@@ -118,6 +118,7 @@ export async function ensureBackend(kind: BackendKind, products?: ProductPrecisi
     );
   setProductPrecision(products);
   threadProducts = products;
+  if (products === 'bfloat16') console.error('[azr/model] products: bfloat16 operands, float32 sums (AMX)');
 }
 
 export function makeTokenizer(spec: TokenizerSpec): Tokenizer {
