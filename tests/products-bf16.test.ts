@@ -35,16 +35,19 @@ function randomMatrix(rng: Rng, rows: number, cols: number): Float32Array {
   return Float32Array.from({ length: rows * cols }, () => rng.normal());
 }
 
+/** op(A) is m × k, op(B) k × n; A is stored k × m when `ta`, B n × k when `tb`. */
+interface Case {
+  a: Float32Array;
+  b: Float32Array;
+  m: number;
+  n: number;
+  k: number;
+  ta: boolean;
+  tb: boolean;
+}
+
 /** op(A)·op(B) of rounded operands in float64, and each entry's sum of |terms| (the float32-sum error scale). */
-function reference(
-  a: Float32Array,
-  b: Float32Array,
-  m: number,
-  n: number,
-  k: number,
-  ta: boolean,
-  tb: boolean,
-) {
+function reference({ a, b, m, n, k, ta, tb }: Case) {
   const [ra, rb] = [bf16(a), bf16(b)];
   const value = new Float64Array(m * n);
   const scale = new Float64Array(m * n);
@@ -58,15 +61,7 @@ function reference(
   return { value, scale };
 }
 
-function product(
-  a: Float32Array,
-  b: Float32Array,
-  m: number,
-  n: number,
-  k: number,
-  ta: boolean,
-  tb: boolean,
-) {
+function product({ a, b, m, n, k, ta, tb }: Case) {
   return tf.tidy(() =>
     tf.matMul(tf.tensor2d(a, ta ? [k, m] : [m, k]), tf.tensor2d(b, tb ? [n, k] : [k, n]), ta, tb).dataSync(),
   );
@@ -94,10 +89,10 @@ test('bfloat16 products equal the product of the rounded operands: odd shapes, e
         const a = randomMatrix(rng, m, k);
         const b = randomMatrix(rng, k, n);
         setProductPrecision('bfloat16');
-        const got = product(a, b, m, n, k, ta, tb);
+        const got = product({ a, b, m, n, k, ta, tb });
         setProductPrecision('float32');
-        const exact = product(a, b, m, n, k, ta, tb);
-        const want = reference(a, b, m, n, k, ta, tb);
+        const exact = product({ a, b, m, n, k, ta, tb });
+        const want = reference({ a, b, m, n, k, ta, tb });
         let roundedApart = 0;
         for (let i = 0; i < m * n; i++) {
           const where = `[${m}×${k}]·[${k}×${n}] ta=${ta} tb=${tb} entry ${i}`;
@@ -125,14 +120,14 @@ test('a row of a bfloat16 product does not depend on the rows computed with it',
   const b = randomMatrix(rng, k, n);
   setProductPrecision('bfloat16');
   try {
-    const whole = product(a, b, m, n, k, false, false);
+    const whole = product({ a, b, m, n, k, ta: false, tb: false });
     for (const [from, to] of [
       [0, 1],
       [13, 14],
       [3, 40],
       [44, 45],
     ]) {
-      const part = product(a.subarray(from * k, to * k), b, to - from, n, k, false, false);
+      const part = product({ a: a.subarray(from * k, to * k), b, m: to - from, n, k, ta: false, tb: false });
       assert.deepEqual(Array.from(part), Array.from(whole.subarray(from * n, to * n)), `rows ${from}–${to}`);
     }
   } finally {
