@@ -123,10 +123,14 @@ napi_value Sgemm(napi_env env, napi_callback_info info) {
     const float* b = heap.floats(v[8], double(bStride) * (batch - 1) + double(k) * n);
     float* c = heap.floats(v[10], double(batch) * m * n);
     if (heap.checked()) return heap.checked();
-    const auto product = bf16Products ? gemmBf16 : gemm;
-    for (size_t i = 0; i < batch; i++)
-      product(transA, transB, m, n, k, a + aStride * i, transA ? m : k, b + bStride * i, transB ? k : n, 0,
-              c + m * n * i, n);
+    for (size_t i = 0; i < batch; i++) {
+      const float *ai = a + aStride * i, *bi = b + bStride * i;
+      float* ci = c + m * n * i;
+      if (bf16Products)
+        gemmBf16(transA, transB, m, n, k, ai, transA ? m : k, bi, transB ? k : n, ci, n);
+      else
+        gemm(transA, transB, m, n, k, ai, transA ? m : k, bi, transB ? k : n, 0, ci, n);
+    }
     return nullptr;
   });
 }

@@ -27,9 +27,9 @@ void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, const float* a
 /** Whether bfloat16 products on AMX (amx.cc) can run here: the CPU has them and the kernel lets this process. */
 bool amxAvailable();
 
-/** gemm's contract with A and B rounded to bfloat16 and float32 sums, on AMX; beta is 0 or 1. */
+/** C = op(A)·op(B) as gemm with beta 0, A and B rounded to bfloat16 and float32 sums, on AMX. */
 void gemmBf16(bool transA, bool transB, size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b,
-              size_t ldb, float beta, float* c, size_t ldc);
+              size_t ldb, float* c, size_t ldc);
 
 /** The call's arguments: the heap (its base and size), then N numbers. False (with a JS error thrown) if malformed. */
 template <size_t N>
