@@ -3,7 +3,11 @@
 // `generate` samples from.
 import { type Static, Type } from '@sinclair/typebox';
 import { type BackendKind, initBackend } from '../src/model/backend.ts';
-import { type ProductPrecision, setProductPrecision } from '../src/model/native/kernels.ts';
+import {
+  bfloat16Unavailable,
+  type ProductPrecision,
+  setProductPrecision,
+} from '../src/model/native/kernels.ts';
 import { completionLimit, EOS, generate, promptRoom } from '../src/model/generate.ts';
 import { ByteTokenizer, CharTokenizer, type Tokenizer } from '../src/model/tokenizer.ts';
 import { Transformer, type TransformerConfig } from '../src/model/transformer.ts';
@@ -90,14 +94,23 @@ export const GenerationSchema = Type.Object({
 });
 export type Generation = Static<typeof GenerationSchema>;
 
+/** An actor's `products` option: a precision, or `auto` (bfloat16 where this thread can, float32 elsewhere). */
+export type ProductsOption = ProductPrecision | 'auto';
+
 export const Products = Type.Optional(
-  Type.Unsafe<ProductPrecision>({
+  Type.Unsafe<ProductsOption>({
     type: 'string',
-    enum: ['float32', 'bfloat16'],
+    enum: ['float32', 'bfloat16', 'auto'],
     description:
-      "How the products of this actor's thread multiply on wasm with native products: float32, or bfloat16 operands with float32 sums on Intel AMX (Xeon Sapphire Rapids or later; refused elsewhere). Unset: float32, or what another actor on the same thread asked for (docs/native.md).",
+      "How the products of this actor's thread multiply on wasm with native products: float32, or bfloat16 operands with float32 sums on Intel AMX (Xeon Sapphire Rapids or later; refused elsewhere), or auto: bfloat16 where the machine has AMX and native products are on, float32 elsewhere. Unset: float32, or what another actor on the same thread asked for (docs/native.md).",
   }),
 );
+
+/** The precision an actor's `products` option asks for on this thread. */
+export function resolveProducts(option: ProductsOption): ProductPrecision {
+  if (option !== 'auto') return option;
+  return bfloat16Unavailable() ? 'float32' : 'bfloat16';
+}
 
 let backendReady: Promise<unknown> | undefined;
 let threadProducts: ProductPrecision | undefined;
@@ -105,12 +118,15 @@ let threadProducts: ProductPrecision | undefined;
 /**
  * Initialises the TensorFlow.js backend once per thread (tfjs has one global backend: the first request wins) and
  * says which one on stderr, e.g. `[azr/model] backend: wasm + native products (OpenBLAS …)`, or why not native.
- * `products`, when given, sets the thread's product precision; actors on one thread must not ask for different ones.
+ * `option`, when given, sets the thread's product precision (`auto` resolved here); actors on one thread must not ask
+ * for different ones.
  */
-export async function ensureBackend(kind: BackendKind, products?: ProductPrecision): Promise<void> {
+export async function ensureBackend(kind: BackendKind, option?: ProductsOption): Promise<void> {
   backendReady ??= initBackend(kind, { log: (line) => console.error(line) });
   await backendReady;
-  if (!products || products === threadProducts) return;
+  if (!option) return;
+  const products = resolveProducts(option);
+  if (products === threadProducts) return;
   if (threadProducts)
     throw new AzrError(
       'OPTIONS_INVALID',
@@ -119,6 +135,7 @@ export async function ensureBackend(kind: BackendKind, products?: ProductPrecisi
   setProductPrecision(products);
   threadProducts = products;
   if (products === 'bfloat16') console.error('[azr/model] products: bfloat16 operands, float32 sums (AMX)');
+  else if (option === 'auto') console.error(`[azr/model] products: float32 (auto: ${bfloat16Unavailable()})`);
 }
 
 export function makeTokenizer(spec: TokenizerSpec): Tokenizer {

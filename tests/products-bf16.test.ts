@@ -6,7 +6,8 @@ import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/model/backend.ts';
 import { loadAddon } from '../src/model/native/addon.ts';
-import { productPrecision, setProductPrecision } from '../src/model/native/kernels.ts';
+import { productPrecision, setNativeEnabled, setProductPrecision } from '../src/model/native/kernels.ts';
+import { resolveProducts } from '../actors/policy.ts';
 import { Rng } from '../src/model/rng.ts';
 
 let amx = false;
@@ -135,12 +136,18 @@ test('a row of a bfloat16 product does not depend on the rows computed with it',
   }
 });
 
-test('bfloat16 products are refused where native products are off', async () => {
-  const { setNativeEnabled } = await import('../src/model/native/kernels.ts');
+test('bfloat16 products are refused where native products are off, and auto then picks float32', () => {
   setNativeEnabled(false);
   try {
     assert.throws(() => setProductPrecision('bfloat16'), /need native products/);
+    assert.equal(resolveProducts('auto'), 'float32');
   } finally {
     setNativeEnabled(true);
   }
+});
+
+test('products: auto is bfloat16 exactly where the machine has AMX; a precision named stays itself', () => {
+  assert.equal(resolveProducts('auto'), amx ? 'bfloat16' : 'float32');
+  assert.equal(resolveProducts('float32'), 'float32');
+  assert.equal(resolveProducts('bfloat16'), 'bfloat16');
 });

@@ -90,15 +90,19 @@ export function installNativeProducts(disabledBy?: string): NativeStatus {
  */
 export function setProductPrecision(wanted: ProductPrecision): void {
   if (wanted === 'bfloat16') {
-    if (!installedWith || !enabled)
-      throw new AzrError('BACKEND_UNAVAILABLE', 'bfloat16 products need native products on the wasm backend');
-    if (!installedWith.setProducts(true))
-      throw new AzrError(
-        'BACKEND_UNAVAILABLE',
-        'bfloat16 products need Intel AMX (Xeon Sapphire Rapids or later, Linux ≥ 5.16), which this machine lacks: use float32',
-      );
+    const missing = bfloat16Unavailable();
+    if (missing) throw new AzrError('BACKEND_UNAVAILABLE', missing);
+    installedWith!.setProducts(true);
   } else installedWith?.setProducts(false);
   precision = wanted;
+}
+
+/** Why bfloat16 products can't run on this thread, or undefined where they can. */
+export function bfloat16Unavailable(): string | undefined {
+  if (!installedWith || !enabled) return 'bfloat16 products need native products on the wasm backend';
+  if (!installedWith.info().amx)
+    return 'bfloat16 products need Intel AMX (Xeon Sapphire Rapids or later, Linux ≥ 5.16), which this machine lacks: use float32';
+  return undefined;
 }
 
 /** This thread's product precision. */
