@@ -6,9 +6,14 @@ import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/model/backend.ts';
 import { loadAddon } from '../src/model/native/addon.ts';
+import { fusedAttention } from '../src/model/native/attention.ts';
 import { productPrecision, setNativeEnabled, setProductPrecision } from '../src/model/native/kernels.ts';
 import { resolveProducts } from '../actors/policy.ts';
+import { causalMask } from '../src/model/ops.ts';
 import { Rng } from '../src/model/rng.ts';
+import { sample } from '../src/model/sampling.ts';
+import { Transformer } from '../src/model/transformer.ts';
+import '../src/model/gradients.ts';
 
 let amx = false;
 
@@ -150,4 +155,109 @@ test('products: auto is bfloat16 exactly where the machine has AMX; a precision 
   assert.equal(resolveProducts('auto'), amx ? 'bfloat16' : 'float32');
   assert.equal(resolveProducts('float32'), 'float32');
   assert.equal(resolveProducts('bfloat16'), 'bfloat16');
+});
+
+/** Largest |actual − expected| over the largest |expected|. */
+function relativeError(actual: Float32Array, expected: Float32Array): number {
+  let error = 0;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    error = Math.max(error, Math.abs(actual[i]! - expected[i]!));
+    scale = Math.max(scale, Math.abs(expected[i]!));
+  }
+  return error / scale;
+}
+
+/** `run` with bfloat16 products, then with float32 ones. */
+function inBoth<T>(run: () => T): { bfloat16: T; float32: T } {
+  setProductPrecision('bfloat16');
+  try {
+    const bfloat16 = run();
+    setProductPrecision('float32');
+    return { bfloat16, float32: run() };
+  } finally {
+    setProductPrecision('float32');
+  }
+}
+
+test('attention takes bfloat16 products too: output and gradient within rounding of float32, grouped heads', () => {
+  if (!amx) {
+    assert.throws(() => setProductPrecision('bfloat16'), /Intel AMX/);
+    return;
+  }
+  const rng = new Rng(19);
+  // Two query heads per kv head: the second one's key and value gradients are added to the first's.
+  const [batch, seq, heads, kvHeads, hd] = [2, 37, 4, 2, 24];
+  const qkv = tf.tensor3d(randomMatrix(rng, batch * seq, (heads + 2 * kvHeads) * hd), [
+    batch,
+    seq,
+    (heads + 2 * kvHeads) * hd,
+  ]);
+  const dy = tf.tensor4d(randomMatrix(rng, batch * seq, heads * hd), [batch, seq, heads, hd]);
+  const mask = causalMask(seq);
+  const { bfloat16, float32 } = inBoth(() =>
+    tf.tidy(() => {
+      const attend = (x: tf.Tensor) => fusedAttention(x as tf.Tensor3D, heads, kvHeads, mask);
+      const gradient = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(attend(x), dy)))(qkv);
+      return [attend(qkv).dataSync() as Float32Array, gradient.dataSync() as Float32Array];
+    }),
+  );
+  ['output', 'gradient'].forEach((name, i) => {
+    const error = relativeError(bfloat16[i]!, float32[i]!);
+    assert.ok(error < 3e-2, `${name}: relative error ${error}`);
+    assert.ok(error > 1e-5, `${name}: identical to float32, so the bfloat16 products did not run`);
+  });
+  tf.dispose([qkv, dy, mask]);
+});
+
+test('decoding over a bfloat16 cache samples what recomputing every step samples; rows stay independent', () => {
+  if (!amx) {
+    assert.throws(() => setProductPrecision('bfloat16'), /Intel AMX/);
+    return;
+  }
+  // Weights scaled up so attention is far from uniform, not so far that bfloat16's rounding flips greedy choices
+  // (at ×20 it does, in either path); two query heads per kv head.
+  const model = new Transformer(
+    { vocabSize: 29, dModel: 48, nLayers: 2, nHeads: 4, nKvHeads: 2, ffnHidden: 64, maxSeqLen: 96 },
+    5,
+  );
+  for (const v of model.variables()) if (v.rank === 2) v.assign(tf.mul(v, 4));
+  const prompts = Array.from({ length: 6 }, (_, row) =>
+    Array.from({ length: 3 + row * 5 }, (_, i) => 1 + ((i * 7 + row) % 27)),
+  );
+  try {
+    const { bfloat16, float32 } = inBoth(() => {
+      const cached = sample(model, prompts, { maxTokens: 40, temperature: 0 });
+      const recomputed = sample(model, prompts, { maxTokens: 40, temperature: 0, useCache: false });
+      const padTo = Math.max(...prompts.map((p) => p.length));
+      const split = [0, 2, 5, 6].slice(1).map((end, i, ends) => {
+        const start = i === 0 ? 0 : ends[i - 1]!;
+        return sample(model, prompts.slice(start, end), {
+          maxTokens: 40,
+          temperature: 1.5,
+          seed: 3,
+          firstRow: start,
+          padTo,
+        });
+      });
+      const whole = sample(model, prompts, { maxTokens: 40, temperature: 1.5, seed: 3 });
+      return { cached, recomputed, split, whole };
+    });
+    const { cached, recomputed, split, whole } = bfloat16;
+    assert.deepEqual(cached.tokens, recomputed.tokens);
+    const gaps = cached.logprobs.flat().map((x, i) => Math.abs(x - recomputed.logprobs.flat()[i]!));
+    assert.ok(Math.max(...gaps) < 2e-2, `largest log-probability gap ${Math.max(...gaps)}`);
+    assert.deepEqual(
+      split.flatMap((s) => s.tokens),
+      whole.tokens,
+    );
+    assert.deepEqual(
+      split.flatMap((s) => s.logprobs),
+      whole.logprobs,
+    );
+    // The bfloat16 cache really ran: its log-probabilities are not float32's.
+    assert.notDeepEqual(cached.logprobs, float32.cached.logprobs);
+  } finally {
+    model.dispose();
+  }
 });

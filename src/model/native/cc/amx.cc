@@ -168,7 +168,7 @@ bool amxAvailable() {
 }
 
 void gemmBf16(bool transA, bool transB, size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b,
-              size_t ldb, float* c, size_t ldc) {
+              size_t ldb, bool accumulate, float* c, size_t ldc) {
   configureTiles();
   const size_t mp = roundUp(m, 32), np = roundUp(n, 32), kp = roundUp(k, 32);
   if (packedA.size() < mp * kp) packedA.resize(mp * kp);
@@ -187,10 +187,21 @@ void gemmBf16(bool transA, bool transB, size_t m, size_t n, size_t k, const floa
       const bool direct = rows == 32 && cols == 32;
       float* target = direct ? c + i0 * ldc + j0 : out;
       const size_t stride = direct ? ldc * 4 : 128;
-      _tile_zero(0);
-      _tile_zero(1);
-      _tile_zero(2);
-      _tile_zero(3);
+      if (!accumulate) {
+        _tile_zero(0);
+        _tile_zero(1);
+        _tile_zero(2);
+        _tile_zero(3);
+      } else {
+        if (!direct) {
+          std::memset(out, 0, sizeof out);
+          for (size_t r = 0; r < rows; r++) std::memcpy(out + r * 32, c + (i0 + r) * ldc + j0, cols * 4);
+        }
+        _tile_loadd(0, target, stride);
+        _tile_loadd(1, target + 16, stride);
+        _tile_loadd(2, target + 16 * (stride / 4), stride);
+        _tile_loadd(3, target + 16 * (stride / 4) + 16, stride);
+      }
       const uint16_t* b0 = pb + (j0 / 16) * pairs * 32;
       const uint16_t* b1 = b0 + pairs * 32;
       for (size_t kk = 0; kk < kp; kk += 32) {
@@ -216,5 +227,5 @@ void gemmBf16(bool transA, bool transB, size_t m, size_t n, size_t k, const floa
 #else
 #include "native.h"
 bool amxAvailable() { return false; }
-void gemmBf16(bool, bool, size_t, size_t, size_t, const float*, size_t, const float*, size_t, float*, size_t) {}
+void gemmBf16(bool, bool, size_t, size_t, size_t, const float*, size_t, const float*, size_t, bool, float*, size_t) {}
 #endif

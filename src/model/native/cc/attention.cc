@@ -40,28 +40,45 @@ MULTIVERSIONED void softmaxBackwardRows(float* dP, const float* p, size_t count,
   }
 }
 
+/** float32 → bfloat16 bits, rounded to nearest even (as the bfloat16 products round their operands). */
+inline uint16_t toBfloat16(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  return uint16_t((bits + 0x7fff + ((bits >> 16) & 1)) >> 16);
+}
+inline float widen(float x) { return x; }
+inline float widen(uint16_t x) {
+  const uint32_t bits = uint32_t(x) << 16;
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
 /**
- * softmax(query·keys + mask)·values for one query over `length` cache rows; keys are stored transposed
- * ([headDim, capacity]) so every loop runs over contiguous memory without horizontal sums. Both products take four
- * head dimensions (scores) or four keys (out) per pass: a pass loads and stores its accumulator row once for four
- * products instead of once for each, which bounded these loops.
+ * softmax(query·keys + mask)·values for one query over `length` cache rows of float32 or bfloat16 (`Cached`); keys
+ * are stored transposed ([headDim, capacity]) so every loop runs over contiguous memory without horizontal sums. Both
+ * products take four head dimensions (scores) or four keys (out) per pass: a pass loads and stores its accumulator
+ * row once for four products instead of once for each, which bounded these loops.
  */
-MULTIVERSIONED void attendRow(const float* query, const float* keysT, const float* values, const float* mask,
-                              size_t length, size_t capacity, size_t hd, float* scores, float* out) {
+template <typename Cached>
+__attribute__((always_inline)) inline void attendRowBody(const float* query, const Cached* keysT,
+                                                         const Cached* values, const float* mask, size_t length,
+                                                         size_t capacity, size_t hd, float* scores, float* out) {
 #pragma omp simd
   for (size_t j = 0; j < length; j++) scores[j] = mask[j];
   size_t d = 0;
   for (; d + 4 <= hd; d += 4) {
     const float q0 = query[d], q1 = query[d + 1], q2 = query[d + 2], q3 = query[d + 3];
-    const float *k0 = keysT + d * capacity, *k1 = k0 + capacity, *k2 = k1 + capacity, *k3 = k2 + capacity;
+    const Cached *k0 = keysT + d * capacity, *k1 = k0 + capacity, *k2 = k1 + capacity, *k3 = k2 + capacity;
 #pragma omp simd
-    for (size_t j = 0; j < length; j++) scores[j] += q0 * k0[j] + q1 * k1[j] + q2 * k2[j] + q3 * k3[j];
+    for (size_t j = 0; j < length; j++)
+      scores[j] += q0 * widen(k0[j]) + q1 * widen(k1[j]) + q2 * widen(k2[j]) + q3 * widen(k3[j]);
   }
   for (; d < hd; d++) {
     const float qd = query[d];
-    const float* row = keysT + d * capacity;
+    const Cached* row = keysT + d * capacity;
 #pragma omp simd
-    for (size_t j = 0; j < length; j++) scores[j] += qd * row[j];
+    for (size_t j = 0; j < length; j++) scores[j] += qd * widen(row[j]);
   }
   float max = -INFINITY;
 #pragma omp simd reduction(max : max)
@@ -75,16 +92,100 @@ MULTIVERSIONED void attendRow(const float* query, const float* keysT, const floa
   for (; j + 4 <= length; j += 4) {
     const float p0 = scores[j] * scale, p1 = scores[j + 1] * scale, p2 = scores[j + 2] * scale,
                 p3 = scores[j + 3] * scale;
-    const float *v0 = values + j * hd, *v1 = v0 + hd, *v2 = v1 + hd, *v3 = v2 + hd;
+    const Cached *v0 = values + j * hd, *v1 = v0 + hd, *v2 = v1 + hd, *v3 = v2 + hd;
 #pragma omp simd
-    for (size_t e = 0; e < hd; e++) out[e] += p0 * v0[e] + p1 * v1[e] + p2 * v2[e] + p3 * v3[e];
+    for (size_t e = 0; e < hd; e++)
+      out[e] += p0 * widen(v0[e]) + p1 * widen(v1[e]) + p2 * widen(v2[e]) + p3 * widen(v3[e]);
   }
   for (; j < length; j++) {
     const float p = scores[j] * scale;
 #pragma omp simd
-    for (size_t e = 0; e < hd; e++) out[e] += p * values[j * hd + e];
+    for (size_t e = 0; e < hd; e++) out[e] += p * widen(values[j * hd + e]);
   }
 }
+
+MULTIVERSIONED void attendRow(const float* query, const float* keysT, const float* values, const float* mask,
+                              size_t length, size_t capacity, size_t hd, float* scores, float* out) {
+  attendRowBody(query, keysT, values, mask, length, capacity, hd, scores, out);
+}
+
+#if defined(__x86_64__)
+// The bfloat16 cache's reader, in AVX-512 (a bfloat16 cache exists only where AMX, hence AVX-512, runs). The scores
+// of 32 keys at a time stay in registers over the whole head dimension, and the output over 4 keys at a time, so
+// neither is stored and reloaded per pass; with the cache's halved bytes, ~0.6× the float32 reader's time on a
+// batch's caches that do not fit the L2 (decoding reads all of them every token).
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq")
+#include <immintrin.h>
+/** The first `left` of 16 lanes (all 16 from 16 on). */
+inline __mmask16 lanes(size_t left) { return left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1); }
+/** 16 bfloat16 (the masked ones 0), widened to float32. */
+inline __m512 load16(__mmask16 m, const uint16_t* p) {
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p)), 16));
+}
+void attendRow(const float* query, const uint16_t* keysT, const uint16_t* values, const float* mask, size_t length,
+                  size_t capacity, size_t hd, float* scores, float* out) {
+  __m512 vmax = _mm512_set1_ps(-INFINITY);
+  for (size_t j0 = 0; j0 < length; j0 += 32) {
+    const __mmask16 m0 = lanes(length - j0), m1 = length - j0 > 16 ? lanes(length - j0 - 16) : 0;
+    __m512 a0 = _mm512_maskz_loadu_ps(m0, mask + j0), a1 = _mm512_maskz_loadu_ps(m1, mask + j0 + 16);
+    __m512 b0 = _mm512_setzero_ps(), b1 = _mm512_setzero_ps();
+    const uint16_t* k = keysT + j0;
+    size_t d = 0;
+    for (; d + 2 <= hd; d += 2, k += 2 * capacity) {
+      const __m512 q0 = _mm512_set1_ps(query[d]), q1 = _mm512_set1_ps(query[d + 1]);
+      a0 = _mm512_fmadd_ps(q0, load16(m0, k), a0);
+      a1 = _mm512_fmadd_ps(q0, load16(m1, k + 16), a1);
+      b0 = _mm512_fmadd_ps(q1, load16(m0, k + capacity), b0);
+      b1 = _mm512_fmadd_ps(q1, load16(m1, k + capacity + 16), b1);
+    }
+    if (d < hd) {
+      const __m512 q0 = _mm512_set1_ps(query[d]);
+      a0 = _mm512_fmadd_ps(q0, load16(m0, k), a0);
+      a1 = _mm512_fmadd_ps(q0, load16(m1, k + 16), a1);
+    }
+    a0 = _mm512_add_ps(a0, b0);
+    a1 = _mm512_add_ps(a1, b1);
+    _mm512_mask_storeu_ps(scores + j0, m0, a0);
+    _mm512_mask_storeu_ps(scores + j0 + 16, m1, a1);
+    vmax = _mm512_mask_max_ps(vmax, m0, vmax, a0);
+    vmax = _mm512_mask_max_ps(vmax, m1, vmax, a1);
+  }
+  const float max = _mm512_reduce_max_ps(vmax);
+  float sum = 0;
+#pragma omp simd reduction(+ : sum)
+  for (size_t j = 0; j < length; j++) sum += scores[j] = fastExp(scores[j] - max);
+  const __m512 scale = _mm512_set1_ps(1 / sum);
+  for (size_t e0 = 0; e0 < hd; e0 += 32) {
+    const __mmask16 m0 = lanes(hd - e0), m1 = hd - e0 > 16 ? lanes(hd - e0 - 16) : 0;
+    __m512 acc[4][2];
+    for (auto& a : acc) a[0] = a[1] = _mm512_setzero_ps();
+    const uint16_t* v = values + e0;
+    size_t j = 0;
+    for (; j + 4 <= length; j += 4, v += 4 * hd)
+      for (size_t u = 0; u < 4; u++) {
+        const __m512 p = _mm512_set1_ps(scores[j + u]);
+        acc[u][0] = _mm512_fmadd_ps(p, load16(m0, v + u * hd), acc[u][0]);
+        acc[u][1] = _mm512_fmadd_ps(p, load16(m1, v + u * hd + 16), acc[u][1]);
+      }
+    for (; j < length; j++, v += hd) {
+      const __m512 p = _mm512_set1_ps(scores[j]);
+      acc[0][0] = _mm512_fmadd_ps(p, load16(m0, v), acc[0][0]);
+      acc[0][1] = _mm512_fmadd_ps(p, load16(m1, v + 16), acc[0][1]);
+    }
+    for (size_t h = 0; h < 2; h++) {
+      const __m512 total = _mm512_add_ps(_mm512_add_ps(acc[0][h], acc[1][h]), _mm512_add_ps(acc[2][h], acc[3][h]));
+      _mm512_mask_storeu_ps(out + e0 + 16 * h, h ? m1 : m0, _mm512_mul_ps(total, scale));
+    }
+  }
+}
+#pragma GCC pop_options
+#else
+void attendRow(const float* query, const uint16_t* keysT, const uint16_t* values, const float* mask, size_t length,
+               size_t capacity, size_t hd, float* scores, float* out) {
+  attendRowBody(query, keysT, values, mask, length, capacity, hd, scores, out);
+}
+#endif
 
 /** Offsets, in floats within one token's packed row, of query head h, and key/value head g. */
 struct Packed {
@@ -103,7 +204,8 @@ struct Packed {
 // Decoding attention over a preallocated cache of `cacheRows` sequences, in two parts. Row b of qkv [batch, steps,
 // packed] is sequence rows[b] of the cache (int32 [batch]: a sampler drops the rows that finished). First the new
 // keys and values are written in place at positions at..at+steps of the caches: keys transposed ([cacheRows,
-// kvHeads, headDim, capacity]), values as they are ([cacheRows, kvHeads, capacity, headDim]). Then every query
+// kvHeads, headDim, capacity]), values as they are ([cacheRows, kvHeads, capacity, headDim]), as float32, or as
+// bfloat16 where this thread's products are (`setProducts`). Then every query
 // attends over the first at+steps positions of its kv head with the additive mask [batch, steps, at+steps]; out
 // [batch, steps, heads, headDim].
 napi_value AttendCached(napi_env env, napi_callback_info info) {
@@ -123,25 +225,44 @@ napi_value AttendCached(napi_env env, napi_callback_info info) {
     if (heap.checked()) return "azr_native: attendCached row outside the cache";
     /** Where kv head g of qkv row b lives in either cache. */
     const auto block = [&](size_t b, size_t g) { return (size_t(rows[b]) * kvHeads + g) * capacity * hd; };
+    // With bfloat16 products the caches hold bfloat16, at the same indices (the first half of their bytes): decoding
+    // reads every row's whole cache once per token, and at this model's size that read bounds it (docs/native.md).
+    const bool half = bfloat16Products();
+    uint16_t *kHalf = reinterpret_cast<uint16_t*>(kCache), *vHalf = reinterpret_cast<uint16_t*>(vCache);
     for (size_t b = 0; b < batch; b++)
       for (size_t t = 0; t < steps; t++)
         for (size_t g = 0; g < kvHeads; g++) {
-          const float* row = qkv + (b * steps + t) * width;
+          const float *row = qkv + (b * steps + t) * width, *key = row + packed.key(g), *value = row + packed.value(g);
           const size_t start = block(b, g);
-          for (size_t d = 0; d < hd; d++) kCache[start + d * capacity + at + t] = row[packed.key(g) + d];
-          std::memcpy(vCache + start + (at + t) * hd, row + packed.value(g), hd * sizeof(float));
+          if (half) {
+            for (size_t d = 0; d < hd; d++) kHalf[start + d * capacity + at + t] = toBfloat16(key[d]);
+            for (size_t d = 0; d < hd; d++) vHalf[start + (at + t) * hd + d] = toBfloat16(value[d]);
+          } else {
+            for (size_t d = 0; d < hd; d++) kCache[start + d * capacity + at + t] = key[d];
+            std::memcpy(vCache + start + (at + t) * hd, value, hd * sizeof(float));
+          }
         }
-    if (steps > 1 && blasLoaded()) {
-      // A prompt: per head, two products through the BLAS instead of one query at a time.
+    if (steps > 1 && blasLoaded() && (!half || at == 0)) {
+      // A prompt: per head, two products instead of one query at a time. A bfloat16 cache is not a product's
+      // operand: the prompt's keys and values are read from qkv, rounded by the products as the cache was.
       std::vector<float> scores(steps * length);
       for (size_t b = 0; b < batch; b++)
         for (size_t h = 0; h < heads; h++) {
-          const size_t start = block(b, packed.kvOf(h));
-          gemm(false, false, steps, length, hd, qkv + b * steps * width + packed.query(h), width, kCache + start,
-               capacity, 0, scores.data(), length);
+          const size_t g = packed.kvOf(h), start = block(b, g);
+          const float* own = qkv + b * steps * width;
+          float* target = out + b * steps * heads * hd + h * hd;
+          if (half)
+            product(false, true, steps, length, hd, own + packed.query(h), width, own + packed.key(g), width, 0,
+                    scores.data(), length);
+          else
+            product(false, false, steps, length, hd, own + packed.query(h), width, kCache + start, capacity, 0,
+                    scores.data(), length);
           softmaxRows(scores.data(), mask + b * steps * length, steps, length);
-          gemm(false, false, steps, hd, length, scores.data(), length, vCache + start, hd, 0,
-               out + b * steps * heads * hd + h * hd, heads * hd);
+          if (half)
+            product(false, false, steps, hd, length, scores.data(), length, own + packed.value(g), width, 0, target,
+                    heads * hd);
+          else
+            product(false, false, steps, hd, length, scores.data(), length, vCache + start, hd, 0, target, heads * hd);
         }
       return nullptr;
     }
@@ -149,8 +270,12 @@ napi_value AttendCached(napi_env env, napi_callback_info info) {
     for (size_t token = 0; token < tokens; token++)
       for (size_t h = 0; h < heads; h++) {
         const size_t start = block(token / steps, packed.kvOf(h));
-        attendRow(qkv + token * width + packed.query(h), kCache + start, vCache + start, mask + token * length, length,
-                  capacity, hd, scores.data(), out + (token * heads + h) * hd);
+        const float *query = qkv + token * width + packed.query(h), *tokenMask = mask + token * length;
+        float* target = out + (token * heads + h) * hd;
+        if (half)
+          attendRow(query, kHalf + start, vHalf + start, tokenMask, length, capacity, hd, scores.data(), target);
+        else
+          attendRow(query, kCache + start, vCache + start, tokenMask, length, capacity, hd, scores.data(), target);
       }
     return nullptr;
   });
@@ -177,9 +302,9 @@ napi_value Attention(napi_env env, napi_callback_info info) {
         const float* rows = qkv + b * seq * width;
         const size_t g = packed.kvOf(h);
         float* p = probs + (b * heads + h) * seq * seq;
-        gemm(false, true, seq, seq, hd, rows + packed.query(h), width, rows + packed.key(g), width, 0, p, seq);
+        product(false, true, seq, seq, hd, rows + packed.query(h), width, rows + packed.key(g), width, 0, p, seq);
         softmaxRows(p, mask + b * maskStride, seq, seq);
-        gemm(false, false, seq, hd, seq, p, seq, rows + packed.value(g), width, 0, out + b * seq * outRow + h * hd,
+        product(false, false, seq, hd, seq, p, seq, rows + packed.value(g), width, 0, out + b * seq * outRow + h * hd,
              outRow);
       }
     return nullptr;
@@ -210,12 +335,12 @@ napi_value AttentionGrad(napi_env env, napi_callback_info info) {
         const float* p = probs + (b * heads + h) * seq * seq;
         const float* dO = dOut + b * seq * outRow + h * hd;
         const float accumulate = h % group == 0 ? 0.0f : 1.0f;  // a group's first query head initialises dk, dv
-        gemm(true, false, seq, hd, seq, p, seq, dO, outRow, accumulate, dRows + packed.value(g), width);
-        gemm(false, true, seq, seq, hd, dO, outRow, rows + packed.value(g), width, 0, dP.data(), seq);
+        product(true, false, seq, hd, seq, p, seq, dO, outRow, accumulate, dRows + packed.value(g), width);
+        product(false, true, seq, seq, hd, dO, outRow, rows + packed.value(g), width, 0, dP.data(), seq);
         softmaxBackwardRows(dP.data(), p, seq, seq);
-        gemm(false, false, seq, hd, seq, dP.data(), seq, rows + packed.key(g), width, 0, dRows + packed.query(h),
+        product(false, false, seq, hd, seq, dP.data(), seq, rows + packed.key(g), width, 0, dRows + packed.query(h),
              width);
-        gemm(true, false, seq, hd, seq, dP.data(), seq, rows + packed.query(h), width, accumulate,
+        product(true, false, seq, hd, seq, dP.data(), seq, rows + packed.query(h), width, accumulate,
              dRows + packed.key(g), width);
       }
     return nullptr;

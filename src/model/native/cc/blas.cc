@@ -106,10 +106,20 @@ napi_value throwError(napi_env env, const char* message) {
 
 bool blasLoaded() { return sgemm != nullptr; }
 
+bool bfloat16Products() { return bf16Products; }
+
 void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b,
           size_t ldb, float beta, float* c, size_t ldc) {
   sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, int(m), int(n), int(k),
         1.0f, a, int(lda), b, int(ldb), beta, c, int(ldc));
+}
+
+void product(bool transA, bool transB, size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b,
+             size_t ldb, float beta, float* c, size_t ldc) {
+  if (bf16Products && (beta == 0 || beta == 1))
+    gemmBf16(transA, transB, m, n, k, a, lda, b, ldb, beta == 1, c, ldc);
+  else
+    gemm(transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc);
 }
 
 // sgemm(heap, batch, m, n, k, transA, transB, aOffset, aBatchStride, bOffset, bBatchStride, cOffset)
@@ -126,10 +136,7 @@ napi_value Sgemm(napi_env env, napi_callback_info info) {
     for (size_t i = 0; i < batch; i++) {
       const float *ai = a + aStride * i, *bi = b + bStride * i;
       float* ci = c + m * n * i;
-      if (bf16Products)
-        gemmBf16(transA, transB, m, n, k, ai, transA ? m : k, bi, transB ? k : n, ci, n);
-      else
-        gemm(transA, transB, m, n, k, ai, transA ? m : k, bi, transB ? k : n, 0, ci, n);
+      product(transA, transB, m, n, k, ai, transA ? m : k, bi, transB ? k : n, 0, ci, n);
     }
     return nullptr;
   });

@@ -27,9 +27,19 @@ void gemm(bool transA, bool transB, size_t m, size_t n, size_t k, const float* a
 /** Whether bfloat16 products on AMX (amx.cc) can run here: the CPU has them and the kernel lets this process. */
 bool amxAvailable();
 
-/** C = op(A)·op(B) as gemm with beta 0, A and B rounded to bfloat16 and float32 sums, on AMX. */
+/** C = op(A)·op(B) (+ C when `accumulate`), A and B rounded to bfloat16 and float32 sums, on AMX. */
 void gemmBf16(bool transA, bool transB, size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b,
-              size_t ldb, float* c, size_t ldc);
+              size_t ldb, bool accumulate, float* c, size_t ldc);
+
+/** Whether this thread's products are bfloat16 (`setProducts`). */
+bool bfloat16Products();
+
+/**
+ * C = op(A)·op(B) + beta·C (beta 0 or 1) in this thread's precision (`setProducts`): bfloat16 operands on AMX, or
+ * float32 through the BLAS. The attention kernels' products go through it, as the layers' do through `sgemm`.
+ */
+void product(bool transA, bool transB, size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b,
+             size_t ldb, float beta, float* c, size_t ldc);
 
 /** The call's arguments: the heap (its base and size), then N numbers. False (with a JS error thrown) if malformed. */
 template <size_t N>
