@@ -4,6 +4,9 @@
 #include <vector>
 
 #include "native.h"
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 namespace {
 
@@ -116,7 +119,6 @@ MULTIVERSIONED void attendRow(const float* query, const float* keysT, const floa
 // batch's caches that do not fit the L2 (decoding reads all of them every token).
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq")
-#include <immintrin.h>
 /** The first `left` of 16 lanes (all 16 from 16 on). */
 inline __mmask16 lanes(size_t left) { return left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1); }
 /** 16 bfloat16 (the masked ones 0), widened to float32. */
@@ -124,7 +126,7 @@ inline __m512 load16(__mmask16 m, const uint16_t* p) {
   return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p)), 16));
 }
 void attendRow(const float* query, const uint16_t* keysT, const uint16_t* values, const float* mask, size_t length,
-                  size_t capacity, size_t hd, float* scores, float* out) {
+               size_t capacity, size_t hd, float* scores, float* out) {
   __m512 vmax = _mm512_set1_ps(-INFINITY);
   for (size_t j0 = 0; j0 < length; j0 += 32) {
     const __mmask16 m0 = lanes(length - j0), m1 = length - j0 > 16 ? lanes(length - j0 - 16) : 0;
