@@ -12,6 +12,7 @@ import { Rng } from '../src/model/rng.ts';
 import { sample } from '../src/model/sampling.ts';
 import { Transformer, type TransformerConfig } from '../src/model/transformer.ts';
 import { Learner, type RolloutSample } from '../src/rl/learner.ts';
+import { maxRelativeError } from './helpers/model.ts';
 
 before(async () => {
   try {
@@ -37,16 +38,6 @@ function bothPaths<T>(run: () => T): { native: T; stock: T } {
   } finally {
     setNativeEnabled(true);
   }
-}
-
-function maxRelativeError(actual: Float32Array | number[], expected: Float32Array | number[]): number {
-  let error = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    error = Math.max(error, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return error / Math.max(scale, 1e-30);
 }
 
 function randomTensor(shape: number[], rng: Rng): tf.Tensor {

@@ -14,6 +14,7 @@ import { Rng } from '../src/model/rng.ts';
 import { sample } from '../src/model/sampling.ts';
 import { Transformer } from '../src/model/transformer.ts';
 import '../src/model/gradients.ts';
+import { maxRelativeError } from './helpers/model.ts';
 
 let amx = false;
 
@@ -157,17 +158,6 @@ test('products: auto is bfloat16 exactly where the machine has AMX; a precision 
   assert.equal(resolveProducts('bfloat16'), 'bfloat16');
 });
 
-/** Largest |actual − expected| over the largest |expected|. */
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  let error = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    error = Math.max(error, Math.abs(actual[i]! - expected[i]!));
-    scale = Math.max(scale, Math.abs(expected[i]!));
-  }
-  return error / scale;
-}
-
 /** `run` with bfloat16 products, then with float32 ones. */
 function inBoth<T>(run: () => T): { bfloat16: T; float32: T } {
   setProductPrecision('bfloat16');
@@ -203,7 +193,7 @@ test('attention takes bfloat16 products too: output and gradient within rounding
     }),
   );
   ['output', 'gradient'].forEach((name, i) => {
-    const error = relativeError(bfloat16[i]!, float32[i]!);
+    const error = maxRelativeError(bfloat16[i]!, float32[i]!);
     assert.ok(error < 3e-2, `${name}: relative error ${error}`);
     assert.ok(error > 1e-5, `${name}: identical to float32, so the bfloat16 products did not run`);
   });

@@ -19,3 +19,14 @@ export function modelTestFolder(backend: 'cpu' | 'wasm', prefix: string): string
   });
   return root;
 }
+
+/** Largest |actual − expected| over the largest |expected|: the error of a whole result, relative to its scale. */
+export function maxRelativeError(actual: Float32Array | number[], expected: Float32Array | number[]): number {
+  let error = 0;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    error = Math.max(error, Math.abs(actual[i]! - expected[i]!));
+    scale = Math.max(scale, Math.abs(expected[i]!));
+  }
+  return error / Math.max(scale, 1e-30);
+}

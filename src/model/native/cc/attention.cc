@@ -253,18 +253,14 @@ napi_value AttendCached(napi_env env, napi_callback_info info) {
           const size_t g = packed.kvOf(h), start = block(b, g);
           const float* own = qkv + b * steps * width;
           float* target = out + b * steps * heads * hd + h * hd;
-          if (half)
-            product(false, true, steps, length, hd, own + packed.query(h), width, own + packed.key(g), width, 0,
-                    scores.data(), length);
-          else
-            product(false, false, steps, length, hd, own + packed.query(h), width, kCache + start, capacity, 0,
-                    scores.data(), length);
+          // Keys: qkv's rows (read transposed) or the cache's transposed block; values: qkv's rows or the cache's.
+          const float *keys = half ? own + packed.key(g) : kCache + start,
+                      *values = half ? own + packed.value(g) : vCache + start;
+          product(false, half, steps, length, hd, own + packed.query(h), width, keys, half ? width : capacity, 0,
+                  scores.data(), length);
           softmaxRows(scores.data(), mask + b * steps * length, steps, length);
-          if (half)
-            product(false, false, steps, hd, length, scores.data(), length, own + packed.value(g), width, 0, target,
-                    heads * hd);
-          else
-            product(false, false, steps, hd, length, scores.data(), length, vCache + start, hd, 0, target, heads * hd);
+          product(false, false, steps, hd, length, scores.data(), length, values, half ? width : hd, 0, target,
+                  heads * hd);
         }
       return nullptr;
     }
