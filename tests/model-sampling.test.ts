@@ -155,7 +155,8 @@ for (const path of ['native', 'stock'] as const) {
       const options = { maxTokens: 24, temperature: 1.5, seed: 11, stopTokenIds: [3, 17] };
       const fed: number[] = [];
       model.run = (input) => {
-        fed.push(input.batch);
+        // Rows fed: the batch, or (native decoding) the tokens placed, one per row when no mask forces any.
+        fed.push(input.buffers?.places ? input.buffers.places.length / 3 : input.batch);
         return run(input);
       };
       const whole = sample(model, many, options);
@@ -181,6 +182,60 @@ for (const path of ['native', 'stock'] as const) {
     }
   });
 }
+
+test('tokens a mask forces are fed with the sampled one: same tokens and log-probabilities, fewer runs', () => {
+  // Each row's mask alternates free choices with forced runs of 1–3 tokens, which end in a stop token, an empty
+  // mask or the token limit.
+  const free = [1, 4, 9, 16, 21, 25];
+  const mask = (tokensSoFar: number[], row: number): number[] => {
+    const n = tokensSoFar.length;
+    if (row === 1 && n >= 13) return [];
+    const last = tokensSoFar[n - 1] ?? 0;
+    const run = 1 + (last % 3);
+    const sinceFree = n - (tokensSoFar.findLastIndex((t) => free.includes(t)) + 1);
+    return n === 0 || sinceFree >= run ? free : [(last * 7 + row + sinceFree) % 29];
+  };
+  const many = [...prompts, [5, 6, 7, 8, 9, 10, 11]];
+  const options = { maxTokens: 22, temperature: 1.3, seed: 5, logitsMask: mask, stopTokenIds: [27] };
+  const counting = (path: 'native' | 'stock', feedForced = true) => {
+    setNativeEnabled(path === 'native');
+    const run = model.run.bind(model);
+    let runs = 0;
+    model.run = (input) => {
+      runs++;
+      return run(input);
+    };
+    try {
+      return { ...sample(model, many, { ...options, feedForced }), runs };
+    } finally {
+      model.run = run;
+      setNativeEnabled(true);
+    }
+  };
+  const native = counting('native');
+  const oneByOne = counting('native', false);
+  const stock = counting('stock');
+  // The same kernels a token at a time compute the same numbers, bit for bit.
+  assert.deepEqual(native.tokens, oneByOne.tokens);
+  assert.deepEqual(native.logprobs, oneByOne.logprobs);
+  assert.equal(oneByOne.runs, stock.runs);
+  assert.deepEqual(native.tokens, stock.tokens);
+  assert.deepEqual(native.finishReasons, stock.finishReasons);
+  assert.ok(new Set(native.finishReasons).size >= 2, `rows end in several ways: ${native.finishReasons}`);
+  const gaps = native.logprobs.flat().map((x, i) => Math.abs(x - stock.logprobs.flat()[i]!));
+  assert.ok(Math.max(...gaps) < 1e-5, `largest log-probability gap ${Math.max(...gaps)}`);
+  // One run a free choice: the longest row's free tokens, plus the prompt's run.
+  const freeChoices = native.tokens.map(
+    (row) => row.filter((_, i) => i === 0 || free.includes(row[i - 1]!)).length,
+  );
+  assert.ok(
+    native.runs <= Math.max(...freeChoices) + 1,
+    `${native.runs} runs for ${freeChoices} free choices`,
+  );
+  assert.equal(stock.runs, Math.max(...stock.tokens.map((t) => t.length)));
+  const recomputed = sample(model, many, { ...options, useCache: false });
+  assert.deepEqual(recomputed.tokens, native.tokens);
+});
 
 test('chooseToken: temperature, top-p and greedy', () => {
   const logits = Float32Array.from([0, 2, 1, -1]);

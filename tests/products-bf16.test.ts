@@ -200,7 +200,7 @@ test('attention takes bfloat16 products too: output and gradient within rounding
   tf.dispose([qkv, dy, mask]);
 });
 
-test('decoding over a bfloat16 cache samples what recomputing every step samples; rows stay independent', () => {
+test('decoding over a bfloat16 cache samples what recomputing every step samples; rows stay independent; forced tokens fed together change nothing', () => {
   if (!amx) {
     assert.throws(() => setProductPrecision('bfloat16'), /Intel AMX/);
     return;
@@ -231,9 +231,15 @@ test('decoding over a bfloat16 cache samples what recomputing every step samples
         });
       });
       const whole = sample(model, prompts, { maxTokens: 40, temperature: 1.5, seed: 3 });
-      return { cached, recomputed, split, whole };
+      // A mask forcing every other token: fed with the sampled ones, or one a run.
+      const logitsMask = (tokens: number[]) => (tokens.length % 2 ? [(tokens.at(-1)! * 5) % 29] : null);
+      const forced = [true, false].map((feedForced) =>
+        sample(model, prompts, { maxTokens: 40, temperature: 1.5, seed: 3, logitsMask, feedForced }),
+      );
+      return { cached, recomputed, split, whole, forced };
     });
-    const { cached, recomputed, split, whole } = bfloat16;
+    const { cached, recomputed, split, whole, forced } = bfloat16;
+    assert.deepEqual(forced[0], forced[1]);
     assert.deepEqual(cached.tokens, recomputed.tokens);
     const gaps = cached.logprobs.flat().map((x, i) => Math.abs(x - recomputed.logprobs.flat()[i]!));
     assert.ok(Math.max(...gaps) < 2e-2, `largest log-probability gap ${Math.max(...gaps)}`);

@@ -52,6 +52,12 @@ export interface SampleOptions {
   logitsBias?: LogitsBias;
   /** Recompute the whole sequence every step instead of using the KV cache (reference path for tests). */
   useCache?: boolean;
+  /**
+   * With native decoding buffers, feed the tokens a mask forces (it allows exactly one) in the same run as the
+   * sampled token before them: a grammar's fixed text then costs one run, not one a character. Default true; false
+   * feeds one token a run, with the same results (the reference path for tests and `npm run bench -- sampling`).
+   */
+  feedForced?: boolean;
 }
 
 export type FinishReason = 'stop' | 'length' | 'mask';
@@ -99,16 +105,34 @@ export function sample(model: Transformer, prompts: number[][], options: SampleO
     nativeProductsActive() && options.useCache !== false
       ? allocateDecodeBuffers(nLayers, batch, nKvHeads, promptLen + maxTokens, headDim)
       : undefined;
+  /** The allowance of row's next token (a mask over the vocabulary, or null: anything). */
+  const allowance = (row: number) => allowedMask(options.logitsMask?.(tokens[row], row) ?? null, vocab);
+  /** Appends a token (its log-probability NaN until known) and ends the row at a stop or at its last token. */
+  const append = (row: number, token: number, logprob: number) => {
+    tokens[row].push(token);
+    logprobs[row].push(logprob);
+    if (stopTokens.has(token) || endsWithStop(options, tokens[row])) finishReasons[row] = 'stop';
+    else if (tokens[row].length >= maxTokens) finishReasons[row] = 'length';
+  };
   try {
     // The rows still generating, in order: a row that finished is no longer fed (its tokens are final).
     let live = prompts.map((_, row) => row);
-    let logits = forwardStep(model, prompts, pads, tokens, live, undefined, outputWeight, buffers);
-    cache = logits.cache;
-    for (let step = 0; step < maxTokens; step++) {
-      const values = logits.values;
-      live.forEach((row, i) => {
-        const rowLogits = values.subarray(i * columns, i * columns + vocab);
-        const allowed = allowedMask(options.logitsMask?.(tokens[row], row) ?? null, vocab);
+    const prompted = forwardStep(model, prompts, pads, tokens, live, undefined, outputWeight, buffers);
+    cache = prompted.cache;
+    /** Each live row's logits for its next token. */
+    let next = new Map(
+      live.map((row, i) => [row, prompted.values.subarray(i * columns, i * columns + vocab)]),
+    );
+    /** A row's allowance for its next token when the search for forced tokens already asked for it. */
+    const known = new Map<number, Uint8Array | null>();
+    while (live.length > 0 && maxTokens > 0) {
+      // What each row feeds next: the token it samples, then (with the buffers, which place tokens row by row)
+      // every token its mask forces after it: a grammar's fixed text costs one run, not one run a character.
+      const fed: Array<{ row: number; chunk: number[] }> = [];
+      for (const row of live) {
+        const rowLogits = next.get(row)!;
+        const allowed = known.has(row) ? known.get(row)! : allowance(row);
+        known.delete(row);
         const bias = options.logitsBias?.(tokens[row], row);
         const token = chooseToken(
           bias ? biased(rowLogits, bias) : rowLogits,
@@ -119,32 +143,45 @@ export function sample(model: Transformer, prompts: number[][], options: SampleO
         );
         if (token < 0) {
           finishReasons[row] = 'mask';
-          return;
+          continue;
         }
-        tokens[row].push(token);
-        logprobs[row].push(logSoftmaxAt(rowLogits, token));
-        if (stopTokens.has(token) || endsWithStop(options, tokens[row])) finishReasons[row] = 'stop';
-      });
-      const still = live.filter((row) => finishReasons[row] === undefined);
-      if (still.length === 0 || step === maxTokens - 1) break;
-      if (still.length < live.length) {
-        cache = keptRows(cache, live, still);
-        live = still;
-        if (buffers) buffers.rows = Int32Array.from(live);
+        append(row, token, logSoftmaxAt(rowLogits, token));
+        const chunk = [token];
+        while (buffers && options.feedForced !== false && finishReasons[row] === undefined) {
+          const after = allowance(row);
+          const forced = soleToken(after);
+          if (forced === undefined) {
+            known.set(row, after);
+            break;
+          }
+          if (forced < 0) finishReasons[row] = 'mask';
+          else {
+            append(row, forced, Number.NaN);
+            chunk.push(forced);
+          }
+        }
+        // A finished row is fed only for its forced tokens' log-probabilities.
+        if (finishReasons[row] === undefined || chunk.length > 1) fed.push({ row, chunk });
       }
-      const next = forwardStep(
-        model,
-        prompts,
-        pads,
-        tokens,
-        live,
-        options.useCache === false ? undefined : cache,
-        outputWeight,
-        buffers,
-      );
-      disposeCache(cache);
-      cache = next.cache;
-      logits = next;
+      if (fed.length === 0) break;
+      if (buffers) next = placedStep(model, fed, tokens, logprobs, promptLen, pads, outputWeight, buffers);
+      else {
+        const rows = fed.map(({ row }) => row);
+        if (rows.length < live.length) cache = keptRows(cache, live, rows);
+        const step = forwardStep(
+          model,
+          prompts,
+          pads,
+          tokens,
+          rows,
+          options.useCache === false ? undefined : cache,
+          outputWeight,
+        );
+        disposeCache(cache);
+        cache = step.cache;
+        next = new Map(rows.map((row, i) => [row, step.values.subarray(i * columns, i * columns + vocab)]));
+      }
+      live = fed.map(({ row }) => row).filter((row) => finishReasons[row] === undefined);
     }
   } finally {
     disposeCache(cache);
@@ -173,6 +210,61 @@ function paddedHead(model: Transformer): { weight: tf.Tensor2D; owned: boolean }
   );
   if (model.config.tieEmbeddings) head.dispose();
   return { weight, owned: true };
+}
+
+/**
+ * Feeds every row's chunk in one run, each token at its own place in the decoding buffers (decode.ts
+ * `attendPlaced`), fills in the log-probabilities of the chunks' forced tokens (NaN until now), and returns each
+ * row's logits for its next token.
+ */
+function placedStep(
+  model: Transformer,
+  fed: ReadonlyArray<{ row: number; chunk: readonly number[] }>,
+  tokens: readonly number[][],
+  logprobs: number[][],
+  promptLen: number,
+  pads: readonly number[],
+  outputWeight: tf.Tensor2D,
+  buffers: DecodeBuffers,
+): Map<number, Float32Array> {
+  const total = fed.reduce((sum, { chunk }) => sum + chunk.length, 0);
+  const ids = new Int32Array(total);
+  const positions = new Int32Array(total);
+  const places = new Int32Array(3 * total);
+  let k = 0;
+  for (const { row, chunk } of fed) {
+    const first = tokens[row]!.length - chunk.length;
+    chunk.forEach((token, j) => {
+      const at = promptLen + first + j;
+      ids[k] = token;
+      positions[k] = at - pads[row]!;
+      places.set([row, at, pads[row]!], 3 * k++);
+    });
+  }
+  buffers.places = places;
+  let values: Float32Array;
+  try {
+    const logits = tf.tidy(
+      () => model.run({ ids, batch: 1, seqLen: total, positions, buffers, outputWeight }).logits,
+    );
+    values = logits.dataSync() as Float32Array;
+    logits.dispose();
+  } finally {
+    buffers.places = undefined;
+  }
+  const vocab = model.config.vocabSize;
+  const columns = outputWeight.shape[1];
+  const logitsAt = (i: number) => values.subarray(i * columns, i * columns + vocab);
+  const next = new Map<number, Float32Array>();
+  k = 0;
+  for (const { row, chunk } of fed) {
+    const first = tokens[row]!.length - chunk.length;
+    for (let j = 1; j < chunk.length; j++)
+      logprobs[row]![first + j] = logSoftmaxAt(logitsAt(k + j - 1), chunk[j]!);
+    next.set(row, logitsAt(k + chunk.length - 1));
+    k += chunk.length;
+  }
+  return next;
 }
 
 /**
@@ -261,6 +353,18 @@ function biased(logits: Float32Array, bias: ReadonlyMap<number, number>): Float3
   return out;
 }
 
+/** The one token `allowed` permits; -1 when it permits none, undefined when several (or anything: null). */
+function soleToken(allowed: Uint8Array | null): number | undefined {
+  if (allowed === null) return undefined;
+  let sole = -1;
+  for (let i = 0; i < allowed.length; i++) {
+    if (!allowed[i]) continue;
+    if (sole >= 0) return undefined;
+    sole = i;
+  }
+  return sole;
+}
+
 function allowedMask(allowance: number[] | Uint8Array | null, vocab: number): Uint8Array | null {
   if (allowance === null || allowance instanceof Uint8Array) return allowance;
   const mask = new Uint8Array(vocab);
@@ -278,7 +382,7 @@ export function chooseToken(
 ): number {
   const candidates: number[] = [];
   for (let i = 0; i < logits.length; i++) if (!allowed || allowed[i]) candidates.push(i);
-  if (candidates.length === 0) return -1;
+  if (candidates.length <= 1) return candidates[0] ?? -1;
   if (temperature <= 0)
     return candidates.reduce((best, i) => (logits[i] > logits[best] ? i : best), candidates[0]);
   let max = Number.NEGATIVE_INFINITY;

@@ -3,7 +3,7 @@
 // q, k and v share one fused weight and gate/up another: fewer, larger matMuls are faster on every backend.
 import * as tf from '@tensorflow/tfjs-core';
 import { fusedAttention, fusedAttentionFits } from './native/attention.ts';
-import { attendCached, type DecodeBuffers } from './native/decode.ts';
+import { attendCached, attendPlaced, type DecodeBuffers } from './native/decode.ts';
 import { nativeProductsActive } from './native/kernels.ts';
 import { fusedRopeQkv } from './native/layers.ts';
 import { causalMask, embedRows, matMul, rmsNorm, swiglu } from './ops.ts';
@@ -114,8 +114,11 @@ export interface RunInput {
   seqLen: number;
   /** Rotary positions, one per token [batch * seqLen]. */
   positions: Int32Array;
-  /** Additive attention mask broadcastable to [batch, heads, seqLen, cacheLength + seqLen]. */
-  mask: tf.Tensor;
+  /**
+   * Additive attention mask broadcastable to [batch, heads, seqLen, cacheLength + seqLen]; none for tokens placed
+   * in the buffers (`buffers.places`), whose places say what each attends to.
+   */
+  mask?: tf.Tensor;
   /** Keys/values of earlier tokens; the result carries the extended cache (new tensors, the input is untouched). */
   cache?: KVCache;
   /**
@@ -219,8 +222,11 @@ export class Transformer {
 
   run(input: RunInput): { logits: tf.Tensor3D; cache?: KVCache } {
     const { batch, seqLen } = input;
+    const placed = input.buffers?.places !== undefined;
     const pastLength = input.buffers?.length ?? input.cache?.length ?? 0;
-    if (seqLen + pastLength > this.config.maxSeqLen) {
+    // Placed tokens (decode.ts) are checked against the buffers, where they go, by the kernel.
+    if (!placed && !input.mask) throw new AzrError('INTERNAL', 'run: no attention mask');
+    if (!placed && seqLen + pastLength > this.config.maxSeqLen) {
       throw new AzrError(
         'INTERNAL',
         `sequence of ${seqLen + pastLength} exceeds maxSeqLen ${this.config.maxSeqLen}`,
@@ -232,9 +238,11 @@ export class Transformer {
     const sin = tf.expandDims(tf.gather(this.ropeSin, positions), 1) as tf.Tensor3D;
     let x = embedRows(this.param('embed') as tf.Tensor2D, input.ids);
     const newCache: KVCache['layers'] = [];
+    // Absent only for placed tokens, whose attention does not read it.
+    const mask = input.mask as tf.Tensor;
     for (let i = 0; i < this.config.nLayers; i++) {
       const memory = { past: input.cache?.layers[i], buffers: input.buffers, wantCache: input.wantCache };
-      const attn = this.attention(i, x, batch, seqLen, cos, sin, input.mask, memory);
+      const attn = this.attention(i, x, batch, seqLen, cos, sin, mask, memory);
       if (input.wantCache && attn.kT && attn.v) newCache.push({ kT: attn.kT, v: attn.v });
       x = tf.add(x, attn.out);
       x = tf.add(x, this.feedForward(i, x));
@@ -250,7 +258,7 @@ export class Transformer {
     const rows = input.lastOnly ? 1 : seqLen;
     // The sampler may pass a head with extra zero columns (src/model/sampling.ts): the logits are as wide as it.
     const logits = tf.reshape(matMul(x, outputWeight), [batch, rows, outputWeight.shape[1]]) as tf.Tensor3D;
-    if (input.buffers) input.buffers.length += seqLen;
+    if (input.buffers && !placed) input.buffers.length += seqLen;
     const cache =
       input.wantCache && !input.buffers ? { layers: newCache, length: pastLength + seqLen } : undefined;
     return { logits, cache };
@@ -325,14 +333,20 @@ export class Transformer {
     const { nHeads: h, nKvHeads: kv, headDim: hd } = this.config;
     const tokens = batch * seqLen;
     const fused =
-      !memory.past && !memory.wantCache && nativeProductsActive() && fusedAttentionFits(batch, seqLen, mask);
+      !memory.buffers &&
+      !memory.past &&
+      !memory.wantCache &&
+      nativeProductsActive() &&
+      fusedAttentionFits(batch, seqLen, mask);
     if (!memory.buffers && !fused) return null;
     const perToken = (table: tf.Tensor) => tf.reshape(table, [tokens, hd]) as tf.Tensor2D;
     const rotated = fusedRopeQkv(qkv, perToken(cos), perToken(sin), h, kv, 1 / Math.sqrt(hd));
     const packed = tf.reshape(rotated, [batch, seqLen, (h + 2 * kv) * hd]) as tf.Tensor3D;
-    const mixed = memory.buffers
-      ? attendCached(packed, h, memory.buffers, layer, mask)
-      : fusedAttention(packed, h, kv, mask);
+    const mixed = memory.buffers?.places
+      ? attendPlaced(packed, h, memory.buffers, layer)
+      : memory.buffers
+        ? attendCached(packed, h, memory.buffers, layer, mask)
+        : fusedAttention(packed, h, kv, mask);
     return tf.reshape(mixed, [tokens, h * hd]) as tf.Tensor2D;
   }
 

@@ -16,6 +16,7 @@ export interface NativeAddon {
   /** C[i] = op(A[i]) @ op(B[i]) for i < batch, row-major; a batch stride of 0 reuses one matrix for every i. */
   sgemm: HeapCall;
   attendCached: HeapCall;
+  attendPlaced: HeapCall;
   attention: HeapCall;
   attentionGrad: HeapCall;
   swiglu: HeapCall;

@@ -8,6 +8,7 @@ import { runOnHeap } from './kernels.ts';
 import { AzrError } from '../../errors.ts';
 
 const KERNEL = 'AzrAttendCached';
+const PLACED_KERNEL = 'AzrAttendPlaced';
 
 /**
  * Per layer, keys transposed [batch, kvHeads, headDim, capacity] (the score loop then runs over contiguous keys)
@@ -19,6 +20,12 @@ export interface DecodeBuffers {
   capacity: number;
   /** Row b of the batch fed is sequence rows[b] of the buffers; all of them, in order, when absent. */
   rows?: Int32Array;
+  /**
+   * When set, the next run's tokens are placed one by one instead of at `length` (which then stays): token i goes
+   * to sequence places[3i] at position places[3i+1], and attends over that sequence up to it, positions below
+   * places[3i+2] (its prompt's pads) masked. See `attendPlaced`.
+   */
+  places?: Int32Array;
 }
 
 export function allocateDecodeBuffers(
@@ -61,6 +68,22 @@ export function attendCached(
   return tf.engine().runKernel(KERNEL, { qkv, kCache, vCache, mask, rows }, { at, heads }) as tf.Tensor4D;
 }
 
+/**
+ * `attendCached` for tokens placed one by one (`buffers.places`, all of them set): qkv [1, tokens, packed] → [1,
+ * tokens, heads, headDim]. Rows can so feed different numbers of tokens at different lengths in one run; each
+ * token's numbers are those of feeding it alone at its place.
+ */
+export function attendPlaced(
+  qkv: tf.Tensor3D,
+  heads: number,
+  buffers: DecodeBuffers,
+  layer: number,
+): tf.Tensor4D {
+  const { kT: kCache, v: vCache } = buffers.layers[layer]!;
+  const places = tf.tensor1d(buffers.places!, 'int32');
+  return tf.engine().runKernel(PLACED_KERNEL, { qkv, kCache, vCache, places }, { heads }) as tf.Tensor4D;
+}
+
 function identityRows(batch: number): Int32Array {
   return Int32Array.from({ length: batch }, (_, i) => i);
 }
@@ -93,6 +116,33 @@ export function registerDecodeKernel(addon: NativeAddon): void {
           cacheRows,
           at,
           ...[qkv, kCache, vCache, mask, rows, out].map(offset),
+        ),
+      )[0];
+    },
+  });
+  tf.registerKernel({
+    kernelName: PLACED_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const { qkv, kCache, vCache, places } = inputs as Record<string, tf.TensorInfo>;
+      const { heads } = attrs as { heads: number };
+      const tokens = qkv.shape[1]!;
+      const [cacheRows, kvHeads, headDim, capacity] = kCache.shape;
+      if (qkv.shape[0] !== 1 || places.shape[0] !== 3 * tokens)
+        throw new AzrError(
+          'INTERNAL',
+          `${PLACED_KERNEL}: ${places.shape[0] / 3} places for qkv ${qkv.shape}`,
+        );
+      return runOnHeap(backend, [[1, tokens, heads, headDim]], (heap, offset, [out]) =>
+        addon.attendPlaced(
+          heap,
+          tokens,
+          heads,
+          kvHeads,
+          headDim,
+          capacity,
+          cacheRows,
+          ...[qkv, kCache, vCache, places, out].map(offset),
         ),
       )[0];
     },

@@ -199,6 +199,38 @@ struct Packed {
   size_t kvOf(size_t h) const { return h / (heads / kvHeads); }
 };
 
+/**
+ * A decoding cache (attendCached's layout): keys transposed, values as they are, float32 or bfloat16 (`half`).
+ * `start` is a (sequence, kv head) block's first element.
+ */
+struct Cache {
+  float *keys, *values;
+  bool half;
+  size_t hd, capacity;
+
+  /** Writes kv head g of a token's packed row into block `start` at position `at`. */
+  void store(const float* row, const Packed& packed, size_t g, size_t start, size_t at) const {
+    const float *key = row + packed.key(g), *value = row + packed.value(g);
+    if (half) {
+      uint16_t *kHalf = reinterpret_cast<uint16_t*>(keys), *vHalf = reinterpret_cast<uint16_t*>(values);
+      for (size_t d = 0; d < hd; d++) kHalf[start + d * capacity + at] = toBfloat16(key[d]);
+      for (size_t d = 0; d < hd; d++) vHalf[start + at * hd + d] = toBfloat16(value[d]);
+    } else {
+      for (size_t d = 0; d < hd; d++) keys[start + d * capacity + at] = key[d];
+      std::memcpy(values + start + at * hd, value, hd * sizeof(float));
+    }
+  }
+
+  /** One query over the first `length` positions of block `start`, with the additive mask [length]. */
+  void attend(const float* query, size_t start, const float* mask, size_t length, float* scores, float* out) const {
+    if (half)
+      attendRow(query, reinterpret_cast<const uint16_t*>(keys) + start, reinterpret_cast<const uint16_t*>(values) + start,
+                mask, length, capacity, hd, scores, out);
+    else
+      attendRow(query, keys + start, values + start, mask, length, capacity, hd, scores, out);
+  }
+};
+
 }  // namespace
 
 // attendCached(heap, batch, steps, heads, kvHeads, headDim, capacity, cacheRows, at, qkvOffset, kCacheOffset,
@@ -230,20 +262,10 @@ napi_value AttendCached(napi_env env, napi_callback_info info) {
     // With bfloat16 products the caches hold bfloat16, at the same indices (the first half of their bytes): decoding
     // reads every row's whole cache once per token, and at this model's size that read bounds it (docs/native.md).
     const bool half = bfloat16Products();
-    uint16_t *kHalf = reinterpret_cast<uint16_t*>(kCache), *vHalf = reinterpret_cast<uint16_t*>(vCache);
+    const Cache cache{kCache, vCache, half, hd, capacity};
     for (size_t b = 0; b < batch; b++)
       for (size_t t = 0; t < steps; t++)
-        for (size_t g = 0; g < kvHeads; g++) {
-          const float *row = qkv + (b * steps + t) * width, *key = row + packed.key(g), *value = row + packed.value(g);
-          const size_t start = block(b, g);
-          if (half) {
-            for (size_t d = 0; d < hd; d++) kHalf[start + d * capacity + at + t] = toBfloat16(key[d]);
-            for (size_t d = 0; d < hd; d++) vHalf[start + (at + t) * hd + d] = toBfloat16(value[d]);
-          } else {
-            for (size_t d = 0; d < hd; d++) kCache[start + d * capacity + at + t] = key[d];
-            std::memcpy(vCache + start + (at + t) * hd, value, hd * sizeof(float));
-          }
-        }
+        for (size_t g = 0; g < kvHeads; g++) cache.store(qkv + (b * steps + t) * width, packed, g, block(b, g), at + t);
     if (steps > 1 && blasLoaded() && (!half || at == 0)) {
       // A prompt: per head, two products instead of one query at a time. A bfloat16 cache is not a product's
       // operand: the prompt's keys and values are read from qkv, rounded by the products as the cache was.
@@ -266,15 +288,53 @@ napi_value AttendCached(napi_env env, napi_callback_info info) {
     }
     std::vector<float> scores(length);
     for (size_t token = 0; token < tokens; token++)
-      for (size_t h = 0; h < heads; h++) {
-        const size_t start = block(token / steps, packed.kvOf(h));
-        const float *query = qkv + token * width + packed.query(h), *tokenMask = mask + token * length;
-        float* target = out + (token * heads + h) * hd;
-        if (half)
-          attendRow(query, kHalf + start, vHalf + start, tokenMask, length, capacity, hd, scores.data(), target);
-        else
-          attendRow(query, kCache + start, vCache + start, tokenMask, length, capacity, hd, scores.data(), target);
-      }
+      for (size_t h = 0; h < heads; h++)
+        cache.attend(qkv + token * width + packed.query(h), block(token / steps, packed.kvOf(h)), mask + token * length,
+                     length, scores.data(), out + (token * heads + h) * hd);
+    return nullptr;
+  });
+}
+
+// attendPlaced(heap, tokens, heads, kvHeads, headDim, capacity, cacheRows, qkvOffset, kCacheOffset, vCacheOffset,
+//              placesOffset, outOffset)
+// Decoding attention for tokens that each have their own place: token i of qkv [tokens, packed] belongs to cache
+// sequence places[3i] at position places[3i+1], and attends over that sequence's positions up to its own, those
+// below places[3i+2] (a left-padded prompt's pads) masked. Rows of a batch may so feed different numbers of tokens
+// at different lengths (a sampler appending a grammar's forced characters, src/model/sampling.ts). The caches are
+// attendCached's; every token's keys and values are written before any query reads, so a token sees the ones fed
+// before it in the same call. Each query is computed as attendCached's one-token steps compute it. out [tokens,
+// heads, headDim].
+napi_value AttendPlaced(napi_env env, napi_callback_info info) {
+  return kernelCall<11>(env, info, "attendPlaced", [](Heap& heap, const double* v) -> const char* {
+    const size_t tokens = v[0], heads = v[1], kvHeads = v[2], hd = v[3], capacity = v[4], cacheRows = v[5];
+    const Packed packed{heads, kvHeads, hd};
+    const size_t width = packed.width();
+    const double cacheSize = double(cacheRows) * kvHeads * capacity * hd;
+    heap.require(heads % kvHeads == 0);
+    const float* qkv = heap.floats(v[6], double(tokens) * width);
+    float *kCache = heap.floats(v[7], cacheSize), *vCache = heap.floats(v[8], cacheSize);
+    const int32_t* places = heap.ints(v[9], double(tokens) * 3);
+    float* out = heap.floats(v[10], double(tokens) * heads * hd);
+    if (heap.checked()) return heap.checked();
+    for (size_t i = 0; i < tokens; i++) {
+      const int32_t row = places[3 * i], at = places[3 * i + 1], from = places[3 * i + 2];
+      heap.require(row >= 0 && size_t(row) < cacheRows && at >= 0 && size_t(at) < capacity && from >= 0 && from <= at);
+    }
+    if (heap.checked()) return "azr_native: attendPlaced place outside the cache";
+    const Cache cache{kCache, vCache, bfloat16Products(), hd, capacity};
+    const auto block = [&](size_t i, size_t g) { return (size_t(places[3 * i]) * kvHeads + g) * capacity * hd; };
+    for (size_t i = 0; i < tokens; i++)
+      for (size_t g = 0; g < kvHeads; g++) cache.store(qkv + i * width, packed, g, block(i, g), places[3 * i + 1]);
+    std::vector<float> scores(capacity), mask(capacity);
+    for (size_t i = 0; i < tokens; i++) {
+      const size_t length = size_t(places[3 * i + 1]) + 1, from = places[3 * i + 2];
+      // The mask attendCached's callers build for a pad-led row (src/model/sampling.ts: NEG_INF, src/model/ops.ts).
+      std::fill(mask.begin(), mask.begin() + from, -1e9f);
+      std::fill(mask.begin() + from, mask.begin() + length, 0.0f);
+      for (size_t h = 0; h < heads; h++)
+        cache.attend(qkv + i * width + packed.query(h), block(i, packed.kvOf(h)), mask.data(), length, scores.data(),
+                     out + (i * heads + h) * hd);
+    }
     return nullptr;
   });
 }

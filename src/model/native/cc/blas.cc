@@ -152,6 +152,7 @@ NAPI_MODULE_INIT() {
       {"sgemm", Sgemm},
       {"setProducts", SetProducts},
       {"attendCached", AttendCached},
+      {"attendPlaced", AttendPlaced},
       {"attention", Attention},
       {"attentionGrad", AttentionGrad},
       {"swiglu", Swiglu},

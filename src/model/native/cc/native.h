@@ -155,5 +155,5 @@ inline float fastExp(float x) {
 
 // The kernels, registered by blas.cc's module init.
 using Kernel = napi_value(napi_env env, napi_callback_info info);
-Kernel Sgemm, AttendCached, Attention, AttentionGrad, Swiglu, SwigluGrad, RmsNorm, RmsNormGrad, RopeQkv, RopeQkvGrad,
+Kernel Sgemm, AttendCached, AttendPlaced, Attention, AttentionGrad, Swiglu, SwigluGrad, RmsNorm, RmsNormGrad, RopeQkv, RopeQkvGrad,
     TokenLogprobs, TokenLogprobsGrad;
