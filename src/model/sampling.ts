@@ -4,7 +4,9 @@
 // seeded RNG all see exactly the numbers the model produced, on every backend. Each row draws from its own random
 // stream (the seed and the row's index in the whole request), and `padTo` fixes the padded prompt length, so a row's
 // tokens are the same in any batch that holds it: a request split into shards over generation replicas samples
-// what one generator would (docs/distributed.md, "Scaling generation").
+// what one generator would (docs/distributed.md, "Scaling generation"). With native decoding buffers, the tokens a
+// mask forces (it allows exactly one) are fed in the run of the sampled token before them (`feedForced`,
+// docs/native.md): the same tokens and log-probabilities in fewer runs.
 import * as tf from '@tensorflow/tfjs-core';
 import { allocateDecodeBuffers, type DecodeBuffers, disposeDecodeBuffers } from './native/decode.ts';
 import { nativeProductsActive } from './native/kernels.ts';
