@@ -290,9 +290,9 @@ function keptRows(cache: KVCache | undefined, live: number[], kept: number[]): K
 }
 
 /**
- * Logits of the next position for rows `live`, in that order (rows that finished are not fed). With `cache` (or
- * `buffers` past the prompt), only each row's newest token is fed; without, the whole left-padded sequence
- * (prompt + generated) is recomputed.
+ * Logits of the next position for rows `live`, in that order (rows that finished are not fed). With `cache`, only
+ * each row's newest token is fed; without, the whole left-padded sequence (prompt + generated) is recomputed. With
+ * `buffers`, it runs the prompt only, and writes its keys and values there (later tokens: `placedStep`).
  */
 function forwardStep(
   model: Transformer,
@@ -308,7 +308,7 @@ function forwardStep(
   const promptLen = prompts[0].length + pads[0];
   const steps = generated[live[0]!]!.length; // every live row has as many tokens
   const total = promptLen + steps;
-  const start = buffers ? buffers.length : cache ? total - 1 : 0;
+  const start = cache ? total - 1 : 0;
   const seqLen = total - start;
   const ids = new Int32Array(batch * seqLen);
   const positions = new Int32Array(batch * seqLen);

@@ -1,7 +1,8 @@
 // Decoding with a preallocated key/value cache (native products only): every step writes its new keys and values
 // into the buffers in place and attends over them in one native call, so no step reallocates or copies the cache
-// (the stock path concatenates it: O(length) copying per token). The buffers belong to one sampling call; `rows`
-// says which of their sequences the batch fed now holds, so a sampler can stop feeding rows that finished.
+// (the stock path concatenates it: O(length) copying per token). The buffers belong to one sampling call: its prompt
+// fills them in one run (`attendCached`), then each run places its tokens where their rows are (`attendPlaced`), so
+// a sampler stops feeding rows that finished.
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.ts';
 import { runOnHeap } from './kernels.ts';
@@ -18,8 +19,6 @@ export interface DecodeBuffers {
   layers: Array<{ kT: tf.Tensor4D; v: tf.Tensor4D }>;
   length: number;
   capacity: number;
-  /** Row b of the batch fed is sequence rows[b] of the buffers; all of them, in order, when absent. */
-  rows?: Int32Array;
   /**
    * When set, the next run's tokens are placed one by one instead of at `length` (which then stays): token i goes
    * to sequence places[3i] at position places[3i+1], and attends over that sequence up to it, positions below
@@ -51,8 +50,8 @@ export function disposeDecodeBuffers(buffers: DecodeBuffers | undefined): void {
 
 /**
  * Writes the keys and values of `qkv` ([batch, steps, (heads + 2·kvHeads)·headDim], packed and rotated, see
- * layers.ts `fusedRopeQkv`) into layer `layer` of the buffers at position `buffers.length` (row b into sequence
- * `buffers.rows[b]`), then returns the attention of its queries over positions 0..length+steps with the additive
+ * layers.ts `fusedRopeQkv`) into layer `layer` of the buffers at position `buffers.length` (row b into sequence b),
+ * then returns the attention of its queries over positions 0..length+steps with the additive
  * `mask` ([batch, 1, steps, length+steps]), as [batch, steps, heads, headDim].
  */
 export function attendCached(
@@ -63,9 +62,8 @@ export function attendCached(
   mask: tf.Tensor,
 ): tf.Tensor4D {
   const { kT: kCache, v: vCache } = buffers.layers[layer]!;
-  const rows = tf.tensor1d(buffers.rows ?? identityRows(qkv.shape[0]), 'int32');
   const at = buffers.length;
-  return tf.engine().runKernel(KERNEL, { qkv, kCache, vCache, mask, rows }, { at, heads }) as tf.Tensor4D;
+  return tf.engine().runKernel(KERNEL, { qkv, kCache, vCache, mask }, { at, heads }) as tf.Tensor4D;
 }
 
 /**
@@ -84,21 +82,17 @@ export function attendPlaced(
   return tf.engine().runKernel(PLACED_KERNEL, { qkv, kCache, vCache, places }, { heads }) as tf.Tensor4D;
 }
 
-function identityRows(batch: number): Int32Array {
-  return Int32Array.from({ length: batch }, (_, i) => i);
-}
-
 export function registerDecodeKernel(addon: NativeAddon): void {
   tf.registerKernel({
     kernelName: KERNEL,
     backendName: 'wasm',
     kernelFunc: ({ inputs, attrs, backend }) => {
-      const { qkv, kCache, vCache, mask, rows } = inputs as Record<string, tf.TensorInfo>;
+      const { qkv, kCache, vCache, mask } = inputs as Record<string, tf.TensorInfo>;
       const { at, heads } = attrs as { at: number; heads: number };
       const [batch, steps] = qkv.shape;
       const [cacheRows, kvHeads, headDim, capacity] = kCache.shape;
-      if (rows.shape[0] !== batch)
-        throw new AzrError('INTERNAL', `${KERNEL}: ${rows.shape[0]} row indices for a batch of ${batch}`);
+      if (batch > cacheRows)
+        throw new AzrError('INTERNAL', `${KERNEL}: a batch of ${batch} for buffers of ${cacheRows} rows`);
       if (mask.shape.reduce((a, b) => a * b, 1) !== batch * steps * (at + steps))
         throw new AzrError(
           'INTERNAL',
@@ -115,7 +109,7 @@ export function registerDecodeKernel(addon: NativeAddon): void {
           capacity,
           cacheRows,
           at,
-          ...[qkv, kCache, vCache, mask, rows, out].map(offset),
+          ...[qkv, kCache, vCache, mask, out].map(offset),
         ),
       )[0];
     },

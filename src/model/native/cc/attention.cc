@@ -234,31 +234,28 @@ struct Cache {
 }  // namespace
 
 // attendCached(heap, batch, steps, heads, kvHeads, headDim, capacity, cacheRows, at, qkvOffset, kCacheOffset,
-//              vCacheOffset, maskOffset, rowsOffset, outOffset)
+//              vCacheOffset, maskOffset, outOffset)
 // Decoding attention over a preallocated cache of `cacheRows` sequences, in two parts. Row b of qkv [batch, steps,
-// packed] is sequence rows[b] of the cache (int32 [batch]: a sampler drops the rows that finished). First the new
+// packed] is sequence b of the cache (a sampler runs its prompt so; later tokens go through attendPlaced). First the new
 // keys and values are written in place at positions at..at+steps of the caches: keys transposed ([cacheRows,
 // kvHeads, headDim, capacity]), values as they are ([cacheRows, kvHeads, capacity, headDim]), as float32, or as
 // bfloat16 where this thread's products are (`setProducts`). Then every query
 // attends over the first at+steps positions of its kv head with the additive mask [batch, steps, at+steps]; out
 // [batch, steps, heads, headDim].
 napi_value AttendCached(napi_env env, napi_callback_info info) {
-  return kernelCall<14>(env, info, "attendCached", [](Heap& heap, const double* v) -> const char* {
+  return kernelCall<13>(env, info, "attendCached", [](Heap& heap, const double* v) -> const char* {
     const size_t batch = v[0], steps = v[1], heads = v[2], kvHeads = v[3], hd = v[4], capacity = v[5];
     const size_t cacheRows = v[6], at = v[7];
     const Packed packed{heads, kvHeads, hd};
     const size_t length = at + steps, width = packed.width(), tokens = batch * steps;
     const double cacheSize = double(cacheRows) * kvHeads * capacity * hd;
-    heap.require(length <= capacity && heads % kvHeads == 0);
+    heap.require(length <= capacity && heads % kvHeads == 0 && batch <= cacheRows);
     const float *qkv = heap.floats(v[8], double(tokens) * width), *mask = heap.floats(v[11], double(tokens) * length);
     float *kCache = heap.floats(v[9], cacheSize), *vCache = heap.floats(v[10], cacheSize);
-    const int32_t* rows = heap.ints(v[12], batch);
-    float* out = heap.floats(v[13], double(tokens) * heads * hd);
+    float* out = heap.floats(v[12], double(tokens) * heads * hd);
     if (heap.checked()) return heap.checked();
-    for (size_t b = 0; b < batch; b++) heap.require(rows[b] >= 0 && size_t(rows[b]) < cacheRows);
-    if (heap.checked()) return "azr_native: attendCached row outside the cache";
     /** Where kv head g of qkv row b lives in either cache. */
-    const auto block = [&](size_t b, size_t g) { return (size_t(rows[b]) * kvHeads + g) * capacity * hd; };
+    const auto block = [&](size_t b, size_t g) { return (b * kvHeads + g) * capacity * hd; };
     // With bfloat16 products the caches hold bfloat16, at the same indices (the first half of their bytes): decoding
     // reads every row's whole cache once per token, and at this model's size that read bounds it (docs/native.md).
     const bool half = bfloat16Products();
