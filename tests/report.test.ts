@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { run as reportCommand } from '../src/cli/report.ts';
-import { heldoutAgainst, loadRun, parseMetrics, writeReport } from '../src/report/index.ts';
+import { heldoutAgainst, loadRun, parseMetrics, runLabels, writeReport } from '../src/report/index.ts';
 
 const MODES = ['deduction', 'abduction', 'induction', 'code_e'];
 const HOSTILE_NAME = '<script>alert("x")</script> & co';
@@ -346,6 +346,48 @@ describe('azr report', () => {
       assert.deepEqual(legendOf(html, `heldout-deduction-${axis}`), ['fast', 'slow'], axis);
     assert.match(html, /<tr><th>fast<\/th>/);
     assert.equal((await runCommand([fast, join(scratch, 'no-such-run')])).code, 2);
+  });
+
+  test("seeds of one config: averaged weights against their mode's tasks, runs told apart, one chart as SVG", async () => {
+    // Two seeds of "cfg" (same summary name) and one "other"; `heldout.ema.deduction` is the averaged weights' score.
+    const line = (step: number) =>
+      JSON.stringify({ step, 'deduction.newTasks': 5, 'heldout.ema.deduction': step / 10 });
+    const seed = (dir: string, name: string) =>
+      makeRunDir(scratch, dir, [JSON.stringify({ step: 0, 'heldout.ema.deduction': 0 }), line(1), line(2)], {
+        name,
+        runDir: dir,
+        steps: 2,
+        wallMs: 1000,
+        heldout: {},
+      });
+    const dirs = [await seed('seed-1', 'cfg'), await seed('seed-2', 'cfg'), await seed('lone', 'other')];
+    const runs = await Promise.all(dirs.map((dir) => loadRun(dir)));
+    assert.deepEqual(heldoutAgainst(runs[0]!, 'ema.deduction', 'tasks'), [
+      [0, 0],
+      [5, 0.1],
+      [10, 0.2],
+    ]);
+    assert.deepEqual(runLabels(runs), ['cfg (seed-1)', 'cfg (seed-2)', 'other']);
+
+    const out = join(scratch, 'curve.svg');
+    const written = await runCommand([...dirs, '--chart', 'heldout-ema.deduction-tasks', '--out', out]);
+    assert.equal(written.code, 0, written.stderr);
+    assert.equal(written.stdout, out);
+    const svg = await readFile(out, 'utf8');
+    assert.match(
+      svg,
+      /^<svg data-chart="heldout-ema\.deduction-tasks"[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/,
+    );
+    assert.match(svg, /<style>[^<]*\.frame \{ fill: none;/, 'the chart carries its own style');
+    assert.deepEqual(legendOf(svg, 'heldout-ema.deduction-tasks'), ['cfg (seed-1)', 'cfg (seed-2)', 'other']);
+
+    const missing = await runCommand([dirs[0]!, '--chart', 'heldout-induction-tasks']);
+    assert.equal(missing.code, 2);
+    assert.match(
+      missing.stderr,
+      /no chart heldout-induction-tasks in these runs; there are: heldout-ema\.deduction-step/,
+    );
+    assert.match((await runCommand([dirs[0]!, '--chart'])).stderr, /--chart needs a chart ID/);
   });
 
   test('on a real two-step run: exit 0 and prints the path of report.html', async () => {

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { AzrError, exitCodeOf } from '../errors.ts';
 import { UsageError } from './args.ts';
 import type { RunEvent } from '../run/events.ts';
-import { averagedMode } from '../run/heldout.ts';
+import { averagedMode } from '../selfplay/metrics.ts';
 import type { RunFlags } from '../run/run-record.ts';
 import { run as runTopology } from '../run/run.ts';
 import { ConfigError, type LoadedTopology } from '../topology/index.ts';

@@ -1,7 +1,8 @@
 // One page comparing runs (a run and its ablations, or seeds): the held-out table of each, and each held-out mode's
 // accuracy against steps, wall time and the mode's new tasks seen — the learning curve against data, which steps
 // and minutes hide when runs differ in speed (docs/report.md).
-import { groupKey, modeKey, WALL_TIME } from '../selfplay/metrics.ts';
+import { basename } from 'node:path';
+import { averagedMode, groupKey, modeKey, WALL_TIME } from '../selfplay/metrics.ts';
 import { escapeHtml } from './escape.ts';
 import {
   color,
@@ -13,7 +14,16 @@ import {
   STYLE,
   type Section,
 } from './html.ts';
-import { groupMembers, type Point, type RunData, runName, type StepRow, series } from './metrics.ts';
+import {
+  groupMembers,
+  type Point,
+  ReportError,
+  type RunData,
+  runName,
+  type StepRow,
+  series,
+} from './metrics.ts';
+import { lineChart, standaloneSvg } from './svg.ts';
 
 /**
  * A run's steps mapped to the running total (× `scale`) of a per-step figure up to and including each; 0 before
@@ -42,7 +52,10 @@ const AXIS_LABELS: Record<ComparisonAxis, string> = {
   tasks: 'new tasks of the mode seen',
 };
 
-/** Held-out accuracy of `mode` in `run` against the step, the wall minutes so far, or the mode's new tasks so far. */
+/**
+ * Held-out accuracy of `mode` in `run` against the step, the wall minutes so far, or the mode's new tasks so far
+ * (for `ema.<mode>`, the averaged weights' score, those of `<mode>`).
+ */
 export function heldoutAgainst(run: RunData, mode: string, axis: ComparisonAxis): Point[] {
   const { rows } = run.metrics;
   const points = series(rows, groupKey('heldout', mode));
@@ -50,7 +63,7 @@ export function heldoutAgainst(run: RunData, mode: string, axis: ComparisonAxis)
   const total =
     axis === 'minutes'
       ? runningTotal(rows, groupKey('time', WALL_TIME), 1 / 60_000)
-      : runningTotal(rows, modeKey(mode, 'newTasks'));
+      : runningTotal(rows, modeKey(averagedMode(mode) ?? mode, 'newTasks'));
   return points.flatMap(([step, value]) => {
     const x = total(step);
     return x === undefined ? [] : [[x, value] as const];
@@ -59,8 +72,9 @@ export function heldoutAgainst(run: RunData, mode: string, axis: ComparisonAxis)
 
 function summaryTable(runs: readonly RunData[], modes: readonly string[]): string {
   const head = ['run', 'steps', 'wall time', ...modes.flatMap((m) => [`${m} before`, `${m} after`])];
-  const body = runs.map((run) => [
-    escapeHtml(runName(run)),
+  const labels = runLabels(runs);
+  const body = runs.map((run, i) => [
+    escapeHtml(labels[i]!),
     formatCell(run.summary?.steps ?? run.metrics.rows.at(-1)?.step),
     run.summary?.wallMs === undefined ? '—' : formatDuration(run.summary.wallMs),
     ...modes.flatMap((mode) => {
@@ -75,10 +89,24 @@ function summaryTable(runs: readonly RunData[], modes: readonly string[]): strin
   );
 }
 
-/** The comparison page of `runs`, in the order given (each run's colour is its place). */
-export function renderComparison(runs: readonly RunData[], options: RenderOptions = {}): string {
+/**
+ * Each run's label: its name, and where runs share one (seeds of a config), its directory's name too, e.g.
+ * `tiny-zero (seed-2)`.
+ */
+export function runLabels(runs: readonly RunData[]): string[] {
+  const names = runs.map(runName);
+  return runs.map((run, i) =>
+    names.indexOf(names[i]!) === names.lastIndexOf(names[i]!)
+      ? names[i]!
+      : `${names[i]} (${basename(run.runDir)})`,
+  );
+}
+
+/** The held-out modes of `runs`, with their charts: one per axis, one line per run, in the order given. */
+function comparisonSections(runs: readonly RunData[]): { modes: string[]; sections: Section[] } {
   const modes = [...new Set(runs.flatMap((run) => groupMembers(run.metrics.rows, 'heldout')))];
-  const sections: Section[] = modes.map((mode) => ({
+  const labels = runLabels(runs);
+  const sections = modes.map((mode) => ({
     title: `Held-out ${mode}`,
     charts: (Object.keys(AXIS_LABELS) as ComparisonAxis[]).map((axis) => ({
       id: `heldout-${mode}-${axis}`,
@@ -86,14 +114,35 @@ export function renderComparison(runs: readonly RunData[], options: RenderOption
       xLabel: AXIS_LABELS[axis],
       yLabel: 'accuracy',
       series: runs.map((run, i) => ({
-        label: runName(run),
+        label: labels[i]!,
         points: heldoutAgainst(run, mode, axis),
         color: color(i),
       })),
     })),
   }));
-  const title = `azr comparison: ${runs.map(runName).join(', ')}`;
-  const dirs = runs.map((run) => `<li>${escapeHtml(runName(run))}: ${escapeHtml(run.runDir)}</li>`).join('');
+  return { modes, sections };
+}
+
+/**
+ * One chart of the comparison (`heldout-<mode>-<axis>`) as a standalone SVG file's text, for a README or a paper;
+ * throws ReportError, listing the charts there are, when `runs` have no chart `id`.
+ */
+export function renderComparisonChart(runs: readonly RunData[], id: string): string {
+  const charts = comparisonSections(runs).sections.flatMap((section) => section.charts);
+  const chart = charts.find((c) => c.id === id);
+  if (!chart)
+    throw new ReportError(
+      `no chart ${id} in these runs; there are: ${charts.map((c) => c.id).join(', ') || 'none (no held-out scores)'}`,
+    );
+  return standaloneSvg(lineChart(chart));
+}
+
+/** The comparison page of `runs`, in the order given (each run's colour is its place). */
+export function renderComparison(runs: readonly RunData[], options: RenderOptions = {}): string {
+  const { modes, sections } = comparisonSections(runs);
+  const title = `azr comparison: ${runLabels(runs).join(', ')}`;
+  const labels = runLabels(runs);
+  const dirs = runs.map((run, i) => `<li>${escapeHtml(labels[i]!)}: ${escapeHtml(run.runDir)}</li>`).join('');
   return [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',

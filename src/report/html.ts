@@ -17,7 +17,7 @@ import {
   shaperTerms,
   taskModes,
 } from './metrics.ts';
-import { formatValue, type LineChartSpec, type LineSeries, lineChart, PALETTE } from './svg.ts';
+import { CHART_STYLE, formatValue, type LineChartSpec, type LineSeries, lineChart, PALETTE } from './svg.ts';
 
 export interface RenderOptions {
   /** Written in the header; defaults to now. */
@@ -345,10 +345,7 @@ dt { color: #666; } dd { margin: 0; overflow-wrap: anywhere; }
 figure { margin: 0; background: #fff; border: 1px solid #e1e4e8; border-radius: 6px; padding: 10px 12px; }
 figcaption { font-weight: 600; margin-bottom: 4px; }
 figure svg { width: 100%; height: auto; display: block; }
-svg text { fill: #333; font-family: inherit; }
-svg .grid { stroke: #e8eaed; } svg .zero { stroke: #9aa0a6; } svg .axis { stroke: #666; }
-svg .frame { fill: none; stroke: #bbb; } svg .axis-label { fill: #555; } svg .empty { fill: #999; font-size: 14px; }
-.note { color: #666; font-size: 12px; margin: 4px 0 0; }
+svg text { fill: #333; font-family: inherit; }${CHART_STYLE}.note { color: #666; font-size: 12px; margin: 4px 0 0; }
 .problems { background: #fff4e5; border: 1px solid #f0c36d; border-radius: 6px; padding: 8px 14px; }
 .problems h2 { margin-top: 4px; }
 .problems ul { margin: 4px 0; padding-left: 20px; }

@@ -1,11 +1,17 @@
 // `report.html` for a run directory: learning curves as one self-contained page; and one page comparing runs.
 import { rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { renderComparison } from './compare.ts';
+import { renderComparison, renderComparisonChart } from './compare.ts';
 import { renderReport } from './html.ts';
 import { loadRun } from './metrics.ts';
 
-export { type ComparisonAxis, heldoutAgainst, renderComparison } from './compare.ts';
+export {
+  type ComparisonAxis,
+  heldoutAgainst,
+  renderComparison,
+  renderComparisonChart,
+  runLabels,
+} from './compare.ts';
 export { type RenderOptions, renderReport } from './html.ts';
 
 export { loadRun, parseMetrics, parseSummary, ReportError, type RunData } from './metrics.ts';
@@ -26,6 +32,22 @@ export async function writeComparison(runDirs: readonly string[], file: string):
   const runs = await Promise.all(runDirs.map((dir) => loadRun(dir)));
   const path = resolve(file);
   await writePage(path, renderComparison(runs));
+  return path;
+}
+
+/**
+ * Writes one chart of the comparison of `runDirs` (`heldout-<mode>-<axis>`, e.g. `heldout-ema.deduction-tasks`) to
+ * `file` as a standalone SVG and returns its absolute path; throws ReportError when a directory holds no run or
+ * the runs have no such chart.
+ */
+export async function writeComparisonChart(
+  runDirs: readonly string[],
+  id: string,
+  file: string,
+): Promise<string> {
+  const runs = await Promise.all(runDirs.map((dir) => loadRun(dir)));
+  const path = resolve(file);
+  await writePage(path, renderComparisonChart(runs, id));
   return path;
 }
 

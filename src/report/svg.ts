@@ -159,6 +159,19 @@ function layoutLegend(series: readonly LineSeries[]): { items: LegendItem[]; row
   return { items, rows: series.length === 0 ? 0 : row + 1 };
 }
 
+/** How a chart's classes look: in a page's style sheet, and inside a standalone chart. */
+export const CHART_STYLE = `
+svg .grid { stroke: #e8eaed; } svg .zero { stroke: #9aa0a6; } svg .axis { stroke: #666; }
+svg .frame { fill: none; stroke: #bbb; } svg .axis-label { fill: #555; } svg .empty { fill: #999; font-size: 14px; }
+`;
+
+/** A chart as a file of its own: its style inside, a white ground, and a font of its own (a page gives these). */
+export function standaloneSvg(chart: string): string {
+  const open = chart.indexOf('>') + 1;
+  const style = `svg text { fill: #333; font-family: system-ui, -apple-system, "Segoe UI", sans-serif; }${CHART_STYLE}`;
+  return `${chart.slice(0, open)}<style>${style}</style><rect width="100%" height="100%" fill="#fff"/>${chart.slice(open)}\n`;
+}
+
 const dashAttribute = (s: LineSeries) => (s.dashed ? ' stroke-dasharray="6 3"' : '');
 
 export function lineChart(spec: LineChartSpec): string {

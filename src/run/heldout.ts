@@ -1,5 +1,6 @@
 // The held-out set around a run: when the coordinator scores it, and its before/after figures for summary.json.
 import { readFile } from 'node:fs/promises';
+import { averagedKey, averagedMode } from '../selfplay/metrics.ts';
 import type { LoadedTopology } from '../topology/index.ts';
 import type { HeldoutBaselines, RunSummary } from './events.ts';
 
@@ -21,10 +22,6 @@ export const heldoutOf = (metrics: Record<string, unknown>): Record<string, numb
       .map(([key, value]) => [key.slice('heldout.'.length), value as number]),
   );
 
-/** The mode whose `ema.<mode>` score (the learner's moving average of the weights, `emaDecay`) `name` is, if it is one. */
-export const averagedMode = (name: string): string | undefined =>
-  name.startsWith('ema.') ? name.slice('ema.'.length) : undefined;
-
 /** Held-out accuracy before (step 0) and after (the last scored step), from the metrics file. */
 export async function heldoutSummary(
   metricsFile: string,
@@ -39,7 +36,7 @@ export async function heldoutSummary(
   if (!before && !after) return undefined;
   // With the learner's moving average, `ema.<mode>` is scored too, against the mode's baselines.
   const averaged = Object.keys(baselines)
-    .map((mode) => `ema.${mode}`)
+    .map(averagedKey)
     .filter((name) => lines.some((line) => `heldout.${name}` in line));
   return Object.fromEntries(
     [...Object.keys(baselines), ...averaged].map((name) => [

@@ -31,6 +31,13 @@ export const WALL_TIME = 'wallMs';
 /** `<mode>.<metric>`, e.g. `deduction.solveRate`. */
 export const modeKey = (mode: string, metric: string): string => `${mode}.${metric}`;
 
+/** The `heldout` member scoring the learner's moving average of the weights (`emaDecay`) on `mode`: `ema.<mode>`. */
+export const averagedKey = (mode: string): string => `ema.${mode}`;
+
+/** The mode whose averaged-weights score (`ema.<mode>`) the held-out member `name` is, if it is one. */
+export const averagedMode = (name: string): string | undefined =>
+  name.startsWith('ema.') ? name.slice('ema.'.length) : undefined;
+
 /** `<group>.<member>`, e.g. `heldout.deduction`, `learner.loss`, `time.generation`. */
 export const groupKey = (group: MetricGroup, member: string): string => `${group}.${member}`;
 
