@@ -379,7 +379,17 @@ describe('azr report', () => {
       /^<svg data-chart="heldout-ema\.deduction-tasks"[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/,
     );
     assert.match(svg, /<style>[^<]*\.frame \{ fill: none;/, 'the chart carries its own style');
-    assert.deepEqual(legendOf(svg, 'heldout-ema.deduction-tasks'), ['cfg (seed-1)', 'cfg (seed-2)', 'other']);
+    // A config's seeds share a colour and one legend entry; each line's own title still names its run.
+    assert.deepEqual(legendOf(svg, 'heldout-ema.deduction-tasks'), ['cfg (2 runs)', 'other']);
+    const strokes = [
+      ...svg.matchAll(/<path d="[^"]*" fill="none" stroke="([^"]*)"[^>]*><title>([^<]*)</g),
+    ].map((m) => [m[2], m[1]]);
+    assert.deepEqual(
+      strokes.map(([title]) => title),
+      ['cfg (seed-1)', 'cfg (seed-2)', 'other'],
+    );
+    assert.equal(strokes[0]![1], strokes[1]![1]);
+    assert.notEqual(strokes[0]![1], strokes[2]![1]);
 
     const missing = await runCommand([dirs[0]!, '--chart', 'heldout-induction-tasks']);
     assert.equal(missing.code, 2);

@@ -102,10 +102,26 @@ export function runLabels(runs: readonly RunData[]): string[] {
   );
 }
 
+/**
+ * Each run's line: its colour and legend. Runs of several configs, some with several seeds: a colour per name,
+ * listed once in the legend (the spread of seeds shows as a band of one colour); else a colour per run.
+ */
+function runLines(runs: readonly RunData[]): { color: string; legend?: string }[] {
+  const names = runs.map(runName);
+  const distinct = [...new Set(names)];
+  if (distinct.length === 1 || distinct.length === names.length)
+    return runs.map((_, i) => ({ color: color(i) }));
+  return names.map((name) => {
+    const seeds = names.filter((n) => n === name).length;
+    return { color: color(distinct.indexOf(name)), legend: seeds > 1 ? `${name} (${seeds} runs)` : name };
+  });
+}
+
 /** The held-out modes of `runs`, with their charts: one per axis, one line per run, in the order given. */
 function comparisonSections(runs: readonly RunData[]): { modes: string[]; sections: Section[] } {
   const modes = [...new Set(runs.flatMap((run) => groupMembers(run.metrics.rows, 'heldout')))];
   const labels = runLabels(runs);
+  const lines = runLines(runs);
   const sections = modes.map((mode) => ({
     title: `Held-out ${mode}`,
     charts: (Object.keys(AXIS_LABELS) as ComparisonAxis[]).map((axis) => ({
@@ -116,7 +132,7 @@ function comparisonSections(runs: readonly RunData[]): { modes: string[]; sectio
       series: runs.map((run, i) => ({
         label: labels[i]!,
         points: heldoutAgainst(run, mode, axis),
-        color: color(i),
+        ...lines[i]!,
       })),
     })),
   }));
@@ -137,7 +153,7 @@ export function renderComparisonChart(runs: readonly RunData[], id: string): str
   return standaloneSvg(lineChart(chart));
 }
 
-/** The comparison page of `runs`, in the order given (each run's colour is its place). */
+/** The comparison page of `runs`, in the order given (each run's colour is its place, or its config's: runLines). */
 export function renderComparison(runs: readonly RunData[], options: RenderOptions = {}): string {
   const { modes, sections } = comparisonSections(runs);
   const title = `azr comparison: ${runLabels(runs).join(', ')}`;

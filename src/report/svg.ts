@@ -6,6 +6,8 @@ import type { Point } from './metrics.ts';
 
 export interface LineSeries {
   label: string;
+  /** The legend's text, when not `label`: series with the same legend and colour are listed once (seeds of a run). */
+  legend?: string;
   points: readonly Point[];
   color: string;
   dashed?: boolean;
@@ -137,6 +139,7 @@ function decimate(run: [number, number][], size: number): [number, number][] {
 const round = (n: number) => Math.round(n * 10) / 10;
 
 interface LegendItem {
+  text: string;
   series: LineSeries;
   x: number;
   y: number;
@@ -147,16 +150,21 @@ function layoutLegend(series: readonly LineSeries[]): { items: LegendItem[]; row
   const items: LegendItem[] = [];
   let x = MARGIN.left;
   let row = 0;
+  const listed = new Set<string>();
   for (const s of series) {
-    const width = 30 + s.label.length * FONT * 0.6 + 14;
+    const text = s.legend ?? s.label;
+    const key = `${text}\u0000${s.color}\u0000${s.dashed ?? false}`;
+    if (listed.has(key)) continue;
+    listed.add(key);
+    const width = 30 + text.length * FONT * 0.6 + 14;
     if (x + width > WIDTH - MARGIN.right && x > MARGIN.left) {
       row++;
       x = MARGIN.left;
     }
-    items.push({ series: s, x, y: row * LEGEND_ROW });
+    items.push({ text, series: s, x, y: row * LEGEND_ROW });
     x += width;
   }
-  return { items, rows: series.length === 0 ? 0 : row + 1 };
+  return { items, rows: items.length === 0 ? 0 : row + 1 };
 }
 
 /** How a chart's classes look: in a page's style sheet, and inside a standalone chart. */
@@ -193,11 +201,11 @@ export function lineChart(spec: LineChartSpec): string {
     `<title>${label}</title>`,
   );
 
-  legend.items.forEach(({ series: s, x, y }) => {
+  legend.items.forEach(({ text, series: s, x, y }) => {
     const mid = MARGIN.top + y + LEGEND_ROW / 2 - 4;
     parts.push(
       `<g class="legend-item"><line x1="${round(x)}" y1="${mid}" x2="${round(x + 24)}" y2="${mid}" stroke="${s.color}" stroke-width="2.5"${dashAttribute(s)}/>` +
-        `<text x="${round(x + 30)}" y="${mid + 4}">${escapeHtml(s.label)}</text></g>`,
+        `<text x="${round(x + 30)}" y="${mid + 4}">${escapeHtml(text)}</text></g>`,
     );
   });
 
