@@ -26,6 +26,7 @@ import {
 import {
   answerChecks,
   backfillCount,
+  averagedKey,
   baselineAnswers,
   chunk,
   completedProposals,
@@ -661,24 +662,22 @@ async function baselines(state: State, mode: TaskMode, tasks: readonly Task[]) {
  * (`emaDecay`), with the average too, as `ema.<mode>`, and the solver's weights loaded back after.
  */
 async function evaluateHeldout(state: State): Promise<Record<string, number>> {
-  const scoreModes = async (prefix: string) => {
+  const scoreModes = async (key: (mode: string) => string) => {
     const accuracy: Record<string, number> = {};
     for (const mode of state.heldout?.modes ?? []) {
       const tasks = heldoutTasks(state.heldout!.items, mode.name);
-      accuracy[`${prefix}${mode.name}`] = fractionCorrect(
-        await solve(state, mode, tasks, 1, 0, new Timings(), 0),
-      );
+      accuracy[key(mode.name)] = fractionCorrect(await solve(state, mode, tasks, 1, 0, new Timings(), 0));
     }
     return accuracy;
   };
-  const accuracy = await scoreModes('');
+  const accuracy = await scoreModes((mode) => mode);
   const payload = (await state.pipeline.weightsOf(state.version))?.payload;
   if (payload?.emaTensors) {
     const { emaTensors, proposerTensors: _p, ...shared } = payload;
     const load = (p: Weights['payload']) =>
       state.peers.solver.ask({ type: 'setWeights', payload: p }, { timeoutMs: state.options.askTimeoutMs });
     await load({ ...shared, tensors: emaTensors });
-    Object.assign(accuracy, await scoreModes('ema.'));
+    Object.assign(accuracy, await scoreModes(averagedKey));
     await load(payloadFor('solver', payload));
   }
   return accuracy;

@@ -70,9 +70,8 @@ export function heldoutAgainst(run: RunData, mode: string, axis: ComparisonAxis)
   });
 }
 
-function summaryTable(runs: readonly RunData[], modes: readonly string[]): string {
+function summaryTable(runs: readonly RunData[], labels: readonly string[], modes: readonly string[]): string {
   const head = ['run', 'steps', 'wall time', ...modes.flatMap((m) => [`${m} before`, `${m} after`])];
-  const labels = runLabels(runs);
   const body = runs.map((run, i) => [
     escapeHtml(labels[i]!),
     formatCell(run.summary?.steps ?? run.metrics.rows.at(-1)?.step),
@@ -156,8 +155,8 @@ export function renderComparisonChart(runs: readonly RunData[], id: string): str
 /** The comparison page of `runs`, in the order given (each run's colour is its place, or its config's: runLines). */
 export function renderComparison(runs: readonly RunData[], options: RenderOptions = {}): string {
   const { modes, sections } = comparisonSections(runs);
-  const title = `azr comparison: ${runLabels(runs).join(', ')}`;
   const labels = runLabels(runs);
+  const title = `azr comparison: ${labels.join(', ')}`;
   const dirs = runs.map((run, i) => `<li>${escapeHtml(labels[i]!)}: ${escapeHtml(run.runDir)}</li>`).join('');
   return [
     '<!DOCTYPE html>',
@@ -167,7 +166,7 @@ export function renderComparison(runs: readonly RunData[], options: RenderOption
     `<style>${STYLE}</style></head><body><main>`,
     `<h1>${escapeHtml(title)}</h1>`,
     `<p>generated ${escapeHtml((options.generatedAt ?? new Date()).toISOString())}</p><ul>${dirs}</ul>`,
-    summaryTable(runs, modes),
+    summaryTable(runs, labels, modes),
     modes.length === 0 ? '<p class="none">no run has a held-out evaluation</p>' : '',
     ...sections.map(renderSection),
     '</main></body></html>',

@@ -3,6 +3,8 @@
 export { type ModeStep, modeFigures } from './figures.ts';
 export { baselineAnswers, heldoutTasks } from './heldout.ts';
 export {
+  averagedKey,
+  averagedMode,
   faultMetrics,
   groupKey,
   groupMember,
